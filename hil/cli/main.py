@@ -1,0 +1,47 @@
+"""Entry point of the `hil` command: assembles the sub-commands and maps errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from hil.cli.common import err
+from hil.errors import HilError
+
+app = typer.Typer(
+    name="hil",
+    help=(
+        "Hardware-in-the-loop testing and fleet deployment of in-cabin DMS/OMS models on edge boards.\n\n"
+        "With no --inventory, hil drives its simulated rack: real OpenSSH servers on loopback whose "
+        "vendor tools are emulated and really compute with ONNX Runtime."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    # Each command module adds its own commands; importing here keeps `hil --help` the one place to look.
+    from hil.cli import commands
+
+    commands.register(app)
+
+
+def main() -> None:
+    _register()
+    try:
+        app()
+    except HilError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Value types shared by every layer: what a board job produces and what the store keeps.
+
+They sit at the bottom of the layer stack (no imports from hil) so that store/, report/ and runs/ can all
+use them. Field names follow the `hil run --json` contract in DESIGN.md; extra fields are additions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Outcome = Literal["pass", "fail", "regression", "infra_error", "skipped"]
+Precision = Literal["fp32", "fp16", "int8"]
+PowerSource = Literal["tegrastats", "hwmon", "command", "sim-model"]
+PRECISIONS: tuple[Precision, ...] = ("fp32", "fp16", "int8")
+
+# The order in which outcomes dominate a run's overall status.
+OUTCOME_RANK: dict[str, int] = {"pass": 0, "skipped": 0, "infra_error": 1, "fail": 2, "regression": 2}
+
+
+class LatencyStats(BaseModel):
+    """Latency statistics in milliseconds, percentiles by nearest rank on the sorted samples.
+
+    A percentile is None when n is too small for it to mean anything (MLPerf: >= 64 samples for p90,
+    >= 662 for p99); `insufficient` then names it so the report can say so instead of printing a number.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    min: float
+    mean: float
+    p50: float
+    p90: float | None
+    p99: float | None
+    max: float
+    n: int
+    insufficient: list[str] = Field(default_factory=list)
+
+
+class BudgetVerdicts(BaseModel):
+    """One verdict per budget; None where it could not be judged (no labels, no power source, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    latency: bool | None = None
+    power: bool | None = None
+    memory: bool | None = None
+    accuracy: bool | None = None
+
+    def failed(self) -> list[str]:
+        return [name for name, ok in self.model_dump().items() if ok is False]
+
+
+class JobResult(BaseModel):
+    """One board x model x precision x clip. The `hil run --json` RESULT object."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    board: str
+    platform: str
+    model: str
+    precision: Precision
+    clip: str
+    status: Outcome
+    accuracy: float | None = None
+    latency_ms: LatencyStats | None = None
+    latency_kind: Literal["host_e2e", "device_compute"] = "host_e2e"
+    fps: float | None = None
+    power_w: float | None = None
+    power_source: PowerSource | None = None
+    energy_mj_per_frame: float | None = None
+    memory_peak_mb: float | None = None
+    conversion_s: float | None = None
+    engine_bytes: int | None = None
+    bytes_pushed: int = 0
+    budgets: BudgetVerdicts = Field(default_factory=BudgetVerdicts)
+    # Additions to the contract.
+    error: str | None = None
+    stage: str | None = None  # where an infra_error or fail happened: connect, push, convert, replay, score
+    frames: int = 0
+    warmup_frames: int = 0
+    per_class: dict[str, dict[str, float | None]] = Field(default_factory=dict)
+    device_latency_ms: float | None = None  # the converter's own GPU compute mean, where it reports one
+    model_sha256: str | None = None
+    engine_key: str | None = None
+    fingerprint: dict[str, str] = Field(default_factory=dict)
+    source: Literal["run", "import"] = "run"
+
+
+class FrameSample(BaseModel):
+    """One replayed frame, as the harness measured it on the board. Times in milliseconds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: int
+    warmup: bool
+    decode_ms: float
+    preprocess_ms: float
+    infer_ms: float
+    postprocess_ms: float
+    total_ms: float
+    predicted: int | None = None
+    label: int | None = None
+
+
+class RunSummary(BaseModel):
+    """The `hil run --json` top-level object."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str
+    status: Outcome
+    results: list[JobResult]
+
+
+def overall_status(results: list[JobResult]) -> Outcome:
+    """pass if all pass; fail/regression beat infra_error; infra_error alone is its own status."""
+    if not results:
+        return "skipped"
+    worst = max(results, key=lambda r: OUTCOME_RANK[r.status])
+    if OUTCOME_RANK[worst.status] == 0:
+        return "pass" if any(r.status == "pass" for r in results) else "skipped"
+    if any(r.status == "regression" for r in results) and not any(r.status == "fail" for r in results):
+        return "regression"
+    return worst.status
