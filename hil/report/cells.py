@@ -1,0 +1,77 @@
+"""How one value looks in a table cell: units, missing values, verdict marks, outcome colours.
+
+Every renderer goes through these so that the run summary and the history agree on what "–", "n<662"
+and "(modelled)" mean.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+MISSING = "–"
+# MLPerf's minimum sample counts: below them a percentile is noise, so it is named, never printed.
+MIN_N = {"p90": 64, "p99": 662}
+
+STATUS_STYLE = {
+    "pass": "bold green",
+    "fail": "bold red",
+    "regression": "bold magenta",
+    "infra_error": "bold yellow",
+    "skipped": "dim",
+}
+
+
+def status(outcome: str) -> Text:
+    return Text(outcome, style=STATUS_STYLE.get(outcome, ""))
+
+
+def number(value: float | None, digits: int = 1) -> Text:
+    return Text(MISSING, style="dim") if value is None else Text(f"{value:.{digits}f}")
+
+
+def percent(value: float | None) -> Text:
+    """An accuracy in 0..1 shown as a percentage."""
+    return Text(MISSING, style="dim") if value is None else Text(f"{100 * value:.1f} %")
+
+
+def percentile(value: float | None, name: str, n: int | None) -> Text:
+    """A latency percentile in ms; without one, say why: too few samples (`n<662`) or no latency."""
+    if value is not None:
+        return Text(f"{value:.2f}")
+    if n is not None and name in MIN_N and n < MIN_N[name]:
+        return Text(f"n<{MIN_N[name]}", style="dim")
+    return Text(MISSING, style="dim")
+
+
+def power(watts: float | None, source: str | None) -> Text:
+    """Mean power in W; a simulated board's figure is a model of CPU load, never a measurement."""
+    if watts is None:
+        return Text(MISSING, style="dim")
+    cell = Text(f"{watts:.2f}")
+    if source == "sim-model":
+        cell.append(" (modelled)", style="dim italic")
+    return cell
+
+
+def verdict(ok: bool | None) -> Text:
+    if ok is None:
+        return Text(MISSING, style="dim")
+    return Text("✓", style="green") if ok else Text("✗", style="bold red")
+
+
+def size(n_bytes: int | None) -> Text:
+    """A byte count in binary units (KiB, MiB, GiB), as `ls -h` and disk quotas count them."""
+    if n_bytes is None:
+        return Text(MISSING, style="dim")
+    if n_bytes < 1024:
+        return Text(f"{n_bytes} B")
+    value = n_bytes / 1024
+    units = ["KiB", "MiB", "GiB", "TiB"]
+    while value >= 1024 and len(units) > 1:
+        value /= 1024
+        units.pop(0)
+    return Text(f"{value:.1f} {units[0]}")
+
+
+def seconds(value: float | None) -> Text:
+    return Text(MISSING, style="dim") if value is None else Text(f"{value:.1f} s")

@@ -1,0 +1,99 @@
+"""JUnit XML for the CI server: a testsuite per board, a testcase per board x model x precision x clip.
+
+fail and regression are <failure> (the model is at fault), infra_error is <error> (the board or the rack
+is), skipped is <skipped/>. Tool output can carry ANSI escapes and other control characters that XML 1.0
+cannot hold at all, not even escaped; they are replaced so that the file always parses.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from hil.records import JobResult, RunSummary
+
+# Characters outside the XML 1.0 Char production.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def clean(text: str) -> str:
+    """Text that XML 1.0 can carry: each forbidden character becomes a visible \\xNN escape."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _metrics(r: JobResult) -> str:
+    lat = r.latency_ms
+    parts = [
+        f"accuracy={r.accuracy}",
+        f"p50_ms={None if lat is None else lat.p50}",
+        f"p99_ms={None if lat is None else lat.p99}",
+        f"n={None if lat is None else lat.n}",
+        f"fps={r.fps}",
+        f"power_w={r.power_w}" + (" (modelled)" if r.power_source == "sim-model" else ""),
+        f"memory_peak_mb={r.memory_peak_mb}",
+        f"conversion_s={r.conversion_s}",
+        f"engine_bytes={r.engine_bytes}",
+    ]
+    budgets = ", ".join(f"{k}={v}" for k, v in r.budgets.model_dump().items())
+    return "\n".join([*parts, f"budgets: {budgets}"])
+
+
+def _testcase(suite: ET.Element, r: JobResult) -> None:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        name=clean(f"{r.model}/{r.precision}/{r.clip}"),
+        classname=clean(f"hil.{r.platform}.{r.board}"),
+        time=f"{r.conversion_s or 0.0:.3f}",
+    )
+    stage = f" [{r.stage}]" if r.stage else ""
+    if r.status in ("fail", "regression"):
+        failed = r.budgets.failed()
+        message = f"{r.status}{stage}: " + (
+            "budgets failed: " + ", ".join(failed) if failed else (r.error or "check failed")
+        )
+        node = ET.SubElement(case, "failure", message=clean(message), type=r.status)
+        node.text = clean("\n".join(filter(None, [r.error, _metrics(r)])))
+    elif r.status == "infra_error":
+        message = f"infrastructure error{stage}: {r.error or 'unknown'}"
+        node = ET.SubElement(case, "error", message=clean(message), type=r.stage or "infra_error")
+        node.text = clean(r.error or "")
+    elif r.status == "skipped":
+        ET.SubElement(case, "skipped", message=clean(r.error or "skipped"))
+    ET.SubElement(case, "system-out").text = clean(_metrics(r))
+
+
+def junit_tree(summary: RunSummary) -> ET.ElementTree[ET.Element]:
+    boards: dict[str, list[JobResult]] = {}
+    for r in summary.results:
+        boards.setdefault(r.board, []).append(r)
+    root = ET.Element("testsuites", name=clean(f"hil run {summary.run_id}"))
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for board, results in boards.items():
+        counts = {
+            "tests": len(results),
+            "failures": sum(r.status in ("fail", "regression") for r in results),
+            "errors": sum(r.status == "infra_error" for r in results),
+            "skipped": sum(r.status == "skipped" for r in results),
+        }
+        attrs = {"name": clean(board), **{k: str(v) for k, v in counts.items()}}
+        suite = ET.SubElement(root, "testsuite", attrs)
+        for r in results:
+            _testcase(suite, r)
+        for key, value in counts.items():
+            totals[key] += value
+    root.attrib.update({k: str(v) for k, v in totals.items()})
+    return ET.ElementTree(root)
+
+
+def write_junit(summary: RunSummary, path: Path) -> None:
+    """Write the run as JUnit XML to `path` (UTF-8, with an XML declaration)."""
+    tree = junit_tree(summary)
+    ET.indent(tree)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside and renamed, so a CI server never picks up half a file.
+    partial = path.with_name(path.name + ".partial")
+    tree.write(partial, encoding="utf-8", xml_declaration=True)
+    partial.replace(path)

@@ -1,0 +1,295 @@
+"""The results store: one SQLite file (WAL mode) that every run, import and history query goes through.
+
+Writes are grouped so that a store never holds half a board job: `record_job` writes the result, its
+samples, its logs, its board and its artifacts in one transaction. Runs are opened and closed around
+jobs, so an interrupted run keeps every job that finished and shows as never finished.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import threading
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from sqlite_utils import Database
+
+from hil import __version__
+from hil.errors import ConfigError, HilError
+from hil.records import FrameSample, JobResult
+from hil.store.rows import (
+    HistoryRow,
+    JobLog,
+    history_row,
+    result_row,
+    row_result,
+    row_sample,
+    sample_row,
+)
+from hil.store.schema import migrate, now
+
+ArtifactKind = Literal["model", "engine", "clip", "harness"]
+
+
+class StoreError(HilError):
+    """The store could not take a write: unknown run, a record that breaks a constraint, a locked file.
+
+    It is the host's trouble, not the model's, hence the infrastructure exit code.
+    """
+
+    exit_code = 3
+
+
+class Store:
+    """A hil results store. Open with `Store.open(path)`; use as a context manager or call `close()`.
+
+    One Store may be shared by the threads of a run: every call holds the store's lock, because a
+    single sqlite3 connection must not interleave two transactions.
+    """
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> Store:
+        """Open the store at `path`, creating it (and its folder) when `create`, and migrating it."""
+        path = Path(path)
+        if path.is_dir():
+            raise ConfigError(f"{path} is a folder, not a results store", hint="pass --db FILE")
+        if not path.exists():
+            if not create:
+                raise ConfigError(
+                    f"no results store at {path}",
+                    hint="run `hil run` first, or pass --db PATH (or set HIL_DB)",
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # check_same_thread=False: the lock below serialises access from the scheduler's threads.
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
+        db = Database(conn)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            migrate(db, path)
+            db.enable_wal()
+        except BaseException:
+            conn.close()
+            raise
+        return cls(db, path)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def begin_run(self, run_id: str, *, inventory: str, argv: list[str]) -> None:
+        """Record that a run started; its status stays 'running' until `finish_run`."""
+        row = {
+            "run_id": run_id,
+            "started_at": now(),
+            "finished_at": None,
+            "status": "running",
+            "inventory": inventory,
+            "hil_version": __version__,
+            "argv": json.dumps(argv),
+            "host": socket.gethostname(),
+        }
+        with self._lock, self._writing(f"could not start run {run_id}"):
+            self.db.table("runs").insert(row)
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        with self._lock, self._writing(f"could not finish run {run_id}"):
+            cursor = self.db.execute(
+                "UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ?", [now(), status, run_id]
+            )
+            if cursor.rowcount == 0:
+                raise StoreError(f"no run {run_id} in {self.path}", hint="call begin_run first")
+
+    def record_job(
+        self,
+        run_id: str,
+        result: JobResult,
+        samples: list[FrameSample],
+        logs: list[JobLog],
+        *,
+        created_at: datetime | None = None,
+    ) -> int:
+        """Write one finished board job in one transaction; return its result id.
+
+        `created_at` defaults to now; `hil import` passes the time the imported result was measured.
+        """
+        stamp = now() if created_at is None else created_at.isoformat(timespec="microseconds")
+        what = f"could not record {result.board}/{result.model}/{result.precision}/{result.clip}"
+        with self._lock, self._writing(what), self.db.atomic():
+            if self._run_missing(run_id):
+                raise StoreError(f"no run {run_id} in {self.path}", hint="call begin_run first")
+            table = self.db.table("results").insert(result_row(run_id, result, stamp))
+            result_id = table.last_rowid
+            assert result_id is not None  # an INSERT into a rowid table always sets it
+            if samples:
+                self.db.table("samples").insert_all(sample_row(result_id, s) for s in samples)
+            if logs:
+                self.db.table("logs").insert_all(
+                    {"result_id": result_id, "kind": log.kind, "command": log.command, "text": log.text}
+                    for log in logs
+                )
+            self._upsert_board(result.board, result.platform, result.fingerprint or None)
+            if result.model_sha256:
+                self._upsert_artifact(result.model_sha256, "model", result.model, None)
+        return result_id
+
+    def record_board(self, name: str, platform: str, facts: dict[str, str]) -> None:
+        with self._lock, self._writing(f"could not record board {name}"), self.db.atomic():
+            self._upsert_board(name, platform, facts)
+
+    def record_artifact(self, sha256: str, kind: ArtifactKind, name: str, size: int | None) -> None:
+        with self._lock, self._writing(f"could not record artifact {name}"), self.db.atomic():
+            self._upsert_artifact(sha256, kind, name, size)
+
+    def _upsert_board(self, name: str, platform: str, facts: dict[str, str] | None) -> None:
+        # Facts are replaced only when given: a job without a fingerprint must not erase known facts.
+        text = None if facts is None else json.dumps(facts, sort_keys=True)
+        self.db.execute(
+            "INSERT INTO boards (name, platform, last_seen, facts) VALUES (?, ?, ?, coalesce(?, '{}')) "
+            "ON CONFLICT(name) DO UPDATE SET platform = excluded.platform, last_seen = excluded.last_seen,"
+            " facts = coalesce(?, boards.facts)",
+            [name, platform, now(), text, text],
+        )
+
+    def _upsert_artifact(self, sha256: str, kind: str, name: str, size: int | None) -> None:
+        # first_seen and a known size survive later sightings of the same content.
+        self.db.execute(
+            "INSERT INTO artifacts (sha256, kind, name, bytes, first_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(sha256) DO UPDATE SET bytes = coalesce(excluded.bytes, artifacts.bytes)",
+            [sha256, kind, name, size, now()],
+        )
+
+    def _run_missing(self, run_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone() is None
+
+    def _writing(self, what: str) -> _Translate:
+        return _Translate(what, self.path)
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db.query(sql, params))
+
+    def run_results(self, run_id: str) -> list[JobResult]:
+        """The results of one run in the order they were recorded ([] for an unknown run)."""
+        rows = self._rows("SELECT * FROM results WHERE run_id = ? ORDER BY id", [run_id])
+        return [row_result(row) for row in rows]
+
+    def run_ids(self, last: int) -> list[str]:
+        """The ids of the `last` most recently started runs, newest first."""
+        rows = self._rows("SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [last])
+        return [row["run_id"] for row in rows]
+
+    def latest_run_id(self) -> str | None:
+        ids = self.run_ids(1)
+        return ids[0] if ids else None
+
+    def run_info(self, run_id: str) -> dict[str, Any] | None:
+        """The `runs` row of one run (argv decoded), or None."""
+        rows = self._rows("SELECT * FROM runs WHERE run_id = ?", [run_id])
+        if not rows:
+            return None
+        return {**rows[0], "argv": json.loads(rows[0]["argv"])}
+
+    def history(
+        self,
+        board: str | None = None,
+        model: str | None = None,
+        precision: str | None = None,
+        last: int | None = None,
+        source: Literal["run", "import"] | None = None,
+    ) -> list[HistoryRow]:
+        """Past results, newest first, filtered by exact board/model/precision/source; at most `last`."""
+        where: list[str] = []
+        params: list[Any] = []
+        for column, value in (("board", board), ("model", model), ("precision", precision)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if source is not None:
+            where.append("source = ?")
+            params.append(source)
+        sql = "SELECT * FROM results"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at DESC, id DESC"
+        if last is not None:
+            sql += " LIMIT ?"
+            params.append(last)
+        return [history_row(row) for row in self._rows(sql, params)]
+
+    def result_ids(self, run_id: str) -> list[int]:
+        """The result ids of one run in recorded order, for `samples` and per-job lookups."""
+        rows = self._rows("SELECT id FROM results WHERE run_id = ? ORDER BY id", [run_id])
+        return [row["id"] for row in rows]
+
+    def job_logs(self, run_id: str, board: str | None = None, kind: str | None = None) -> list[JobLog]:
+        """The logs of a run's jobs in the order they were written, each naming its board."""
+        sql = (
+            "SELECT logs.kind, logs.command, logs.text, results.board FROM logs "
+            "JOIN results ON results.id = logs.result_id WHERE results.run_id = ?"
+        )
+        params: list[Any] = [run_id]
+        if board is not None:
+            sql += " AND results.board = ?"
+            params.append(board)
+        if kind is not None:
+            sql += " AND logs.kind = ?"
+            params.append(kind)
+        rows = self._rows(sql + " ORDER BY logs.id", params)
+        return [JobLog(**row) for row in rows]
+
+    def samples(self, result_id: int) -> list[FrameSample]:
+        """Every replayed frame of one result, warm-up included, in frame order."""
+        rows = self._rows("SELECT * FROM samples WHERE result_id = ? ORDER BY frame", [result_id])
+        return [row_sample(row) for row in rows]
+
+    def boards(self) -> list[dict[str, Any]]:
+        """Every board the store has seen, with its last facts."""
+        rows = self._rows("SELECT * FROM boards ORDER BY name", [])
+        return [{**row, "facts": json.loads(row["facts"])} for row in rows]
+
+
+class _Translate:
+    """Turns sqlite3 errors raised while writing into a StoreError that says what was being written."""
+
+    def __init__(self, what: str, path: Path) -> None:
+        self.what = what
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(
+                f"{self.what} in {self.path}: {exc}",
+                hint="another process may hold the store; otherwise this is a bug in hil, please report it",
+            ) from exc

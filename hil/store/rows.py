@@ -1,0 +1,164 @@
+"""The store's own value types, and the mapping between JobResult/FrameSample and table rows.
+
+Columns are flat (one per statistic and per budget) so that plain `sqlite3` queries and indexes work on
+them; only open-ended maps (fingerprint, per-class metrics) are stored as JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from hil.records import BudgetVerdicts, FrameSample, JobResult, LatencyStats
+
+_LAT = ("min", "mean", "p50", "p90", "p99", "max", "n")
+_BUDGETS = ("latency", "power", "memory", "accuracy")
+# JobResult fields that map one to one onto a column of the same name.
+_PLAIN = (
+    "board",
+    "platform",
+    "model",
+    "model_sha256",
+    "precision",
+    "clip",
+    "status",
+    "stage",
+    "error",
+    "accuracy",
+    "latency_kind",
+    "fps",
+    "power_w",
+    "power_source",
+    "energy_mj_per_frame",
+    "memory_peak_mb",
+    "conversion_s",
+    "engine_bytes",
+    "bytes_pushed",
+    "frames",
+    "warmup_frames",
+    "device_latency_ms",
+    "engine_key",
+    "source",
+)
+
+
+class JobLog(BaseModel):
+    """A command one job ran (convert, replay, power, facts), exactly as run, and what it printed.
+
+    `board` is ignored when recording (the job's result names the board) and filled when read back.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    command: str
+    text: str
+    board: str | None = None
+
+
+class HistoryRow(BaseModel):
+    """One past result as `hil history` lists it; latency in ms, power in W, memory in MB."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    result_id: int
+    run_id: str
+    created_at: datetime
+    board: str
+    platform: str
+    model: str
+    precision: str
+    clip: str
+    status: str
+    accuracy: float | None
+    p50: float | None
+    p99: float | None
+    n: int | None  # latency samples behind p50/p99; p99 is None below 662 (see docs/results.md)
+    fps: float | None
+    power_w: float | None
+    power_source: str | None
+    memory_peak_mb: float | None
+    source: Literal["run", "import"]
+    imported: bool
+
+
+def _bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def result_row(run_id: str, result: JobResult, created_at: str) -> dict[str, Any]:
+    """The `results` row of one JobResult."""
+    row: dict[str, Any] = {name: getattr(result, name) for name in _PLAIN}
+    lat = result.latency_ms
+    for name in _LAT:
+        row[f"lat_{name}"] = None if lat is None else getattr(lat, name)
+    row["lat_insufficient"] = None if lat is None else json.dumps(lat.insufficient)
+    for name in _BUDGETS:
+        row[f"budget_{name}"] = _bool(getattr(result.budgets, name))
+    row["fingerprint"] = json.dumps(result.fingerprint, sort_keys=True)
+    row["per_class"] = json.dumps(result.per_class, sort_keys=True)
+    row["run_id"] = run_id
+    row["created_at"] = created_at
+    return row
+
+
+def _opt_bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def row_result(row: dict[str, Any]) -> JobResult:
+    """Rebuild the JobResult a `results` row was written from."""
+    latency = None
+    if row["lat_n"] is not None:
+        latency = LatencyStats(
+            **{name: row[f"lat_{name}"] for name in _LAT},
+            insufficient=json.loads(row["lat_insufficient"] or "[]"),
+        )
+    budgets = BudgetVerdicts(**{name: _opt_bool(row[f"budget_{name}"]) for name in _BUDGETS})
+    return JobResult(
+        **{name: row[name] for name in _PLAIN},
+        latency_ms=latency,
+        budgets=budgets,
+        fingerprint=json.loads(row["fingerprint"]),
+        per_class=json.loads(row["per_class"]),
+    )
+
+
+def history_row(row: dict[str, Any]) -> HistoryRow:
+    return HistoryRow(
+        result_id=row["id"],
+        run_id=row["run_id"],
+        created_at=row["created_at"],
+        board=row["board"],
+        platform=row["platform"],
+        model=row["model"],
+        precision=row["precision"],
+        clip=row["clip"],
+        status=row["status"],
+        accuracy=row["accuracy"],
+        p50=row["lat_p50"],
+        p99=row["lat_p99"],
+        n=row["lat_n"],
+        fps=row["fps"],
+        power_w=row["power_w"],
+        power_source=row["power_source"],
+        memory_peak_mb=row["memory_peak_mb"],
+        source=row["source"],
+        imported=row["source"] == "import",
+    )
+
+
+def sample_row(result_id: int, sample: FrameSample) -> dict[str, Any]:
+    row = sample.model_dump()
+    row["frame"] = row.pop("index")
+    row["warmup"] = int(sample.warmup)
+    row["result_id"] = result_id
+    return row
+
+
+def row_sample(row: dict[str, Any]) -> FrameSample:
+    data = {k: v for k, v in row.items() if k not in ("result_id", "frame")}
+    return FrameSample(index=row["frame"], **{**data, "warmup": bool(row["warmup"])})

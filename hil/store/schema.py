@@ -1,0 +1,171 @@
+"""The store's schema as ordered migrations, and the check that runs on every open.
+
+A store remembers which migrations it has had in `schema_version`. Opening an older store applies the
+missing ones in order, each in its own transaction with its version row, so a crash mid-upgrade leaves a
+store at a well-defined version. A store written by a newer hil is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from hil import __version__
+from hil.errors import ConfigError
+
+# v1: the first layout (runs, boards, artifacts, results, per-frame samples).
+_V1 = """
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    inventory TEXT,
+    hil_version TEXT NOT NULL,
+    argv TEXT NOT NULL,
+    host TEXT
+);
+CREATE TABLE boards (
+    name TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    facts TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE artifacts (
+    sha256 TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('model', 'engine', 'clip', 'harness')),
+    name TEXT NOT NULL,
+    bytes INTEGER,
+    first_seen TEXT NOT NULL
+);
+CREATE TABLE results (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    board TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    model TEXT NOT NULL,
+    model_sha256 TEXT,
+    precision TEXT NOT NULL,
+    clip TEXT NOT NULL,
+    status TEXT NOT NULL,
+    stage TEXT,
+    error TEXT,
+    accuracy REAL,
+    lat_min REAL, lat_mean REAL, lat_p50 REAL, lat_p90 REAL, lat_p99 REAL, lat_max REAL,
+    lat_n INTEGER,
+    lat_insufficient TEXT,
+    latency_kind TEXT NOT NULL,
+    fps REAL,
+    power_w REAL,
+    power_source TEXT,
+    energy_mj_per_frame REAL,
+    memory_peak_mb REAL,
+    conversion_s REAL,
+    engine_bytes INTEGER,
+    bytes_pushed INTEGER NOT NULL DEFAULT 0,
+    budget_latency INTEGER, budget_power INTEGER, budget_memory INTEGER, budget_accuracy INTEGER,
+    frames INTEGER NOT NULL DEFAULT 0,
+    warmup_frames INTEGER NOT NULL DEFAULT 0,
+    device_latency_ms REAL,
+    engine_key TEXT,
+    fingerprint TEXT NOT NULL DEFAULT '{}',
+    per_class TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE samples (
+    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+    frame INTEGER NOT NULL CHECK (frame >= 0),
+    warmup INTEGER NOT NULL,
+    decode_ms REAL NOT NULL,
+    preprocess_ms REAL NOT NULL,
+    infer_ms REAL NOT NULL,
+    postprocess_ms REAL NOT NULL,
+    total_ms REAL NOT NULL CHECK (total_ms >= 0),
+    predicted INTEGER,
+    label INTEGER,
+    PRIMARY KEY (result_id, frame)
+) WITHOUT ROWID;
+CREATE INDEX results_run ON results(run_id);
+"""
+
+# v2: imported results (`hil import`), the exact command lines and logs of each job, history indexes.
+_V2 = """
+CREATE TABLE logs (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    command TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX logs_result ON logs(result_id, kind);
+CREATE INDEX results_board ON results(board, model, precision, created_at);
+CREATE INDEX results_model ON results(model, precision, created_at);
+CREATE INDEX results_created ON results(created_at);
+"""
+
+
+def _v1(db: Database) -> None:
+    db.executescript(_V1)
+
+
+def _v2(db: Database) -> None:
+    # add_column keeps existing rows: everything recorded before imports existed came from `hil run`.
+    db.table("results").add_column("source", str, not_null_default="run")
+    db.executescript(_V2)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, "
+    "hil_version TEXT NOT NULL)"
+)
+
+
+def now() -> str:
+    """UTC timestamp in ISO 8601; text order is time order, which the history queries rely on."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def stored_version(db: Database, path: Path) -> int:
+    """The schema version of an open store: 0 for an empty file."""
+    names = set(db.table_names())
+    if "schema_version" not in names:
+        if names:
+            raise ConfigError(
+                f"{path} is an SQLite database but not a hil results store (no schema_version table)",
+                hint="pass --db with a hil store, or a new file name to start one",
+            )
+        return 0
+    row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(db: Database, path: Path) -> int:
+    """Bring the store at `path` up to SCHEMA_VERSION; return the version it had before."""
+    try:
+        found = stored_version(db, path)
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(
+            f"{path} is not a hil results store: {exc}", hint="pass --db with a hil store"
+        ) from exc
+    if found > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path} was written by a newer hil (store schema v{found}; hil {__version__} "
+            f"reads up to v{SCHEMA_VERSION})",
+            hint="upgrade hil, or pass --db with another store",
+        )
+    db.execute(_VERSION_TABLE)
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        with db.atomic():
+            MIGRATIONS[version - 1](db)
+            db.execute(
+                "INSERT INTO schema_version (version, applied_at, hil_version) VALUES (?, ?, ?)",
+                [version, now(), __version__],
+            )
+    return found
