@@ -63,3 +63,8 @@ class ModelError(HilError):
 
 class ConversionError(ModelError):
     """The board's converter (trtexec, snpe-onnx-to-dlc, TIDL import) failed on this model."""
+
+    def __init__(self, message: str, hint: str | None = None, *, command: str = "", log: str = "") -> None:
+        super().__init__(message, hint)
+        self.command = command  # the converter command line, as run
+        self.log = log  # everything it printed

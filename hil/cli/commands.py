@@ -7,7 +7,7 @@ import importlib
 import typer
 
 # Modules are registered when present so that parts of the CLI can be developed independently.
-MODULES = ("run", "sim", "boards", "history", "parse", "importer", "assets")
+MODULES = ("run", "show", "history", "boards", "sim", "parse", "importer", "assets")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,50 @@
+"""Resolving what a command works on: the inventory file, the selected boards, the simulated rack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hil
+from hil.cli.common import hil_home
+from hil.errors import ConfigError
+from hil.inventory import Inventory, load_inventory, select_boards
+from hil.inventory.spec import BoardSpec
+from hil.platforms import names
+from hil.sim.rack import SimRack
+
+REPO = Path(hil.__file__).resolve().parents[1]
+
+
+def bundled(relative: str) -> Path:
+    """A file of the repository (inventory/sim.yaml, artifacts/...): from the working folder if it has one,
+    else from the checkout hil was installed from."""
+    here = Path(relative)
+    return here if here.exists() else REPO / relative
+
+
+def inventory_path(given: Path | None) -> Path:
+    return given if given is not None else bundled("inventory/sim.yaml")
+
+
+def load(given: Path | None) -> Inventory:
+    return load_inventory(inventory_path(given), names())
+
+
+def boards(given: Path | None, where: list[str] | None) -> tuple[Inventory, list[BoardSpec]]:
+    inv = load(given)
+    return inv, select_boards(inv, where or [])
+
+
+def rack() -> SimRack:
+    home = hil_home()
+    return SimRack(home / "sim", known_hosts())
+
+
+def known_hosts() -> Path:
+    return hil_home() / "known_hosts"
+
+
+def board_named(inv: Inventory, name: str) -> BoardSpec:
+    if name not in inv.boards:
+        raise ConfigError(f"no board {name!r} in {inv.path}", hint="boards: " + ", ".join(inv.boards))
+    return inv.boards[name]

@@ -1,0 +1,136 @@
+"""`hil run`: replay clips through models on boards, score, store, and summarise."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hil.cli import context
+from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, WhereOption, err, out
+from hil.records import JobResult, RunSummary, overall_status
+from hil.report.junit import write_junit
+from hil.report.payload import run_json
+from hil.report.table import render_run
+from hil.runs.events import BoardStarted, Event, JobDone, StepDone
+from hil.runs.job import plan_jobs
+from hil.runs.scheduler import run_suite
+from hil.runs.simulated import simulated_boards
+from hil.runs.suite import build_suite
+from hil.runs.target import target_for
+from hil.store.db import Store
+
+DEFAULT_MODEL = "artifacts/models/dms-small.onnx"
+DEFAULT_CLIPS = "artifacts/clips"
+
+EXIT_CODES = {"pass": 0, "skipped": 0, "fail": 1, "regression": 1, "infra_error": 3}
+
+
+def default_clips() -> list[Path]:
+    return sorted(context.bundled(DEFAULT_CLIPS).glob("*.mp4"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="run")(run)
+
+
+def run(
+    inventory: InventoryOption = None,
+    where: WhereOption = None,
+    model: Annotated[
+        list[Path] | None,
+        typer.Option("--model", "-m", help=f"ONNX model(s) to test. Default: {DEFAULT_MODEL}."),
+    ] = None,
+    clip: Annotated[
+        list[Path] | None,
+        typer.Option("--clip", "-c", help=f"Clip(s) to replay. Default: every .mp4 in {DEFAULT_CLIPS}/."),
+    ] = None,
+    precision: Annotated[
+        str, typer.Option("--precision", "-p", help="Comma-separated: fp32, fp16, int8.")
+    ] = "fp32,fp16,int8",
+    warmup: Annotated[int, typer.Option(help="Frames replayed first and left out of latency stats.")] = 10,
+    max_frames: Annotated[int, typer.Option(help="Replay at most N frames per clip (0: all).")] = 0,
+    fps: Annotated[float, typer.Option(help="Camera-paced replay at this rate (0: free run).")] = 0.0,
+    db: DbOption = DEFAULT_DB,
+    json: JsonOption = False,
+    junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (for CI servers).")] = None,
+) -> None:
+    """Replay recorded cabin clips through models on boards and check them against budgets.
+
+    For each selected board: push the model and clips (only what the board lacks), convert with the board's
+    own toolchain (cached), replay the clips with hil's harness, sample power during the replay, score
+    accuracy/latency/power/memory against the budgets, and store every result in the SQLite store.
+
+    With no --inventory, the simulated rack (inventory/sim.yaml) is started as needed and stopped after.
+
+    Exit codes: 0 all pass, 1 some fail, 2 usage or config error, 3 infrastructure errors only.
+
+    Examples:
+      hil run
+      hil run --precision fp16 --where platform=orin
+      hil run -i inventory/lab.yaml --model dms.onnx --clip night.mp4 --json
+    """
+    inv, boards = context.boards(inventory, where)
+    models = model or [context.bundled(DEFAULT_MODEL)]
+    suite = build_suite(
+        models, clip or default_clips(), [p.strip() for p in precision.split(",") if p.strip()],
+        warmup=warmup, max_frames=max_frames, fps=fps,
+    )  # fmt: skip
+    for note in suite.skipped:
+        err.print(f"[yellow]skipped:[/] {note}", highlight=False)
+    rack = context.rack()
+    targets = [target_for(b, context.known_hosts(), rack.client_key) for b in boards]
+    run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+    with Store.open(db) as store:
+        store.begin_run(run_id, inventory=str(inv.path), argv=sys.argv[1:])
+        total = sum(len(plan_jobs(t, suite)) for t in targets)
+        with simulated_boards(rack, boards) as started, _progress() as progress:
+            if started:
+                err.print(f"started simulated boards: {', '.join(started)}")
+            overall = progress.add_task("all jobs", total=total)
+            tasks: dict[str, int] = {}
+
+            def on_event(event: Event) -> None:
+                if isinstance(event, BoardStarted):
+                    tasks[event.board] = progress.add_task(event.board, total=event.jobs)
+                elif isinstance(event, StepDone):
+                    progress.update(tasks[event.board], description=f"{event.board}: {event.step} {event.detail}")
+                elif isinstance(event, JobDone):
+                    store.record_job(run_id, event.result, event.samples, event.logs)
+                    if event.facts:
+                        store.record_board(event.result.board, event.result.platform, event.facts)
+                    progress.advance(tasks[event.result.board])
+                    progress.advance(overall)
+
+            results = run_suite(targets, suite, on_event)
+        summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
+        store.finish_run(run_id, summary.status)
+    if junit is not None:
+        write_junit(summary, junit)
+    if json:
+        out.print(run_json(summary), highlight=False, soft_wrap=True)
+    else:
+        render_run(summary, out)
+        out.print(f"stored as run {run_id} in {db}  (hil history --last 10)", style="dim")
+    raise typer.Exit(EXIT_CODES[summary.status])
+
+
+def _ordered(results: list[JobResult]) -> list[JobResult]:
+    order = {"fp32": 0, "fp16": 1, "int8": 2}
+    return sorted(results, key=lambda r: (r.board, r.model, order[r.precision], r.clip))
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )

@@ -1,0 +1,68 @@
+"""`hil sim up | down | status`: the simulated rack's sshd processes."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from hil.cli import context
+from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out
+from hil.errors import ConfigError
+from hil.inventory.spec import BoardSpec
+from hil.runs.simulated import sim_board
+
+sim_app = typer.Typer(
+    help=(
+        "The simulated rack: one real OpenSSH sshd per simulated board on a loopback address, with "
+        "emulated vendor tools. `hil run` starts what it needs by itself; use these to keep it up."
+    ),
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sim_app, name="sim")
+
+
+def _sim_boards(inventory: InventoryOption, where: WhereOption) -> list[BoardSpec]:
+    _, boards = context.boards(inventory, where)
+    sims = [b for b in boards if b.sim]
+    if not sims:
+        raise ConfigError("no simulated boards selected", hint="simulated boards have `sim: true`")
+    return sims
+
+
+@sim_app.command()
+def up(inventory: InventoryOption = None, where: WhereOption = None) -> None:
+    """Start the simulated boards (generating keys on first use) and leave them running."""
+    rack = context.rack()
+    for board in _sim_boards(inventory, where):
+        started = rack.start(sim_board(board))
+        state = "started" if started else "already running"
+        err.print(f"{board.name} ({board.platform}) {board.ansible_host}:{board.ansible_port}: {state}")
+
+
+@sim_app.command()
+def down(inventory: InventoryOption = None, where: WhereOption = None) -> None:
+    """Stop the simulated boards and every process still running on them."""
+    rack = context.rack()
+    for board in _sim_boards(inventory, where):
+        stopped = rack.stop(board.name)
+        err.print(f"{board.name}: {'stopped' if stopped else 'was not running'}")
+
+
+@sim_app.command()
+def status(inventory: InventoryOption = None, where: WhereOption = None, json: JsonOption = False) -> None:
+    """Which simulated boards are running, where, and with which pid."""
+    rack = context.rack()
+    rows = rack.status([sim_board(b) for b in _sim_boards(inventory, where)])
+    if json:
+        import json as jsonlib
+
+        out.print(jsonlib.dumps([r.__dict__ for r in rows], indent=2), highlight=False)
+        return
+    table = Table("board", "platform", "address", "state", "pid")
+    for r in rows:
+        state = "[green]running[/]" if r.running else "[dim]stopped[/]"
+        table.add_row(r.name, r.platform, f"{r.host}:{r.port}", state, str(r.pid or ""))
+    out.print(table)

@@ -1,0 +1,1 @@
+"""Pure functions over measurements: latency statistics, energy, accuracy, budget verdicts."""

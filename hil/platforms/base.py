@@ -1,0 +1,122 @@
+"""What every platform module provides, and the board context the runs layer hands it.
+
+A platform is one module under hil/platforms/ that defines `PLATFORM`, an instance of a Platform subclass;
+the registry finds it by itself, so adding a board type means adding one file.
+"""
+
+from __future__ import annotations
+
+import shlex
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from hil.records import PowerSource, Precision
+from hil.transport.ssh import BoardConnection
+
+
+@dataclass
+class BoardContext:
+    """A connected board as platforms see it: the connection, resolved paths and facts."""
+
+    name: str
+    conn: BoardConnection
+    workdir: str  # absolute path on the board
+    sim: bool
+    facts: dict[str, str] = field(default_factory=dict)
+    timeout_s: float = 600.0
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.workdir.rstrip("/"), *parts])
+
+
+@dataclass(frozen=True)
+class Conversion:
+    engine: str  # path of the engine (or artifacts folder) on the board
+    command: str  # the exact converter command line
+    log: str
+    seconds: float | None  # wall time of the build; from the first build when cached
+    engine_bytes: int | None
+    cached: bool
+    key: str
+
+
+@dataclass(frozen=True)
+class PowerPlan:
+    """Shell lines that bracket the replay with power sampling, and how to read the result."""
+
+    start: str
+    stop: str
+    log_path: str
+    source: PowerSource
+    interval_s: float
+    command: str
+
+
+@dataclass(frozen=True)
+class PowerReading:
+    total_mw: list[float]
+    source: PowerSource
+    interval_s: float
+
+
+class Platform(ABC):
+    key: ClassVar[str]
+    title: ClassVar[str]
+    precisions: ClassVar[tuple[Precision, ...]]
+
+    @abstractmethod
+    def fact_commands(self) -> dict[str, str]:
+        """Fact name -> shell line printing it; all run in one round trip."""
+
+    def normalise_facts(self, facts: dict[str, str]) -> dict[str, str]:
+        """Derive clean facts (versions) from the raw outputs of fact_commands."""
+        return facts
+
+    @abstractmethod
+    def fingerprint_keys(self) -> tuple[str, ...]:
+        """The facts that decide whether two results may be compared (and whether an engine is reusable)."""
+
+    @abstractmethod
+    def converter_version(self, facts: dict[str, str]) -> str | None:
+        """Version of the board's converter, or None when the toolchain is missing."""
+
+    @abstractmethod
+    def convert(self, ctx: BoardContext, model: str, model_sha: str, precision: Precision) -> Conversion:
+        """Build the engine on the board; raise ConversionError with the tool's own error on failure."""
+
+    @abstractmethod
+    def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
+        """How to sample power around a replay, or None where the board has no power source."""
+
+    @abstractmethod
+    def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
+        """Total board power per sample, from the text the power source wrote."""
+
+
+COMMON_FACTS: dict[str, str] = {
+    "kernel": "uname -r",
+    "arch": "uname -m",
+    "os": ". /etc/os-release 2>/dev/null && echo \"$PRETTY_NAME\"",
+    "python": "python3 -c 'import sys; print(sys.version.split()[0])' 2>/dev/null",
+    "sim_board": "echo \"${HIL_SIM_BOARD:-}\"",
+    "home": "echo \"$HOME\"",
+    "disk_free_mb": "df -Pk \"$HOME\" | awk 'NR==2 {print int($4/1024)}'",
+}
+
+
+def facts_script(commands: dict[str, str]) -> str:
+    """One shell line that prints `@@name` before each fact's output."""
+    return "; ".join(f"echo {shlex.quote('@@' + k)}; ({v}) 2>/dev/null" for k, v in commands.items())
+
+
+def parse_facts(text: str) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        if line.startswith("@@"):
+            current = line[2:]
+            facts[current] = ""
+        elif current is not None and line.strip():
+            facts[current] = (facts[current] + "\n" + line).strip()
+    return facts

@@ -1,0 +1,155 @@
+"""NVIDIA Jetson Orin: TensorRT through trtexec, power from tegrastats.
+
+Conversion runs the board's own trtexec with the flags a Jetson engineer would type:
+    trtexec --onnx=M.onnx --saveEngine=E.engine --skipInference [--fp16 | --int8]
+INT8 takes a QDQ ONNX (quantized on the host by `hil quantize`), so no calibration cache is needed.
+Power: `tegrastats --interval N --logfile F --start` before the replay, `tegrastats --stop` after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+import time
+
+from hil.errors import ConversionError, InfraError
+from hil.parsers.tegrastats import parse_tegrastats
+from hil.platforms.base import BoardContext, Conversion, Platform, PowerPlan, PowerReading
+from hil.records import Precision
+
+TRTEXEC = "$(command -v trtexec || echo /usr/src/tensorrt/bin/trtexec)"
+PRECISION_FLAGS: dict[str, list[str]] = {"fp32": [], "fp16": ["--fp16"], "int8": ["--int8"]}
+# Rails that measure the whole board's input, most specific first; else all rails are summed.
+TOTAL_RAILS = ("VDD_IN", "VIN_SYS_5V0", "POM_5V_IN")
+BUILD_TIMEOUT_S = 1800.0
+
+
+def tensorrt_version(banner: str) -> str | None:
+    """`[TensorRT v100300]` -> 10.3.0, `v8401` -> 8.4.1: the last two digits are the patch."""
+    match = re.search(r"TensorRT v(\d{3,6})", banner)
+    if not match:
+        return None
+    digits = match.group(1)
+    head, patch = digits[:-2], int(digits[-2:])
+    major, minor = (head[:-2], head[-2:]) if len(head) > 2 else (head[:-1], head[-1:])
+    return f"{int(major)}.{int(minor)}.{patch}"
+
+
+def l4t_release(text: str) -> str | None:
+    """`# R36 (release), REVISION: 4.0, ...` -> 36.4.0."""
+    match = re.search(r"R(\d+) \(release\), REVISION: ([\d.]+)", text)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+class Orin(Platform):
+    key = "orin"
+    title = "NVIDIA Jetson Orin (TensorRT)"
+    precisions: tuple[Precision, ...] = ("fp32", "fp16", "int8")
+
+    def fact_commands(self) -> dict[str, str]:
+        return {
+            "l4t_release": 'head -n 1 "${HIL_BOARD_ROOT:-}/etc/nv_tegra_release"',
+            "tensorrt_banner": f'{TRTEXEC} --help 2>&1 | grep -m 1 "TensorRT v"',
+            "power_mode": "nvpmodel -q 2>/dev/null | head -n 1",
+        }
+
+    def fingerprint_keys(self) -> tuple[str, ...]:
+        return ("l4t", "tensorrt", "power_mode")
+
+    def normalise_facts(self, facts: dict[str, str]) -> dict[str, str]:
+        out = dict(facts)
+        out["l4t"] = l4t_release(facts.get("l4t_release", "")) or ""
+        out["tensorrt"] = tensorrt_version(facts.get("tensorrt_banner", "")) or ""
+        out["power_mode"] = facts.get("power_mode", "").removeprefix("NV Power Mode:").strip()
+        return out
+
+    def converter_version(self, facts: dict[str, str]) -> str | None:
+        return facts.get("tensorrt") or None
+
+    def convert(self, ctx: BoardContext, model: str, model_sha: str, precision: Precision) -> Conversion:
+        version = self.converter_version(ctx.facts)
+        if version is None:
+            raise InfraError(
+                f"{ctx.name}: trtexec not found (looked on PATH and in /usr/src/tensorrt/bin)",
+                hint="install TensorRT on the board (JetPack's nvidia-tensorrt) or fix the board's PATH",
+            )
+        flags = ["--skipInference", *PRECISION_FLAGS[precision]]
+        key = _cache_key(model_sha, precision, version, flags, ctx.facts.get("l4t", ""))
+        engine = ctx.path("engines", f"{key}.engine")
+        meta, log = engine.removesuffix(".engine") + ".json", engine.removesuffix(".engine") + ".log"
+        argv = ["trtexec", f"--onnx={model}", f"--saveEngine={engine}.part", *flags]
+        cached = ctx.conn.run_script(
+            f"test -s {shlex.quote(engine)} && cat {shlex.quote(meta)} && cat {shlex.quote(log)}", 30
+        )
+        if cached.ok:
+            header, _, log_text = cached.stdout.partition("\n")
+            info = json.loads(header)
+            return Conversion(engine, info["command"], log_text, info["seconds"], info["bytes"], True, key)
+        command = " ".join([TRTEXEC, *map(shlex.quote, argv[1:])])
+        script = (
+            f"mkdir -p {shlex.quote(ctx.path('engines'))} && {command} > {shlex.quote(log)} 2>&1; "
+            f"rc=$?; cat {shlex.quote(log)}; exit $rc"
+        )
+        start = time.monotonic()
+        res = ctx.conn.run_script(script, BUILD_TIMEOUT_S)
+        seconds = time.monotonic() - start
+        if not res.ok or "&&&& PASSED" not in res.stdout:
+            raise ConversionError(
+                f"{ctx.name}: trtexec failed to build the {precision} engine: {_first_error(res.stdout)}",
+                hint=f"the full converter log is kept: hil show --board {ctx.name} --log convert",
+                command=shlex.join(argv),
+                log=res.stdout,
+            )
+        size = ctx.conn.run_script(
+            f"mv -f {shlex.quote(engine + '.part')} {shlex.quote(engine)} && stat -c %s {shlex.quote(engine)}",
+            30,
+        )
+        if not size.ok:
+            raise InfraError(f"{ctx.name}: could not store the engine: {size.stderr.strip()}")
+        engine_bytes = int(size.stdout.strip())
+        shown = shlex.join(argv)
+        info = {"command": shown, "seconds": round(seconds, 3), "bytes": engine_bytes}
+        ctx.conn.run_script(f"printf '%s\\n' {shlex.quote(json.dumps(info))} > {shlex.quote(meta)}", 30)
+        return Conversion(engine, shown, res.stdout, seconds, engine_bytes, False, key)
+
+    def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
+        if source not in ("tegrastats", "auto"):
+            return None
+        log = ctx.path("power", f"{tag}.tegrastats")
+        interval = str(int(interval_ms))
+        start_argv = ["tegrastats", "--interval", interval, "--logfile", log, "--start"]
+        start = f"mkdir -p {shlex.quote(ctx.path('power'))} && rm -f {shlex.quote(log)} && " + shlex.join(
+            start_argv
+        )
+        return PowerPlan(
+            start=start,
+            stop="tegrastats --stop",
+            log_path=log,
+            source="sim-model" if ctx.sim else "tegrastats",
+            interval_s=interval_ms / 1000.0,
+            command=shlex.join(start_argv),
+        )
+
+    def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
+        report = parse_tegrastats(text)
+        totals: list[float] = []
+        for sample in report.samples:
+            rails = {name: rail.current_mw for name, rail in sample.rails.items()}
+            total = next((rails[r] for r in TOTAL_RAILS if r in rails), None)
+            totals.append(total if total is not None else sum(rails.values()))
+        return PowerReading(totals, plan.source, plan.interval_s)
+
+
+def _cache_key(model_sha: str, precision: str, version: str, flags: list[str], l4t: str) -> str:
+    material = json.dumps([model_sha, precision, "trtexec", version, flags, l4t])
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+def _first_error(log: str) -> str:
+    errors = [line.split("] ", 2)[-1] for line in log.splitlines() if "[E]" in line]
+    return "; ".join(errors[:3]) if errors else (log.strip().splitlines() or ["no output"])[-1]
+
+
+PLATFORM = Orin()

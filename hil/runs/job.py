@@ -1,0 +1,220 @@
+"""One board's share of a suite: connect, read facts, push, convert, replay, score, report each job.
+
+Each (model, precision, clip) ends as exactly one JobDone event. A board that cannot be reached, or that
+vanishes mid-run, turns its remaining jobs into infra_error; a model the converter rejects fails only the
+jobs of that model and precision; the other boards never notice either.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import shlex
+import traceback
+from collections.abc import Callable
+
+from hil.errors import ConversionError, HilError, InfraError, ModelError
+from hil.harness import HARNESS_FILE
+from hil.platforms.base import COMMON_FACTS, BoardContext, Conversion, Platform, facts_script, parse_facts
+from hil.records import JobResult, Outcome, Precision
+from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, StepDone
+from hil.runs.score import parse_frames, score
+from hil.runs.suite import Clip, ModelUnderTest, Suite
+from hil.runs.target import BoardTarget
+from hil.transport.push import PushItem, item, push
+from hil.transport.ssh import BoardConnection
+
+Emit = Callable[[Event], None]
+Job = tuple[ModelUnderTest, Precision, Clip]
+
+
+def plan_jobs(target: BoardTarget, suite: Suite) -> list[Job]:
+    return [
+        (m, p, c)
+        for m in suite.models
+        for p in suite.precisions
+        if p in m.variants and p in target.platform.precisions
+        for c in suite.clips
+    ]
+
+
+def facts_of(platform: Platform, conn: BoardConnection) -> dict[str, str]:
+    """Every fact of the board in one round trip."""
+    res = conn.run_script(facts_script({**COMMON_FACTS, **platform.fact_commands()}), 120)
+    return platform.normalise_facts(parse_facts(res.stdout))
+
+
+def read_facts(target: BoardTarget) -> dict[str, str]:
+    """Connect (strict host keys) and read facts: what `hil boards check` does."""
+    with BoardConnection(target.endpoint) as conn:
+        return facts_of(target.platform, conn)
+
+
+def run_board(target: BoardTarget, suite: Suite, emit: Emit) -> None:
+    jobs = plan_jobs(target, suite)
+    emit(BoardStarted(target.name, len(jobs)))
+    runner = _BoardRun(target, suite, emit)
+    try:
+        runner.run(jobs)
+    except InfraError as exc:
+        runner.finish_remaining("infra_error", runner.stage, exc.message)
+    except Exception as exc:  # a bug in hil must not hang the run nor lose the other boards
+        detail = "".join(traceback.format_exception(exc))
+        runner.finish_remaining("infra_error", runner.stage, f"internal error in hil: {exc!r}", detail)
+    finally:
+        emit(BoardFinished(target.name))
+
+
+class _BoardRun:
+    def __init__(self, target: BoardTarget, suite: Suite, emit: Emit) -> None:
+        self.target, self.suite, self.emit = target, suite, emit
+        self.pending: list[Job] = []
+        self.stage = "connect"
+        self.facts: dict[str, str] = {}
+        self.remote: dict[str, str] = {}  # local path -> path on the board
+        self.pushed_bytes: dict[str, int] = {}  # local path -> bytes pushed this run, until attributed
+
+    def run(self, jobs: list[Job]) -> None:
+        self.pending = list(jobs)
+        if not jobs:
+            return
+        with BoardConnection(self.target.endpoint) as conn:
+            self.step("connect", f"{self.target.endpoint.host}:{self.target.endpoint.port}")
+            self.stage = "facts"
+            ctx = self.context(conn)
+            self.stage = "push"
+            self.push_all(ctx, jobs)
+            for model, precision in dict.fromkeys((m, p) for m, p, _ in jobs):
+                clips = [c for m, p, c in jobs if m is model and p == precision]
+                self.stage = "convert"
+                try:
+                    conversion = self.target.platform.convert(
+                        ctx, self.remote[str(model.variants[precision])], model.sha256[precision], precision
+                    )
+                except ConversionError as exc:
+                    log = JobLog(kind="convert", command=exc.command, text=exc.log)
+                    for clip in clips:
+                        self.finish((model, precision, clip), "fail", "convert", exc.message, logs=[log])
+                    continue
+                self.step("convert", f"{model.name} {precision}" + (" (cached)" if conversion.cached else ""))
+                for clip in clips:
+                    self.stage = "replay"
+                    self.replay(ctx, (model, precision, clip), conversion)
+
+    # -- steps ----------------------------------------------------------------------------------------
+
+    def step(self, name: str, detail: str = "") -> None:
+        self.emit(StepDone(self.target.name, name, detail))
+
+    def context(self, conn: BoardConnection) -> BoardContext:
+        platform = self.target.platform
+        facts = facts_of(platform, conn)
+        home = facts.get("home") or "."
+        workdir = posixpath.join(home, self.target.workdir)  # an absolute workdir stays as it is
+        self.facts = facts
+        self.step("facts", ", ".join(f"{k}={facts[k]}" for k in platform.fingerprint_keys() if facts.get(k)))
+        return BoardContext(
+            name=self.target.name,
+            conn=conn,
+            workdir=posixpath.normpath(workdir),
+            sim=self.target.sim or bool(facts.get("sim_board")),
+            facts=facts,
+            timeout_s=self.target.command_timeout_s,
+        )
+
+    def push_all(self, ctx: BoardContext, jobs: list[Job]) -> None:
+        local = [HARNESS_FILE]
+        for m, p, c in jobs:
+            local += [m.variants[p], c.path]
+        items: list[PushItem] = [item(path, ctx.path("blobs")) for path in dict.fromkeys(local)]
+        result = push(ctx.conn, items)
+        pushed = set(result.pushed)
+        for it in items:
+            self.remote[str(it.local)] = it.remote
+            self.pushed_bytes[str(it.local)] = it.local.stat().st_size if it.remote in pushed else 0
+        self.step("push", f"{result.bytes_pushed} bytes, {len(result.skipped)} already on the board")
+
+    def replay(self, ctx: BoardContext, job: Job, conversion: Conversion) -> None:
+        model, precision, clip = job
+        platform = self.target.platform
+        tag = f"{model.sha256[precision][:12]}-{precision}-{clip.path.stem}"
+        rundir = ctx.path("runs", tag)
+        out = posixpath.join(rundir, "frames.jsonl")
+        harness = [
+            "python3", self.remote[str(HARNESS_FILE)], "--engine", conversion.engine,
+            "--clip", self.remote[str(clip.path)], "--out", out, "--warmup", str(self.suite.warmup),
+            "--max-frames", str(self.suite.max_frames), "--fps", str(self.suite.fps),
+        ]  # fmt: skip
+        if model.card is not None:
+            harness += ["--input-json", json.dumps(model.card.input.model_dump())]
+        plan = platform.power_plan(ctx, self.target.power_source, self.target.power_interval_ms, tag)
+        start = f"{{ {plan.start} || echo 'hil: power sampling did not start' >&2; }}; " if plan else ""
+        stop = f"; {plan.stop} >/dev/null 2>&1" if plan else ""
+        script = f"mkdir -p {shlex.quote(rundir)} && {start}{shlex.join(harness)}; rc=$?{stop}; exit $rc"
+        res = ctx.conn.run_script(script, ctx.timeout_s)
+        logs = [
+            JobLog(kind="convert", command=conversion.command, text=conversion.log),
+            JobLog(kind="replay", command=shlex.join(harness), text=(res.stdout + res.stderr)[-20000:]),
+        ]
+        if not res.ok:
+            ctx.conn.run(["true"], 15)  # raises InfraError if the board itself is gone
+            tail = (res.stderr.strip().splitlines() or [f"exit code {res.exit_code}"])[-1]
+            self.finish(job, "fail", "replay", f"the harness failed on the board: {tail}", logs=logs)
+            return
+        try:
+            replayed = parse_frames(ctx.conn.read(out).decode(), clip, model)
+        except (ModelError, ValueError) as exc:
+            self.finish(job, "fail", "replay", str(exc), logs=logs)
+            return
+        power = None
+        if plan is not None:
+            try:
+                text = ctx.conn.read(plan.log_path).decode(errors="replace")
+                logs.append(JobLog(kind="power", command=plan.command, text=text[-20000:]))
+                power = platform.read_power(plan, text)
+            except HilError as exc:
+                logs.append(JobLog(kind="power", command=plan.command, text=f"no power reading: {exc}"))
+        base = self.base(job, "pass")
+        base = base.model_copy(
+            update={
+                "conversion_s": conversion.seconds,
+                "engine_bytes": conversion.engine_bytes,
+                "engine_key": conversion.key,
+            }
+        )
+        result = score(base, replayed, power, self.target.budgets, model)
+        self.emit(JobDone(result, replayed.samples, logs, self.facts))
+        self.pending.remove(job)
+        self.step("replay", f"{model.name} {precision} {clip.name}: {result.status}")
+
+    # -- results --------------------------------------------------------------------------------------
+
+    def base(self, job: Job, status: Outcome) -> JobResult:
+        model, precision, clip = job
+        # Bytes pushed are charged to the first job that used an artifact, so a run's sum is what moved.
+        used = [str(model.variants[precision]), str(clip.path), str(HARNESS_FILE)]
+        pushed = sum(self.pushed_bytes.pop(path, 0) for path in used)
+        fingerprint_keys = ("kernel", "os", *self.target.platform.fingerprint_keys())
+        return JobResult(
+            board=self.target.name,
+            platform=self.target.platform.key,
+            model=model.name,
+            precision=precision,
+            clip=clip.name,
+            status=status,
+            bytes_pushed=pushed,
+            model_sha256=model.sha256[precision],
+            fingerprint={k: self.facts[k] for k in fingerprint_keys if self.facts.get(k)},
+        )
+
+    def finish(
+        self, job: Job, status: Outcome, stage: str, error: str, logs: list[JobLog] | None = None
+    ) -> None:
+        result = self.base(job, status).model_copy(update={"stage": stage, "error": error})
+        self.emit(JobDone(result, [], logs or [], self.facts))
+        self.pending.remove(job)
+
+    def finish_remaining(self, status: Outcome, stage: str, error: str, detail: str = "") -> None:
+        logs = [JobLog(kind="error", command="", text=detail)] if detail else []
+        for job in list(self.pending):
+            self.finish(job, status, stage, error, logs)

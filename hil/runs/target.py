@@ -1,0 +1,64 @@
+"""A board as the runs layer needs it: endpoint, paths, power source and budgets, from the inventory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hil.inventory.spec import BoardSpec
+from hil.measure.budgets import Budgets
+from hil.platforms import get
+from hil.platforms.base import Platform
+from hil.transport.endpoint import Endpoint
+
+
+@dataclass(frozen=True)
+class BoardTarget:
+    name: str
+    platform: Platform
+    endpoint: Endpoint
+    workdir: str  # as the inventory gives it; relative paths are resolved against the board's $HOME
+    sim: bool
+    power_source: str  # the inventory's, or "auto" for the platform's default
+    power_interval_ms: int
+    budgets: Budgets
+    command_timeout_s: float
+
+
+def target_for(board: BoardSpec, known_hosts: Path, sim_key: Path | None) -> BoardTarget:
+    """`sim_key` is the simulated rack's client key, used for sim boards that name no key of their own."""
+    key = board.ansible_ssh_private_key_file or (sim_key if board.sim else None)
+    jump = None
+    if board.jump_host is not None:
+        jump = Endpoint(
+            name=f"{board.name} (jump {board.jump_host.host})",
+            host=board.jump_host.host,
+            port=board.jump_host.port,
+            user=board.jump_host.user or board.ansible_user,
+            key_file=key,
+            known_hosts=board.known_hosts or known_hosts,
+            connect_timeout_s=board.connect_timeout_s,
+        )
+    endpoint = Endpoint(
+        name=board.name,
+        host=board.ansible_host,
+        port=board.ansible_port,
+        user=board.ansible_user,
+        key_file=key,
+        known_hosts=board.known_hosts or known_hosts,
+        jump=jump,
+        connect_timeout_s=board.connect_timeout_s,
+        use_ssh_config=not board.sim,
+    )
+    b = board.budgets
+    return BoardTarget(
+        name=board.name,
+        platform=get(board.platform),
+        endpoint=endpoint,
+        workdir=board.workdir,
+        sim=board.sim,
+        power_source=board.power.source if board.power else "auto",
+        power_interval_ms=board.power.interval_ms if board.power else 100,
+        budgets=Budgets(b.latency_ms, b.power_w, b.memory_mb, b.accuracy),
+        command_timeout_s=board.command_timeout_s,
+    )

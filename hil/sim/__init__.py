@@ -1,0 +1,1 @@
+"""The simulated rack: real OpenSSH servers on loopback whose vendor tools are emulated."""

@@ -1,0 +1,100 @@
+"""Shared fixtures: a private simulated rack per test (own HIL_HOME, loopback address and port) and a way to
+call the real `hil` command line in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.tiny import make_clip, make_model
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sshd_available() -> bool:
+    return any(p and os.access(p, os.X_OK) for p in (shutil.which("sshd"), "/usr/sbin/sshd"))
+
+
+def free_endpoint() -> tuple[str, int]:
+    """A loopback address other than the default rack's, and a port free on it right now."""
+    host = f"127.0.{random.randint(1, 250)}.{random.randint(2, 250)}"
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return host, sock.getsockname()[1]
+
+
+@dataclass
+class Hil:
+    """Runs `hil` in a subprocess in its own working folder and state folder."""
+
+    cwd: Path
+    env: dict[str, str]
+
+    def __call__(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hil.cli.main", *args],
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+@pytest.fixture
+def hil(tmp_path: Path) -> Hil:
+    env = dict(os.environ)
+    env["HIL_HOME"] = str(tmp_path / ".hil")
+    env["COLUMNS"] = "200"
+    env.pop("HIL_INVENTORY", None)
+    env.pop("HIL_DB", None)
+    return Hil(tmp_path, env)
+
+
+@dataclass
+class Rack:
+    inventory: Path
+    boards: dict[str, tuple[str, int]]
+
+
+def write_sim_inventory(path: Path, boards: dict[str, str], extra: str = "") -> Rack:
+    """A simulated rack inventory with the given board name -> platform, on free loopback endpoints."""
+    lines = ["all:", "  children:", "    rack:", "      vars:", "        sim: true", "      hosts:"]
+    where: dict[str, tuple[str, int]] = {}
+    for name, platform in boards.items():
+        host, port = free_endpoint()
+        where[name] = (host, port)
+        lines += [
+            f"        {name}:",
+            f"          platform: {platform}",
+            f"          ansible_host: {host}",
+            f"          ansible_port: {port}",
+            "          power: {source: tegrastats, interval_ms: 100}",
+        ]
+        lines += [f"          {x}" for x in extra.splitlines() if x]
+    path.write_text("\n".join(lines) + "\n")
+    return Rack(path, where)
+
+
+@pytest.fixture
+def material(tmp_path: Path) -> tuple[Path, Path]:
+    """(model, clip): the tiny brightness classifier with its card, and a labelled 40-frame clip."""
+    model = make_model(tmp_path / "bright.onnx")
+    clip = make_clip(tmp_path / "cabin.mp4", frames=40)
+    return model, clip
+
+
+# Skipped without sshd on a developer's machine; never in CI, where a missing sshd must fail loudly.
+needs_sshd = pytest.mark.skipif(
+    not sshd_available() and not os.environ.get("CI"),
+    reason="no sshd: install openssh-server (make test does)",
+)
