@@ -1,0 +1,77 @@
+"""Faults a test can inject into a simulated board's tools, through the same SSH path as a real board.
+
+A test writes `$HIL_BOARD_ROOT/sim-faults.json`, e.g. `{"trtexec": "crash", "tegrastats": "hang"}`. Every
+emulated tool calls `fault_for(<its name>)` before doing anything else and misbehaves as told:
+
+- `hang`: print what the tool prints first, then sleep until killed (tests hil's timeouts).
+- `crash`: print part of the normal output, then die with exit status 139, what a shell reports for a
+  SIGSEGV. (A real signal would reach hil over SSH as "no exit status"; 139 is what a board's shell
+  wrapper shows and what hil's tests can assert.)
+- `disk_full`: fail where the tool writes its output file, with the error the real tool prints then.
+- `corrupt`: write a damaged output file and report success, as a flaky disk or copy would.
+- `unsupported_op`: (trtexec) reject the network as if an operator had no importer.
+
+No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+FAULTS_FILE = "sim-faults.json"
+FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op")
+CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
+
+
+class FaultFileError(ValueError):
+    """`sim-faults.json` exists but cannot be understood."""
+
+
+def board_root() -> Path | None:
+    """The folder that plays the board's root file system, or None when not run on a simulated board."""
+    root = os.environ.get("HIL_BOARD_ROOT")
+    return Path(root) if root else None
+
+
+def fault_for(tool: str) -> str | None:
+    """The fault mode configured for `tool` on this board, or None."""
+    root = board_root()
+    if root is None:
+        return None
+    path = root / FAULTS_FILE
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None
+    try:
+        table = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FaultFileError(f"{path}: not JSON ({exc})") from exc
+    if not isinstance(table, dict):
+        raise FaultFileError(f'{path}: expected an object like {{"trtexec": "hang"}}')
+    mode = table.get(tool)
+    if mode is None:
+        return None
+    if mode not in FAULT_MODES:
+        raise FaultFileError(f"{path}: unknown fault {mode!r} for {tool}; known: {', '.join(FAULT_MODES)}")
+    return str(mode)
+
+
+def hang() -> NoReturn:
+    """Sleep until killed, the way a wedged driver call looks from outside."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    while True:
+        time.sleep(3600)
+
+
+def crash() -> NoReturn:
+    """Die at once with the segfault exit status; no clean-up, no further output."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(CRASH_EXIT_CODE)
