@@ -64,7 +64,7 @@ def detect_kind(text: str) -> str:
         return "trtexec"
     raise ParseError(
         "could not tell which tool printed this text: looked for trtexec `&&&&` lines, tegrastats "
-        "`RAM .../...MB ... CPU [` lines, SNPE/QNN statistics sections, TIDL `Completed_Model` lines, "
+        "`RAM` and `CPU` lines, SNPE/QNN statistics sections, TIDL `Completed_Model` lines, "
         "an edgeai-benchmark CSV header and sysfs `.../curr1_input:` lines",
         hint=f"name the KIND instead of auto: one of {', '.join(KINDS)}",
     )

@@ -190,7 +190,7 @@ def parse_snpe_throughput(text: str) -> SnpeThroughputReport:
     if not threads and total is None:
         raise not_recognised(
             "snpe-throughput-net-run",
-            "`[Thread N - runtime] X infs/sec - ...` or `Total throughput: X infs/sec`",
+            "per-thread `Thread N - runtime` lines with `X infs/sec`, or `Total throughput: X infs/sec`",
         )
     return SnpeThroughputReport(threads=threads, total_throughput_infs_per_sec=total)
 

@@ -68,7 +68,7 @@ def parse_tegrastats(text: str) -> TegrastatsReport:
     """One sample per tegrastats line. Raises ParseError when no line is one."""
     samples = [sample for line in text.splitlines() if (sample := _sample(line)) is not None]
     if not samples:
-        raise not_recognised("tegrastats", "lines with `RAM used/totalMB` and `CPU [load%@MHz,...]`")
+        raise not_recognised("tegrastats", "lines with `RAM used/totalMB` and a per-core `CPU` list")
     return TegrastatsReport(samples=samples)
 
 

@@ -96,7 +96,7 @@ def test_text_that_is_not_diagview_is_an_error(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["", "Average SNPE Statistics:\nTotal Inference Time: 3 us\n"])
 def test_text_that_is_not_snpe_throughput_is_an_error(text: str) -> None:
-    with pytest.raises(ParseError, match=r"not snpe-throughput-net-run output: looked for `\[Thread N"):
+    with pytest.raises(ParseError, match=r"not snpe-throughput-net-run output: looked for per-thread"):
         parse_snpe_throughput(text)
 
 
