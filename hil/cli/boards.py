@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from hil.cli import context
 from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out
@@ -24,7 +25,9 @@ def register(app: typer.Typer) -> None:
 
 
 @boards_app.command("list")
-def list_boards(inventory: InventoryOption = None, where: WhereOption = None, json: JsonOption = False) -> None:
+def list_boards(
+    inventory: InventoryOption = None, where: WhereOption = None, json: JsonOption = False
+) -> None:
     """List the selected boards with their platform, address, tags and budgets."""
     _, boards = context.boards(inventory, where)
     if json:
@@ -80,29 +83,34 @@ def check(
     if name:
         boards = [context.board_named(inv, n) for n in name]
     rack = context.rack()
-    rows: list[dict[str, object]] = []
-    failures: list[HilError] = []
+    checked: list[tuple[str, dict[str, str] | HilError]] = []
     for b in boards:
         target = target_for(b, context.known_hosts(), rack.client_key)
         try:
-            facts = read_facts(target)
-            rows.append({"board": b.name, "ok": True, "facts": facts})
+            checked.append((b.name, read_facts(target)))
         except HilError as exc:
-            failures.append(exc)
-            rows.append({"board": b.name, "ok": False, "error": exc.message, "hint": exc.hint})
+            checked.append((b.name, exc))
+    failures = [r for _, r in checked if isinstance(r, HilError)]
     if json:
+        rows = [
+            {"board": n, "ok": False, "error": r.message, "hint": r.hint}
+            if isinstance(r, HilError)
+            else {"board": n, "ok": True, "facts": r}
+            for n, r in checked
+        ]
         out.print(jsonlib.dumps(rows, indent=2), highlight=False)
     else:
         table = Table("board", "state", "facts")
-        for row in rows:
-            facts = row.get("facts") or {}
-            assert isinstance(facts, dict)
-            shown = ", ".join(f"{k}={v}" for k, v in facts.items() if k not in ("home",) and v)
-            table.add_row(str(row["board"]), "[green]ok[/]" if row["ok"] else "[red]unusable[/]", shown)
+        for n, r in checked:
+            if isinstance(r, HilError):
+                table.add_row(n, "[red]unusable[/]", r.message)
+            else:
+                shown = ", ".join(f"{k}={v}" for k, v in r.items() if k != "home" and v)
+                table.add_row(n, "[green]ok[/]", shown)
         out.print(table)
+    for failure in failures:
+        err.print(Text.assemble(("error: ", "red"), failure.message), highlight=False)
+        if failure.hint:
+            err.print(Text.assemble(("hint: ", "yellow"), failure.hint), highlight=False)
     if failures:
-        for exc in failures:
-            err.print(f"[red]error:[/] {exc.message}", highlight=False)
-            if exc.hint:
-                err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
-        raise typer.Exit(max(e.exit_code for e in failures))
+        raise typer.Exit(max(f.exit_code for f in failures))

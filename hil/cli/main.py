@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.text import Text
 
 from hil.cli.common import err
 from hil.errors import HilError
@@ -34,9 +35,10 @@ def main() -> None:
     try:
         app()
     except HilError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        # Messages quote user input and tool output: print them as text, never as rich markup.
+        err.print(Text.assemble(("error: ", "bold red"), exc.message), highlight=False)
         if exc.hint:
-            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+            err.print(Text.assemble(("hint: ", "yellow"), exc.hint), highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]")

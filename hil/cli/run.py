@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from hil.cli import context
 from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, WhereOption, err, out
@@ -93,13 +93,15 @@ def run(
             if started:
                 err.print(f"started simulated boards: {', '.join(started)}")
             overall = progress.add_task("all jobs", total=total)
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def on_event(event: Event) -> None:
                 if isinstance(event, BoardStarted):
                     tasks[event.board] = progress.add_task(event.board, total=event.jobs)
                 elif isinstance(event, StepDone):
-                    progress.update(tasks[event.board], description=f"{event.board}: {event.step} {event.detail}")
+                    progress.update(
+                        tasks[event.board], description=f"{event.board}: {event.step} {event.detail}"
+                    )
                 elif isinstance(event, JobDone):
                     store.record_job(run_id, event.result, event.samples, event.logs)
                     if event.facts:

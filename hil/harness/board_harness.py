@@ -82,9 +82,9 @@ def to_colour(frame: np.ndarray, colour: str) -> np.ndarray:
 
 
 def preprocess(frame: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
-    n, a, b, c = spec["shape"]
+    _, a, b, c = spec["shape"]
     nchw = spec.get("layout", "NCHW") == "NCHW"
-    channels, height, width = (a, b, c) if nchw else (c, a, b)
+    height, width = (b, c) if nchw else (a, b)
     img = resize(to_colour(frame, spec.get("colour", "gray")), width, height).astype(np.float32)
     if img.ndim == 2:
         img = img[:, :, None]
@@ -231,7 +231,7 @@ def replay(args: argparse.Namespace) -> int:
             out.write(json.dumps(record) + "\n")
             count += 1
             if period:
-                # Camera-paced: frame i is due at start + i*period; finishing after the next one is due misses.
+                # Camera-paced: frame i is due at start + i*period; finishing past the next due time misses.
                 due = start + (index + 1) * period
                 now = time.perf_counter()
                 if now > due:

@@ -97,10 +97,10 @@ class Platform(ABC):
 COMMON_FACTS: dict[str, str] = {
     "kernel": "uname -r",
     "arch": "uname -m",
-    "os": ". /etc/os-release 2>/dev/null && echo \"$PRETTY_NAME\"",
+    "os": '. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"',
     "python": "python3 -c 'import sys; print(sys.version.split()[0])' 2>/dev/null",
-    "sim_board": "echo \"${HIL_SIM_BOARD:-}\"",
-    "home": "echo \"$HOME\"",
+    "sim_board": 'echo "${HIL_SIM_BOARD:-}"',
+    "home": 'echo "$HOME"',
     "disk_free_mb": "df -Pk \"$HOME\" | awk 'NR==2 {print int($4/1024)}'",
 }
 

@@ -46,7 +46,7 @@ def l4t_release(text: str) -> str | None:
 class Orin(Platform):
     key = "orin"
     title = "NVIDIA Jetson Orin (TensorRT)"
-    precisions: tuple[Precision, ...] = ("fp32", "fp16", "int8")
+    precisions = ("fp32", "fp16", "int8")
 
     def fact_commands(self) -> dict[str, str]:
         return {
@@ -102,10 +102,8 @@ class Orin(Platform):
                 command=shlex.join(argv),
                 log=res.stdout,
             )
-        size = ctx.conn.run_script(
-            f"mv -f {shlex.quote(engine + '.part')} {shlex.quote(engine)} && stat -c %s {shlex.quote(engine)}",
-            30,
-        )
+        part, final = shlex.quote(engine + ".part"), shlex.quote(engine)
+        size = ctx.conn.run_script(f"mv -f {part} {final} && stat -c %s {final}", 30)
         if not size.ok:
             raise InfraError(f"{ctx.name}: could not store the engine: {size.stderr.strip()}")
         engine_bytes = int(size.stdout.strip())

@@ -18,7 +18,7 @@ from hil.transport.push import sha256_file
 ONNX_MAGIC_HINT = "an ONNX model file (.onnx)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: the same model object is the same model
 class ModelUnderTest:
     name: str
     path: Path  # the FP32 ONNX
@@ -32,7 +32,7 @@ class ModelUnderTest:
         return self.card.classes.index(state) if state in self.card.classes else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Clip:
     name: str
     path: Path

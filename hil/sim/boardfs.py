@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 # JetPack 6.1 = L4T R36.4.0, the release the emulated trtexec (TensorRT 10.3) belongs to.
-ORIN_RELEASE = "# R36 (release), REVISION: 4.0, GCID: 37537400, BOARD: generic, EABI: aarch64, DATE: simulated\n"
+ORIN_RELEASE = (
+    "# R36 (release), REVISION: 4.0, GCID: 37537400, BOARD: generic, EABI: aarch64, DATE: simulated\n"
+)
 
 
 def populate(root: Path, platform: str) -> None:

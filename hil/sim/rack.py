@@ -11,6 +11,7 @@ Layout under the rack folder (default .hil/sim):
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
@@ -243,10 +244,8 @@ def _is_zombie(pid: int) -> bool:
 
 def _reap(pid: int) -> None:
     # Reap our own child if we started it in this process; harmless otherwise.
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def _board_processes(root: Path) -> list[int]:
@@ -264,7 +263,5 @@ def _board_processes(root: Path) -> list[int]:
 
 
 def _kill(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

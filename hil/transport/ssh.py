@@ -38,9 +38,7 @@ class CommandResult:
 
 
 def trust_hint(endpoint: Endpoint) -> str:
-    return (
-        f"if the board was re-imaged on purpose, record its new key with: hil boards trust {endpoint.name}"
-    )
+    return f"if the board was re-imaged on purpose, record its new key with: hil boards trust {endpoint.name}"
 
 
 def _connection(endpoint: Endpoint) -> Connection:
@@ -106,7 +104,7 @@ class BoardConnection:
                     hint=f"check the board, then record its key with: hil boards trust {name}",
                 ) from exc
             raise InfraError(f"{name}: SSH to {where} failed: {exc}") from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise InfraError(
                 f"{name}: no answer from {where} within {self.endpoint.connect_timeout_s:.0f} s",
                 hint="is the board powered and on the network?",
@@ -153,7 +151,8 @@ class BoardConnection:
         seconds = time.monotonic() - start
         if res.exited == 124:
             raise BoardTimeoutError(
-                f"{self.endpoint.name}: command ran past {limit} s and was stopped on the board: {script[:200]}"
+                f"{self.endpoint.name}: command ran past {limit} s and was stopped on the board: "
+                f"{script[:200]}"
             )
         return CommandResult(script, res.exited, res.stdout, res.stderr, seconds)
 

@@ -1,4 +1,4 @@
-"""`hil run` end to end on a simulated Orin: real sshd, real emulated trtexec/tegrastats, real ONNX Runtime."""
+"""`hil run` end to end on a simulated Orin: real sshd, emulated trtexec/tegrastats, real ONNX Runtime."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ def test_run_stores_fp32_and_fp16_and_second_run_pushes_nothing(
     assert sum(r["bytes_pushed"] for r in results) > 0
 
     db = sqlite3.connect(tmp_path / "hil.sqlite")
-    assert db.execute("select count(*) from results where run_id = ?", (payload["run_id"],)).fetchone()[0] == 2
+    assert (
+        db.execute("select count(*) from results where run_id = ?", (payload["run_id"],)).fetchone()[0] == 2
+    )
     assert db.execute("select count(*) from samples").fetchone()[0] == 80
 
     code, again, stderr = run_json(hil, rack.inventory, model, clip)
@@ -49,7 +51,7 @@ def test_run_stores_fp32_and_fp16_and_second_run_pushes_nothing(
     assert sum(r["bytes_pushed"] for r in again["results"]) == 0
     history = hil("history", "--json")
     assert history.returncode == 0, history.stderr
-    runs = {row["run_id"] for row in json.loads(history.stdout)}
+    runs = {row["run_id"] for row in json.loads(history.stdout)["results"]}
     assert {payload["run_id"], again["run_id"]} <= runs
 
 

@@ -11,7 +11,9 @@ from tests.conftest import Hil, needs_sshd, write_sim_inventory
 pytestmark = [needs_sshd]
 
 
-def test_changed_host_key_is_refused_until_trusted(hil: Hil, tmp_path: Path, material: tuple[Path, Path]) -> None:
+def test_changed_host_key_is_refused_until_trusted(
+    hil: Hil, tmp_path: Path, material: tuple[Path, Path]
+) -> None:
     model, clip = material
     rack = write_sim_inventory(tmp_path / "rack.yaml", {"orin-k1": "orin"})
     args = ["run", "-i", str(rack.inventory), "--model", str(model), "--clip", str(clip), "-p", "fp32"]
@@ -51,7 +53,9 @@ def test_changed_host_key_message_says_how_to_trust(hil: Hil, tmp_path: Path) ->
         other = tmp_path / "other_key"
         generate_key(other, "someone else")
         host, port = rack.boards["orin-k2"]
-        known.write_text(f"[{host}]:{port} " + " ".join(Path(str(other) + ".pub").read_text().split()[:2]) + "\n")
+        known.write_text(
+            f"[{host}]:{port} " + " ".join(Path(str(other) + ".pub").read_text().split()[:2]) + "\n"
+        )
         proc = hil("boards", "check", "orin-k2", "-i", str(rack.inventory))
         assert proc.returncode == 3
         assert "orin-k2" in proc.stderr and "hil boards trust orin-k2" in proc.stderr
