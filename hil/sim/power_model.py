@@ -30,7 +30,8 @@ The GPU (GR3D) load is modelled as the same load in percent: on the simulated bo
 Jetson would run on its GPU runs on host CPU cores. No GPU clock is modelled (tegrastats prints
 `GR3D_FREQ n%` without `@MHz`, a format real boards also print).
 
-Other platforms (qcs8255, tda4vm) get their own entries in MODELS with their own rail names.
+Other platforms keep their models in their profile, hil/sim/boards/<platform>.py (POWER_MODELS,
+DEFAULT_POWER_MODE), with their own rail names.
 """
 
 from __future__ import annotations
@@ -91,8 +92,15 @@ DEFAULT_MODE = {"orin": "15W"}
 
 def model_for(platform: str, mode: str | None = None) -> PowerModel:
     """The power model of `platform` in power mode `mode` (the platform's default mode when None)."""
-    key = (platform, mode or DEFAULT_MODE.get(platform, ""))
-    if key not in MODELS:
-        known = ", ".join(f"{p} {m}" for p, m in MODELS)
+    from hil.sim.boards import profile  # platforms other than orin keep their models in their profile
+
+    module = profile(platform)
+    models = dict(MODELS)
+    if module is not None and hasattr(module, "POWER_MODELS"):
+        models.update({(platform, m): pm for m, pm in module.POWER_MODELS.items()})
+    default = getattr(module, "DEFAULT_POWER_MODE", None) or DEFAULT_MODE.get(platform, "")
+    key = (platform, mode or default)
+    if key not in models:
+        known = ", ".join(f"{p} {m}" for p, m in models)
         raise KeyError(f"no power model for {key[0]} mode {key[1]!r}; known: {known}")
-    return MODELS[key]
+    return models[key]

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hil.errors import InfraError
-from hil.sim import boardfs, keys
-from hil.sim.tools import TOOLS
+from hil.sim import boards, keys
+from hil.sim.tools import tools
 
 START_TIMEOUT_S = 10.0
 
@@ -97,7 +97,7 @@ class SimRack:
             # Trust is recorded only when hil itself made the key; a key changed later is refused.
             keys.add_known_host(self.known_hosts, board.host, board.port, keys.public_key(host_key))
         root = self.board_root(board.name)
-        boardfs.populate(root, board.platform)
+        boards.populate(root, board.platform)
         home = root / "home" / getpass.getuser()
         home.mkdir(parents=True, exist_ok=True)
         (bdir / "authorized_keys").write_text(keys.public_key(self.client_key) + "\n")
@@ -106,7 +106,7 @@ class SimRack:
     def _write_wrappers(self) -> None:
         self.bin_dir.mkdir(parents=True, exist_ok=True)
         python = sys.executable
-        scripts = {name: f'exec "{python}" -m {module} "$@"' for name, module in TOOLS.items()}
+        scripts = {name: f'exec "{python}" -m {module} "$@"' for name, module in tools().items()}
         # The board's python3 is hil's own interpreter: it has numpy, OpenCV and ONNX Runtime.
         scripts["python3"] = f'exec "{python}" "$@"'
         for name, body in scripts.items():
@@ -184,7 +184,26 @@ class SimRack:
             )
         self._pid_file(board.name).write_text(f"{proc.pid}\n")
         self._wait_ready(board, proc, log)
+        self._start_sidecars(board)
         return True
+
+    def _start_sidecars(self, board: SimBoard) -> None:
+        """Background processes a platform's emulation needs (e.g. keeping hwmon files current).
+
+        They carry the board's root in their environment, so `stop` finds and ends them with the board.
+        """
+        env = {**os.environ, "HIL_SIM_BOARD": board.name, "HIL_BOARD_ROOT": str(self.board_root(board.name))}
+        log = self.board_dir(board.name) / "sidecars.log"
+        for module in boards.sidecars(board.platform):
+            with log.open("ab") as log_fh:
+                subprocess.Popen(
+                    [sys.executable, "-m", module],
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_fh,
+                    stderr=log_fh,
+                    start_new_session=True,
+                )
 
     def _wait_ready(self, board: SimBoard, proc: subprocess.Popen[bytes], log: Path) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -15,6 +15,8 @@ Faults (sim-faults.json): `hang` and `crash` apply; the others have no meaning h
 
 from __future__ import annotations
 
+COMMAND = "nvpmodel"
+
 import sys
 from pathlib import Path
 

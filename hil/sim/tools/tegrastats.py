@@ -28,6 +28,8 @@ writes nothing to the log file (as a full disk would), while the sampler keeps r
 
 from __future__ import annotations
 
+COMMAND = "tegrastats"
+
 import contextlib
 import os
 import signal

@@ -13,6 +13,8 @@ The log layout is in hil.sim.tools.trtexec_log.
 
 from __future__ import annotations
 
+COMMAND = "trtexec"
+
 import sys
 import time
 from collections.abc import Callable

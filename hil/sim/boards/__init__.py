@@ -1,0 +1,40 @@
+"""Per-platform profiles of simulated boards, one module per platform key (hil/sim/boards/<key>.py).
+
+A profile module may define:
+    populate(root: Path) -> None     the files the board shows under $HIL_BOARD_ROOT (release files, sysfs)
+    SIDECARS: tuple[str, ...]         modules run as background processes while the board is up (e.g. a
+                                      process that keeps emulated hwmon files current)
+    POWER_MODELS: dict[str, PowerModel]  modelled power per power mode, for hil.sim.power_model
+Facts commands read `${HIL_BOARD_ROOT:-}/etc/...`, so the same command line works on a real board (variable
+unset) and a simulated one. Files written here are the emulated board's identity (its software release),
+never measurements.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+
+def profile(platform: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"{__name__}.{platform}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{__name__}.{platform}":
+            return None
+        raise
+
+
+def populate(root: Path, platform: str) -> None:
+    """Create the board's root folders and the platform's files (existing files are kept)."""
+    for sub in ("etc", "run", "home", "tmp"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    module = profile(platform)
+    if module is not None and hasattr(module, "populate"):
+        module.populate(root)
+
+
+def sidecars(platform: str) -> tuple[str, ...]:
+    module = profile(platform)
+    return tuple(getattr(module, "SIDECARS", ())) if module is not None else ()
