@@ -11,12 +11,13 @@ plain ONNX models). Writes one JSON object per frame to --out, then a final {"su
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import resource
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -165,16 +166,29 @@ class TensorRTBackend:
         return out.copy()
 
 
-def load_backend(path: str, threads: int) -> OrtBackend | TensorRTBackend:
+class Backend(Protocol):
+    name: str
+    input_shape: list[int]
+
+    def infer(self, tensor: np.ndarray) -> np.ndarray: ...
+
+
+def load_backend(path: str, threads: int, plugin: str = "", options: str = "") -> Backend:
+    """The runtime for `path`; `plugin` names a module beside this file with `load(path, threads, options)`
+    (a platform's own runtime, e.g. ONNX Runtime with a vendor execution provider)."""
+    if plugin:
+        module = importlib.import_module(plugin)
+        backend: Backend = module.load(path, threads, json.loads(options) if options else {})
+        return backend
     with open(path, "rb") as fh:
         data = fh.read()
     if data.startswith(SIM_ENGINE_MAGIC):
         # hil's simulated TensorRT: one JSON header line, then the ONNX model the engine executes.
         body = data[len(SIM_ENGINE_MAGIC) :]
         _header, _, onnx_bytes = body.partition(b"\n")
-        backend: OrtBackend | TensorRTBackend = OrtBackend(onnx_bytes, threads)
-        backend.name = "onnxruntime (simulated TensorRT engine)"
-        return backend
+        sim = OrtBackend(onnx_bytes, threads)
+        sim.name = "onnxruntime (simulated TensorRT engine)"
+        return sim
     if path.endswith(".onnx"):
         return OrtBackend(data, threads)
     return TensorRTBackend(data)
@@ -198,7 +212,7 @@ def default_spec(shape: list[int]) -> dict[str, Any]:
 
 
 def replay(args: argparse.Namespace) -> int:
-    backend = load_backend(args.engine, args.threads)
+    backend = load_backend(args.engine, args.threads, args.backend, args.backend_options)
     spec = json.loads(args.input_json) if args.input_json else default_spec(backend.input_shape)
     frames = frames_from_npy(args.frames) if args.frames else frames_from_clip(args.clip)
     period = 1.0 / args.fps if args.fps > 0 else 0.0
@@ -265,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=0.0, help="camera-paced rate; 0 = free run")
     parser.add_argument("--max-frames", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for ONNX Runtime")
+    parser.add_argument("--backend", default="", help="runtime module beside this file (default: by file)")
+    parser.add_argument("--backend-options", default="", help="JSON options for --backend")
     parser.add_argument("--keep-outputs", type=int, default=16, help="raw output values kept per frame")
     return replay(parser.parse_args(argv))
 

@@ -6,10 +6,11 @@ the registry finds it by itself, so adding a board type means adding one file.
 
 from __future__ import annotations
 
+import json
 import shlex
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from hil.records import PowerSource, Precision
 from hil.transport.ssh import BoardConnection
@@ -39,6 +40,21 @@ class Conversion:
     engine_bytes: int | None
     cached: bool
     key: str
+
+
+@dataclass(frozen=True)
+class ReplayRequest:
+    """One clip through one engine on the board; the result must be harness JSON lines at `out`."""
+
+    harness_dir: str  # the folder on the board holding hil's harness files (board_harness.py, ...)
+    engine: str  # Conversion.engine
+    clip: str
+    rundir: str  # a fresh folder on the board for this replay's files
+    out: str
+    warmup: int
+    max_frames: int
+    fps: float
+    input_spec: dict[str, Any] | None  # the model card's input (InputSpec), None without a card
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,21 @@ class Platform(ABC):
     @abstractmethod
     def convert(self, ctx: BoardContext, model: str, model_sha: str, precision: Precision) -> Conversion:
         """Build the engine on the board; raise ConversionError with the tool's own error on failure."""
+
+    def replay_argv(self, ctx: BoardContext, req: ReplayRequest) -> list[str]:
+        """The command that replays the clip and writes harness JSON lines to req.out.
+
+        The default runs hil's harness with the board's Python runtime; a platform whose runtime is a vendor
+        program (snpe-net-run, say) returns its own steps, usually harness modules around the vendor tool.
+        """
+        argv = [
+            "python3", f"{req.harness_dir}/board_harness.py", "--engine", req.engine, "--clip", req.clip,
+            "--out", req.out, "--warmup", str(req.warmup), "--max-frames", str(req.max_frames),
+            "--fps", str(req.fps),
+        ]  # fmt: skip
+        if req.input_spec is not None:
+            argv += ["--input-json", json.dumps(req.input_spec)]
+        return argv
 
     @abstractmethod
     def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:

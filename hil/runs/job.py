@@ -7,21 +7,29 @@ jobs of that model and precision; the other boards never notice either.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import shlex
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 from hil.errors import ConversionError, HilError, InfraError, ModelError
-from hil.harness import HARNESS_FILE
-from hil.platforms.base import COMMON_FACTS, BoardContext, Conversion, Platform, facts_script, parse_facts
+from hil.harness import bundle_sha256, harness_files
+from hil.platforms.base import (
+    COMMON_FACTS,
+    BoardContext,
+    Conversion,
+    Platform,
+    ReplayRequest,
+    facts_script,
+    parse_facts,
+)
 from hil.records import JobResult, Outcome, Precision
 from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, StepDone
 from hil.runs.score import parse_frames, score
 from hil.runs.suite import Clip, ModelUnderTest, Suite
 from hil.runs.target import BoardTarget
-from hil.transport.push import PushItem, item, push
+from hil.transport.push import PushItem, item, push, sha256_file
 from hil.transport.ssh import BoardConnection
 
 Emit = Callable[[Event], None]
@@ -73,6 +81,7 @@ class _BoardRun:
         self.facts: dict[str, str] = {}
         self.remote: dict[str, str] = {}  # local path -> path on the board
         self.pushed_bytes: dict[str, int] = {}  # local path -> bytes pushed this run, until attributed
+        self.harness_dir = ""
 
     def run(self, jobs: list[Job]) -> None:
         self.pending = list(jobs)
@@ -123,10 +132,15 @@ class _BoardRun:
         )
 
     def push_all(self, ctx: BoardContext, jobs: list[Job]) -> None:
-        local = [HARNESS_FILE]
+        local: list[Path] = []
         for m, p, c in jobs:
             local += [m.variants[p], c.path]
         items: list[PushItem] = [item(path, ctx.path("blobs")) for path in dict.fromkeys(local)]
+        # The harness files travel as one bundle so that they can import each other on the board.
+        self.harness_dir = ctx.path("harness", bundle_sha256()[:16])
+        items += [
+            PushItem(path, f"{self.harness_dir}/{path.name}", sha256_file(path)) for path in harness_files()
+        ]
         result = push(ctx.conn, items)
         pushed = set(result.pushed)
         for it in items:
@@ -140,13 +154,18 @@ class _BoardRun:
         tag = f"{model.sha256[precision][:12]}-{precision}-{clip.path.stem}"
         rundir = ctx.path("runs", tag)
         out = posixpath.join(rundir, "frames.jsonl")
-        harness = [
-            "python3", self.remote[str(HARNESS_FILE)], "--engine", conversion.engine,
-            "--clip", self.remote[str(clip.path)], "--out", out, "--warmup", str(self.suite.warmup),
-            "--max-frames", str(self.suite.max_frames), "--fps", str(self.suite.fps),
-        ]  # fmt: skip
-        if model.card is not None:
-            harness += ["--input-json", json.dumps(model.card.input.model_dump())]
+        request = ReplayRequest(
+            harness_dir=self.harness_dir,
+            engine=conversion.engine,
+            clip=self.remote[str(clip.path)],
+            rundir=rundir,
+            out=out,
+            warmup=self.suite.warmup,
+            max_frames=self.suite.max_frames,
+            fps=self.suite.fps,
+            input_spec=model.card.input.model_dump() if model.card is not None else None,
+        )
+        harness = platform.replay_argv(ctx, request)
         plan = platform.power_plan(ctx, self.target.power_source, self.target.power_interval_ms, tag)
         start = f"{{ {plan.start} || echo 'hil: power sampling did not start' >&2; }}; " if plan else ""
         stop = f"; {plan.stop} >/dev/null 2>&1" if plan else ""
@@ -192,7 +211,7 @@ class _BoardRun:
     def base(self, job: Job, status: Outcome) -> JobResult:
         model, precision, clip = job
         # Bytes pushed are charged to the first job that used an artifact, so a run's sum is what moved.
-        used = [str(model.variants[precision]), str(clip.path), str(HARNESS_FILE)]
+        used = [str(model.variants[precision]), str(clip.path), *(str(p) for p in harness_files())]
         pushed = sum(self.pushed_bytes.pop(path, 0) for path in used)
         fingerprint_keys = ("kernel", "os", *self.target.platform.fingerprint_keys())
         return JobResult(
