@@ -116,6 +116,7 @@ class SimRack:
 
     def _sshd_config(self, board: SimBoard, host_key: Path, root: Path, home: Path) -> str:
         env = {
+            **boards.environment(board.platform, root),
             "HIL_SIM_BOARD": board.name,
             "HIL_BOARD_ROOT": str(root),
             "HOME": str(home),

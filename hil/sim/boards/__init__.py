@@ -2,6 +2,8 @@
 
 A profile module may define:
     populate(root: Path) -> None     the files the board shows under $HIL_BOARD_ROOT (release files, sysfs)
+    environment(root: Path) -> dict[str, str]   extra variables of the board's sessions (e.g. PYTHONPATH
+                                      for an emulated vendor Python package); HIL_*, HOME, PATH are set by hil
     SIDECARS: tuple[str, ...]         modules run as background processes while the board is up (e.g. a
                                       process that keeps emulated hwmon files current)
     POWER_MODELS: dict[str, PowerModel]  modelled power per power mode, for hil.sim.power_model
@@ -33,6 +35,14 @@ def populate(root: Path, platform: str) -> None:
     module = profile(platform)
     if module is not None and hasattr(module, "populate"):
         module.populate(root)
+
+
+def environment(platform: str, root: Path) -> dict[str, str]:
+    module = profile(platform)
+    if module is None or not hasattr(module, "environment"):
+        return {}
+    extra: dict[str, str] = module.environment(root)
+    return extra
 
 
 def sidecars(platform: str) -> tuple[str, ...]:
