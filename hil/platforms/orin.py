@@ -15,7 +15,7 @@ import shlex
 import time
 
 from hil.errors import ConversionError, InfraError
-from hil.parsers.tegrastats import parse_tegrastats
+from hil.parsers.tegrastats import TegrastatsSample, parse_tegrastats
 from hil.platforms.base import BoardContext, Conversion, Platform, PowerPlan, PowerReading
 from hil.records import Precision
 
@@ -131,13 +131,15 @@ class Orin(Platform):
         )
 
     def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
-        report = parse_tegrastats(text)
-        totals: list[float] = []
-        for sample in report.samples:
-            rails = {name: rail.current_mw for name, rail in sample.rails.items()}
-            total = next((rails[r] for r in TOTAL_RAILS if r in rails), None)
-            totals.append(total if total is not None else sum(rails.values()))
+        totals = [total_input_mw(sample) for sample in parse_tegrastats(text).samples]
         return PowerReading(totals, plan.source, plan.interval_s)
+
+
+def total_input_mw(sample: TegrastatsSample) -> float:
+    """The board's total input power in one tegrastats sample (see TOTAL_RAILS)."""
+    rails = {name: float(rail.current_mw) for name, rail in sample.rails.items()}
+    total = next((rails[r] for r in TOTAL_RAILS if r in rails), None)
+    return total if total is not None else sum(rails.values())
 
 
 def _cache_key(model_sha: str, precision: str, version: str, flags: list[str], l4t: str) -> str:

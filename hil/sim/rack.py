@@ -193,7 +193,13 @@ class SimRack:
 
         They carry the board's root in their environment, so `stop` finds and ends them with the board.
         """
-        env = {**os.environ, "HIL_SIM_BOARD": board.name, "HIL_BOARD_ROOT": str(self.board_root(board.name))}
+        root = self.board_root(board.name)
+        env = {
+            **os.environ,
+            **boards.environment(board.platform, root),
+            "HIL_SIM_BOARD": board.name,
+            "HIL_BOARD_ROOT": str(root),
+        }
         log = self.board_dir(board.name) / "sidecars.log"
         for module in boards.sidecars(board.platform):
             with log.open("ab") as log_fh:
