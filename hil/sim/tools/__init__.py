@@ -19,9 +19,7 @@ def tools() -> dict[str, str]:
     found: dict[str, str] = {}
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
-        names = getattr(module, "COMMANDS", None) or (
-            [module.COMMAND] if hasattr(module, "COMMAND") else []
-        )
+        names = getattr(module, "COMMANDS", None) or ([module.COMMAND] if hasattr(module, "COMMAND") else [])
         for name in names:
             found[name] = module.__name__
     return found

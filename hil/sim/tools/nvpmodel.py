@@ -15,12 +15,12 @@ Faults (sim-faults.json): `hang` and `crash` apply; the others have no meaning h
 
 from __future__ import annotations
 
-COMMAND = "nvpmodel"
-
 import sys
 from pathlib import Path
 
 from hil.sim import faults
+
+COMMAND = "nvpmodel"
 
 MODES: dict[int, str] = {0: "MAXN", 1: "10W", 2: "15W", 3: "25W"}
 DEFAULT_MODE = 2

@@ -28,8 +28,6 @@ writes nothing to the log file (as a full disk would), while the sampler keeps r
 
 from __future__ import annotations
 
-COMMAND = "tegrastats"
-
 import contextlib
 import os
 import signal
@@ -43,6 +41,8 @@ from hil.sim import faults
 from hil.sim.power_model import model_for
 from hil.sim.procload import BoardLoadMeter, CoreLoadMeter, present_cores
 from hil.sim.tools.nvpmodel import current_mode
+
+COMMAND = "tegrastats"
 
 DEFAULT_INTERVAL_MS = 1000
 MIN_INTERVAL_MS = 10

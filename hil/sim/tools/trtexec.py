@@ -13,8 +13,6 @@ The log layout is in hil.sim.tools.trtexec_log.
 
 from __future__ import annotations
 
-COMMAND = "trtexec"
-
 import sys
 import time
 from collections.abc import Callable
@@ -37,6 +35,8 @@ from hil.sim.tools.trtexec_log import (
     report,
     usage,
 )
+
+COMMAND = "trtexec"
 
 BUILD_FLAGS = ("--fp16", "--int8", "--best", "--allowGPUFallback")
 BUILD_VALUED = ("--useDLACore", "--memPoolSize", "--builderOptimizationLevel", "--shapes", "--optShapes")
