@@ -6,7 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from inventory_helpers import WriteInventory
+
+from tests.unit.inventory.inventory_helpers import WriteInventory
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inventory_helpers import EXAMPLE, PLATFORMS, WriteInventory
 
 from hil.inventory import load_inventory
+from tests.unit.inventory.inventory_helpers import EXAMPLE, PLATFORMS, WriteInventory
 
 VENV_BIN = Path("/tmp/venv0/bin/ansible-inventory")
 

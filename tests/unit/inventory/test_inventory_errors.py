@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from inventory_helpers import PLATFORMS, WriteInventory, line_of
 
 from hil.errors import InventoryError
 from hil.inventory import load_inventory
+from tests.unit.inventory.inventory_helpers import PLATFORMS, WriteInventory, line_of
 
 
 def load_error(path: Path) -> InventoryError:

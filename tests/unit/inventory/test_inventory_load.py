@@ -5,9 +5,8 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from inventory_helpers import EXAMPLE, PLATFORMS, WriteInventory
-
 from hil.inventory import BudgetSpec, JumpHostSpec, PowerSpec, load_inventory
+from tests.unit.inventory.inventory_helpers import EXAMPLE, PLATFORMS, WriteInventory
 
 
 def test_example_lab_loads_with_boards_in_file_order() -> None:

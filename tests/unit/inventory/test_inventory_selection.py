@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from inventory_helpers import EXAMPLE, PLATFORMS
 
 from hil.errors import InventoryError
 from hil.inventory import Inventory, load_inventory, select_boards
+from tests.unit.inventory.inventory_helpers import EXAMPLE, PLATFORMS
 
 
 @pytest.fixture(scope="module")
