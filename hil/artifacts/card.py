@@ -41,6 +41,7 @@ class ModelCardSpec(BaseModel):
     classes: list[str] = Field(min_length=1)
     precision: Literal["fp32", "fp16", "int8"] = "fp32"
     source: str | None = None  # the card of the FP32 model this one was derived from, if any
+    calibration: str | None = None  # INT8 only: the calibration set it was quantized with (name@digest)
 
 
 def card_path(model: Path) -> Path:

@@ -1,14 +1,22 @@
-"""Per-frame ground truth of a clip.
+"""Per-frame ground truth of a clip, and the episodes and events it contains.
 
 The simple sidecar is `<clip stem>.labels.csv` beside the video: a header `frame,state` and one row per frame,
-`state` being a class name of the model card. (ASAM OpenLABEL JSON is read too; see read_labels.)
+`state` being a class name of the model card. ASAM OpenLABEL JSON (`<clip stem>.openlabel.json`, the DMD
+layout, see openlabel.py) is read when there is no CSV.
+
+Labels say what each frame shows. A blink is `eyes_closed` for the frames the lids are shut; whether a
+closure is drowsiness is decided at event level: an `eyes_closed` episode of 1 s or more is a drowsiness
+event, a `looking_away` episode of 2 s or more a distraction event (DEFAULT_RULES). Shorter episodes
+(blinks, mirror glances) are correct frames but no events.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
+from hil.artifacts.openlabel import openlabel_path, read_openlabel
 from hil.errors import ArtifactError
 
 
@@ -16,11 +24,45 @@ def labels_path(clip: Path) -> Path:
     return clip.with_name(clip.stem + ".labels.csv")
 
 
-def read_labels(clip: Path) -> list[str] | None:
-    """Class name per frame, or None when the clip has no labels."""
-    path = labels_path(clip)
-    if not path.exists():
+def read_labels(clip: Path, frames: int | None = None) -> list[str] | None:
+    """Class name per frame, or None when the clip has no labels.
+
+    The CSV sidecar wins over OpenLABEL. With `frames` (the clip's decoded frame count), a label file
+    of another length is an ArtifactError rather than a silently shifted score.
+    """
+    csv_file = labels_path(clip)
+    json_file = openlabel_path(clip)
+    if csv_file.exists():
+        states, source = _read_csv(csv_file), csv_file
+    elif json_file.exists():
+        states, source = read_openlabel(json_file), json_file
+    else:
         return None
+    if frames is not None:
+        check_labels(clip, states, frames, source)
+    return states
+
+
+def check_labels(clip: Path, states: list[str], frames: int, source: Path | None = None) -> None:
+    """Raise ArtifactError unless there is exactly one label per decoded frame."""
+    if len(states) != frames:
+        where = source or labels_path(clip)
+        raise ArtifactError(
+            f"{where} labels {len(states)} frames but {clip} has {frames}",
+            hint="the labels belong to another clip or the video was re-encoded; regenerate them",
+        )
+
+
+def check_classes(states: list[str], classes: list[str], source: str) -> None:
+    """Raise ArtifactError when a label names a class the model does not know."""
+    unknown = sorted(set(states) - set(classes))
+    if unknown:
+        raise ArtifactError(
+            f"{source}: label(s) {', '.join(unknown)} are not classes of the model ({', '.join(classes)})"
+        )
+
+
+def _read_csv(path: Path) -> list[str]:
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or not {"frame", "state"} <= set(reader.fieldnames):
@@ -28,8 +70,14 @@ def read_labels(clip: Path) -> list[str] | None:
         rows = list(reader)
     states: list[str] = []
     for line, row in enumerate(rows, start=2):
-        if int(row["frame"]) != len(states):
+        try:
+            index = int(row["frame"])
+        except (TypeError, ValueError) as exc:
+            raise ArtifactError(f"{path}:{line}: frame {row['frame']!r} is not a number") from exc
+        if index != len(states):
             raise ArtifactError(f"{path}:{line}: frame {row['frame']} out of order, expected {len(states)}")
+        if not row["state"]:
+            raise ArtifactError(f"{path}:{line}: empty state")
         states.append(row["state"])
     return states
 
@@ -41,3 +89,86 @@ def write_labels(clip: Path, states: list[str]) -> Path:
         writer.writerow(["frame", "state"])
         writer.writerows([i, s] for i, s in enumerate(states))
     return path
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A maximal run of one state; `start` and `end` are frame numbers, both inclusive (as in OpenLABEL)."""
+
+    state: str
+    start: int
+    end: int
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start + 1
+
+    def seconds(self, fps: float) -> float:
+        return self.frames / fps
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """An event is an episode of `state` lasting at least `min_seconds`."""
+
+    kind: str
+    state: str
+    min_seconds: float
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    start: int
+    end: int  # inclusive
+
+    def overlaps(self, other: Event) -> bool:
+        return self.kind == other.kind and self.start <= other.end and other.start <= self.end
+
+
+DEFAULT_RULES = (
+    EventRule("drowsiness", "eyes_closed", 1.0),
+    EventRule("distraction", "looking_away", 2.0),
+    EventRule("phone_use", "phone", 1.0),
+)
+
+
+def episodes(states: list[str], max_gap: int = 0) -> list[Episode]:
+    """Runs of equal states, in order. With max_gap > 0, a run of one state is bridged over an interruption
+    of at most max_gap frames when the same state resumes after it (a classifier's one-frame flicker must
+    not split one drowsy episode into two). Bridged frames then belong to the surrounding episode.
+    """
+    runs: list[Episode] = []
+    start = 0
+    for i in range(1, len(states) + 1):
+        if i == len(states) or states[i] != states[start]:
+            runs.append(Episode(states[start], start, i - 1))
+            start = i
+    if max_gap <= 0:
+        return runs
+    merged: list[Episode] = []
+    for run in runs:
+        # A short run between two runs of one state is absorbed; the next run then merges too.
+        if len(merged) >= 2 and merged[-2].state == run.state and merged[-1].frames <= max_gap:
+            merged.pop()
+            prev = merged.pop()
+            merged.append(Episode(run.state, prev.start, run.end))
+        else:
+            merged.append(run)
+    return merged
+
+
+def events(
+    states: list[str],
+    fps: float = 30.0,
+    rules: tuple[EventRule, ...] = DEFAULT_RULES,
+    max_gap: int = 3,
+) -> list[Event]:
+    """The events in a sequence of per-frame states (ground truth or predictions alike)."""
+    found: list[Event] = []
+    by_state = {rule.state: rule for rule in rules}
+    for ep in episodes(states, max_gap=max_gap):
+        rule = by_state.get(ep.state)
+        if rule is not None and ep.seconds(fps) >= rule.min_seconds - 1e-9:
+            found.append(Event(rule.kind, ep.start, ep.end))
+    return found

@@ -26,7 +26,7 @@ def test_run_stores_fp32_and_fp16_and_second_run_pushes_nothing(
     model, clip = material
     rack = write_sim_inventory(tmp_path / "rack.yaml", {"orin-t1": "orin"})
     code, payload, stderr = run_json(hil, rack.inventory, model, clip)
-    assert code == 0, stderr
+    assert code == 0, (stderr, [(r["error"], r["budgets"], r["power_w"]) for r in payload.get("results", [])])
     results = payload["results"]
     assert {r["precision"] for r in results} == {"fp32", "fp16"}
     for r in results:
@@ -59,7 +59,7 @@ def test_fp16_engine_really_differs_from_fp32(hil: Hil, tmp_path: Path, material
     model, clip = material
     rack = write_sim_inventory(tmp_path / "rack.yaml", {"orin-t2": "orin"})
     code, payload, stderr = run_json(hil, rack.inventory, model, clip)
-    assert code == 0, stderr
+    assert code == 0, (stderr, [(r["error"], r["budgets"], r["power_w"]) for r in payload.get("results", [])])
     keys = {r["precision"]: r["engine_key"] for r in payload["results"]}
     assert keys["fp32"] != keys["fp16"]
     show = hil("show", payload["run_id"], "--log", "convert")
@@ -82,5 +82,5 @@ def test_converter_rejects_operator_fails_that_job_only(hil: Hil, tmp_path: Path
     assert by_model["custom-op"]["status"] == "fail"
     assert by_model["custom-op"]["stage"] == "convert"
     assert "FancyOp" in by_model["custom-op"]["error"]
-    assert by_model["good"]["status"] == "pass"
+    assert by_model["good"]["status"] == "pass", by_model["good"]
     assert proc.returncode == 1
