@@ -67,8 +67,21 @@ class Rack:
 
 
 def write_sim_inventory(path: Path, boards: dict[str, str], extra: str = "") -> Rack:
-    """A simulated rack inventory with the given board name -> platform, on free loopback endpoints."""
-    lines = ["all:", "  children:", "    rack:", "      vars:", "        sim: true", "      hosts:"]
+    """A simulated rack inventory with the given board name -> platform, on free loopback endpoints.
+
+    Tests check behaviour, not speed (that is bench/'s job): latency and power budgets are generous so a busy
+    CI machine cannot fail a run that behaves correctly.
+    """
+    lines = [
+        "all:",
+        "  vars:",
+        "    budgets: {latency_ms: 5000, power_w: 50}",
+        "  children:",
+        "    rack:",
+        "      vars:",
+        "        sim: true",
+        "      hosts:",
+    ]
     where: dict[str, tuple[str, int]] = {}
     for name, platform in boards.items():
         host, port = free_endpoint()
