@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -30,7 +31,14 @@ def _register() -> None:
     commands.register(app)
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    # A CI server stops jobs with SIGTERM: unwind like Ctrl-C so simulated boards this run started are
+    # stopped and finished results are already stored.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     _register()
     try:
         app()

@@ -23,7 +23,6 @@ TRTEXEC = "$(command -v trtexec || echo /usr/src/tensorrt/bin/trtexec)"
 PRECISION_FLAGS: dict[str, list[str]] = {"fp32": [], "fp16": ["--fp16"], "int8": ["--int8"]}
 # Rails that measure the whole board's input, most specific first; else all rails are summed.
 TOTAL_RAILS = ("VDD_IN", "VIN_SYS_5V0", "POM_5V_IN")
-BUILD_TIMEOUT_S = 1800.0
 
 
 def tensorrt_version(banner: str) -> str | None:
@@ -93,7 +92,7 @@ class Orin(Platform):
             f"rc=$?; cat {shlex.quote(log)}; exit $rc"
         )
         start = time.monotonic()
-        res = ctx.conn.run_script(script, BUILD_TIMEOUT_S)
+        res = ctx.conn.run_script(script, ctx.timeout_s)  # the inventory's command_timeout_s
         seconds = time.monotonic() - start
         if not res.ok or "&&&& PASSED" not in res.stdout:
             raise ConversionError(

@@ -33,6 +33,7 @@ from hil.transport.push import PushItem, item, push, sha256_file
 from hil.transport.ssh import BoardConnection
 
 Emit = Callable[[Event], None]
+FACTS_TIMEOUT_S = 120.0
 Job = tuple[ModelUnderTest, Precision, Clip]
 
 
@@ -46,9 +47,9 @@ def plan_jobs(target: BoardTarget, suite: Suite) -> list[Job]:
     ]
 
 
-def facts_of(platform: Platform, conn: BoardConnection) -> dict[str, str]:
+def facts_of(platform: Platform, conn: BoardConnection, timeout_s: float = FACTS_TIMEOUT_S) -> dict[str, str]:
     """Every fact of the board in one round trip."""
-    res = conn.run_script(facts_script({**COMMON_FACTS, **platform.fact_commands()}), 120)
+    res = conn.run_script(facts_script({**COMMON_FACTS, **platform.fact_commands()}), timeout_s)
     return platform.normalise_facts(parse_facts(res.stdout))
 
 
@@ -117,7 +118,7 @@ class _BoardRun:
 
     def context(self, conn: BoardConnection) -> BoardContext:
         platform = self.target.platform
-        facts = facts_of(platform, conn)
+        facts = facts_of(platform, conn, min(FACTS_TIMEOUT_S, self.target.command_timeout_s))
         home = facts.get("home") or "."
         workdir = posixpath.join(home, self.target.workdir)  # an absolute workdir stays as it is
         self.facts = facts
