@@ -2,7 +2,7 @@
 
 Layout under the rack folder (default .hil/sim):
     client_ed25519[.pub]        the key hil logs in with (written into every board's authorized_keys)
-    bin/                        wrappers for the emulated vendor tools and python3, first on the board's PATH
+    boards/NAME/bin/            the platform's emulated tools and python3, first on the board's PATH
     boards/NAME/sshd_config     sshd's configuration; SetEnv names the board, its root and PATH
     boards/NAME/host_ed25519    the board's host key (recorded in known_hosts when first generated)
     boards/NAME/root/           plays the board's file system ($HIL_BOARD_ROOT); root/run/sshd.pid
@@ -70,9 +70,8 @@ class SimRack:
     def client_key(self) -> Path:
         return self.home / "client_ed25519"
 
-    @property
-    def bin_dir(self) -> Path:
-        return self.home / "bin"
+    def bin_dir(self, name: str) -> Path:
+        return self.board_dir(name) / "bin"
 
     def board_dir(self, name: str) -> Path:
         return self.home / "boards" / name
@@ -88,7 +87,7 @@ class SimRack:
     def prepare(self, board: SimBoard) -> None:
         """Keys, wrappers, board file system and sshd_config; idempotent, keeps existing keys."""
         keys.generate_key(self.client_key, "hil-sim-client")
-        self._write_wrappers()
+        self._write_wrappers(board)
         bdir = self.board_dir(board.name)
         host_key = bdir / "host_ed25519"
         fresh = not host_key.exists()
@@ -103,14 +102,16 @@ class SimRack:
         (bdir / "authorized_keys").write_text(keys.public_key(self.client_key) + "\n")
         (bdir / "sshd_config").write_text(self._sshd_config(board, host_key, root, home))
 
-    def _write_wrappers(self) -> None:
-        self.bin_dir.mkdir(parents=True, exist_ok=True)
+    def _write_wrappers(self, board: SimBoard) -> None:
+        """The board's PATH holds its platform's emulated tools only: an Orin has no snpe-net-run."""
+        bin_dir = self.bin_dir(board.name)
+        bin_dir.mkdir(parents=True, exist_ok=True)
         python = sys.executable
-        scripts = {name: f'exec "{python}" -m {module} "$@"' for name, module in tools().items()}
+        scripts = {name: f'exec "{python}" -m {module} "$@"' for name, module in tools(board.platform).items()}
         # The board's python3 is hil's own interpreter: it has numpy, OpenCV and ONNX Runtime.
         scripts["python3"] = f'exec "{python}" "$@"'
         for name, body in scripts.items():
-            path = self.bin_dir / name
+            path = bin_dir / name
             path.write_text(f"#!/bin/sh\n{body}\n")
             path.chmod(0o755)
 
@@ -120,7 +121,7 @@ class SimRack:
             "HIL_SIM_BOARD": board.name,
             "HIL_BOARD_ROOT": str(root),
             "HOME": str(home),
-            "PATH": f"{self.bin_dir}:/usr/local/bin:/usr/bin:/bin",
+            "PATH": f"{self.bin_dir(board.name)}:/usr/local/bin:/usr/bin:/bin",
         }
         setenv = " ".join(f'"{k}={v}"' for k, v in env.items())
         bdir = self.board_dir(board.name)

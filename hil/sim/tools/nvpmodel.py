@@ -21,6 +21,7 @@ from pathlib import Path
 from hil.sim import faults
 
 COMMAND = "nvpmodel"
+PLATFORMS = ("orin",)
 
 MODES: dict[int, str] = {0: "MAXN", 1: "10W", 2: "15W", 3: "25W"}
 DEFAULT_MODE = 2

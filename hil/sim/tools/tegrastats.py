@@ -43,6 +43,7 @@ from hil.sim.procload import BoardLoadMeter, CoreLoadMeter, present_cores
 from hil.sim.tools.nvpmodel import current_mode
 
 COMMAND = "tegrastats"
+PLATFORMS = ("orin",)
 
 DEFAULT_INTERVAL_MS = 1000
 MIN_INTERVAL_MS = 10

@@ -37,6 +37,7 @@ from hil.sim.tools.trtexec_log import (
 )
 
 COMMAND = "trtexec"
+PLATFORMS = ("orin",)
 
 BUILD_FLAGS = ("--fp16", "--int8", "--best", "--allowGPUFallback")
 BUILD_VALUED = ("--useDLACore", "--memPoolSize", "--builderOptimizationLevel", "--shapes", "--optShapes")

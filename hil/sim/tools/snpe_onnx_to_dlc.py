@@ -1,0 +1,142 @@
+"""Emulated `snpe-onnx-to-dlc` (SNPE 2.22) of a simulated QCS8255: ONNX -> simulated DLC (hil.sim.dlc).
+
+    snpe-onnx-to-dlc --input_network M.onnx [--output_path M.dlc] [--float_bitwidth 32|16]
+                     [--input_dim NAME DIMS] [--out_node NAME] [--keep_quant_nodes]
+                     [--quantization_overrides FILE]
+
+Like the real converter (a Python program) it parses options with argparse, logs
+`YYYY-MM-DD HH:MM:SS,mmm - <line> - LEVEL - message`, and fails on an operator it has no translation for
+with the Python traceback and `ERROR - Node <name>: 'No translation registered for op type onnx_<op>. ...'`.
+`--float_bitwidth 16` really converts the network to float16; a QDQ model keeps its Q/DQ nodes, whose
+scales become the DLC's encodings (used by `snpe-dlc-quantize --override_params`).
+
+Faults (sim-faults.json, key "snpe-onnx-to-dlc"): hang, crash, disk_full (the write fails with OSError 28),
+corrupt (a damaged DLC is written and success reported), unsupported_op (the first node is rejected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import onnx
+
+from hil.sim import dlc, faults
+from hil.sim.engine import is_qdq, sha256_hex
+
+COMMAND = "snpe-onnx-to-dlc"
+
+CONVERTER_DIR = "lib/python/qti/aisw/converters"
+
+
+def log(level: str, message: str, line: int = 235) -> None:
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f",{int(now % 1 * 1000):03d}"
+    print(f"{stamp} - {line} - {level} - {message}", flush=True)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=COMMAND, description="Convert an ONNX model into a DLC file.")
+    p.add_argument("--input_network", "-i", required=True, help="Path to the source ONNX model.")
+    p.add_argument("--output_path", "-o", help="Path where the converted output model should be saved.")
+    p.add_argument("--float_bitwidth", type=int, choices=[32, 16], default=32, help="Float bitwidth.")
+    p.add_argument("--input_dim", "-d", nargs=2, action="append", metavar=("INPUT_NAME", "INPUT_DIM"))
+    p.add_argument("--out_node", action="append", help="Name of the graph's output nodes.")
+    p.add_argument("--keep_quant_nodes", action="store_true", help="Keep quantization nodes in the graph.")
+    p.add_argument("--quantization_overrides", help="Path to a JSON file of quantization encodings.")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    fault = faults.fault_for(COMMAND)
+    if fault == "hang":
+        faults.hang()
+    if fault == "crash":
+        faults.crash()
+    args = parser().parse_args(args_list)  # exits 2 with argparse's usage error, as the real tool does
+    try:
+        model = onnx.load(args.input_network)
+        source = Path(args.input_network).read_bytes()
+    except Exception as exc:  # a missing file and a protobuf error end the same way
+        log("ERROR", f"Encountered Error: {exc}", 209)
+        return 1
+    rejected = dlc.first_rejected_node(model)
+    if fault == "unsupported_op" and model.graph.node:
+        rejected = dlc.RejectedNode(0, model.graph.node[0])
+    if rejected is not None:
+        _print_no_translation(rejected)
+        return 1
+    for name, dims in args.input_dim or []:
+        _override_dims(model, name, [int(d) for d in dims.split(",")])
+    log("INFO", "INFO_INITIALIZATION_SUCCESS: ")
+    network = dlc.convert_network(model, args.float_bitwidth)
+    inputs, outputs = dlc.io_dims(network)
+    header = {
+        "format": 1,
+        "snpe_version": dlc.SNPE_VERSION,
+        "source_sha256": sha256_hex(source),
+        "commands": [" ".join([COMMAND, *args_list])],
+        "float_bitwidth": 32 if is_qdq(model) else args.float_bitwidth,
+        "quantized": False,
+        "encodings": "source-qdq" if is_qdq(model) else None,
+        "inputs": inputs,
+        "outputs": outputs,
+        "htp_cache": None,
+    }
+    log("INFO", "INFO_CONVERSION_SUCCESS: Conversion completed successfully")
+    out = Path(args.output_path or Path(args.input_network).with_suffix(".dlc"))
+    data = dlc.Dlc(header, network.SerializeToString()).to_bytes()
+    try:
+        if fault == "disk_full":
+            out.write_bytes(data[: len(data) // 3])
+            raise OSError(28, "No space left on device")
+        if fault == "corrupt":
+            data = data[:16] + bytes(b ^ 0x5A for b in data[16:80]) + data[80:]
+        out.write_bytes(data)
+    except OSError as exc:
+        print("Traceback (most recent call last):", file=sys.stderr)
+        print(f'  File "{CONVERTER_DIR}/common/converter_base.py", line 242, in save', file=sys.stderr)
+        print(f"OSError: [Errno {exc.errno}] {exc.strerror}: '{out}'", file=sys.stderr)
+        log("ERROR", f"Encountered Error: [Errno {exc.errno}] {exc.strerror}: '{out}'", 209)
+        return 1
+    log("INFO", "INFO_WRITE_SUCCESS: ")
+    return 0
+
+
+def _override_dims(model: onnx.ModelProto, name: str, dims: list[int]) -> None:
+    for value in model.graph.input:
+        if value.name == name:
+            shape = value.type.tensor_type.shape
+            del shape.dim[:]
+            for d in dims:
+                shape.dim.add().dim_value = d
+
+
+def _print_no_translation(rejected: dlc.RejectedNode) -> None:
+    """The converter's traceback and error for an operator without a translation (SNPE 2.x wording)."""
+    key = rejected.translation
+    trace = [
+        "Traceback (most recent call last):",
+        f'  File "{CONVERTER_DIR}/onnx/onnx_to_ir.py", line 330, in convert',
+        "    src_op.op_type)",
+        f'  File "{CONVERTER_DIR}/common/converter_ir/translation.py", line 48, in apply_method_to_op',
+        "    translation = self.__get_translation(op_type)",
+        f'  File "{CONVERTER_DIR}/common/converter_ir/translation.py", line 35, in __get_translation',
+        '    raise KeyError("No translation registered for op type {}.".format(op_type))',
+        f"KeyError: 'No translation registered for op type {key}. Op is most likely not supported by the "
+        "converter.'",
+    ]
+    print("\n".join(trace), file=sys.stderr, flush=True)
+    log(
+        "ERROR",
+        f"Node {rejected.name}: 'No translation registered for op type {key}. "
+        "Op is most likely not supported by the converter.'",
+        209,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
