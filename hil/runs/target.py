@@ -23,6 +23,7 @@ class BoardTarget:
     power_interval_ms: int
     budgets: Budgets
     command_timeout_s: float
+    power_command: str | None = None  # the inventory's meter command line, for power source "command"
 
 
 def target_for(board: BoardSpec, known_hosts: Path, sim_key: Path | None) -> BoardTarget:
@@ -61,4 +62,5 @@ def target_for(board: BoardSpec, known_hosts: Path, sim_key: Path | None) -> Boa
         power_interval_ms=board.power.interval_ms if board.power else 100,
         budgets=Budgets(b.latency_ms, b.power_w, b.memory_mb, b.accuracy),
         command_timeout_s=board.command_timeout_s,
+        power_command=board.power.command if board.power else None,
     )

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 
 from hil.sim.dlc import SNPE_VERSION
 
-SDK_SUBDIR = "opt/qcom/aistack/qairt/" + SNPE_VERSION  # where the simulated board's $SNPE_ROOT points
-
 
 class ArgError(Exception):
     pass

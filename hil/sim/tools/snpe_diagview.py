@@ -111,7 +111,7 @@ def render(log: DiagLog) -> str:
     lines += [f"{label}: 0" for label in NOT_MEASURED_EXEC]
     layers = average_layers(log)
     if layers:
-        runtime = "DSP" if header.get("runtime") == "DSP" else str(header.get("runtime", "CPU"))[:3]
+        runtime = str(header.get("runtime", "CPU"))[:3]  # GPU_FP16 layers are GPU layers
         lines += ["", "Layer Times: ", "-" * 15]
         lines += [f"{i}: {name} : {us} us : {runtime}" for i, (name, us) in enumerate(layers)]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,291 @@
+"""Qualcomm QCS8255: SNPE conversion and replay, power from a meter command. See docs/platform-qcs8255.md.
+
+Precisions are SNPE runtimes: fp32 = CPU, fp16 = GPU (float16), int8 = DSP (HTP, quantized and graph
+prepared). Conversion, cached by (model sha, precision, SNPE version, flags, SoC):
+    fp32  snpe-onnx-to-dlc --input_network M.onnx --output_path E.cpu.dlc
+    fp16  snpe-onnx-to-dlc --input_network M.onnx --output_path E.gpu.dlc --float_bitwidth 16
+    int8  snpe-onnx-to-dlc --input_network M.int8.onnx --output_path E.float.dlc
+          python3 snpe_calib.py --onnx M.int8.onnx --out-dir E.calib
+          snpe-dlc-quantize --input_dlc E.float.dlc --input_list E.calib/input_list.txt --override_params
+                            --output_dlc E.int8.dlc
+          snpe-dlc-graph-prepare --input_dlc E.int8.dlc --output_dlc E.dsp.dlc --htp_socs sa8255
+Replay: hil's snpe_replay.py prepares raw tensors, snpe-net-run runs them, snpe-diagview gives the
+per-inference times, snpe_replay.py writes the harness JSON lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+import time
+
+from hil.errors import ConversionError, InfraError
+from hil.harness import bundle_sha256
+from hil.platforms.base import (
+    BoardContext,
+    Conversion,
+    Platform,
+    PowerPlan,
+    PowerReading,
+    ReplayRequest,
+)
+from hil.records import PowerSource, Precision
+
+# What `source $SNPE_ROOT/bin/envsetup.sh` would add, for a non-interactive SSH session: the SDK's tools
+# and libraries for this machine's architecture, and its Python converters.
+SNPE_ENV = (
+    'if [ -n "${SNPE_ROOT:-}" ]; then '
+    'for d in "$SNPE_ROOT"/bin/"$(uname -m)"-*; do [ -d "$d" ] && PATH="$PATH:$d"; done; '
+    'for d in "$SNPE_ROOT"/lib/"$(uname -m)"-*; do [ -d "$d" ] && '
+    'LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"; done; '
+    'PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$SNPE_ROOT/lib/python"; '
+    "export PATH LD_LIBRARY_PATH PYTHONPATH; fi"
+)
+RUNTIMES: dict[str, str] = {"fp32": "cpu", "fp16": "gpu", "int8": "dsp"}
+RUNTIME_FLAGS: dict[str, list[str]] = {
+    "cpu": [],
+    "gpu": ["--use_gpu", "--gpu_mode", "float16"],
+    "dsp": ["--use_dsp"],
+}
+RUNTIME_NAMES = {"cpu": "CPU", "gpu": "GPU_FP16", "dsp": "DSP"}
+PERF_PROFILE = "high_performance"
+# socinfo's machine name -> the SoC name snpe-dlc-graph-prepare takes (QCS8255 shares SA8255P's v73 HTP).
+HTP_SOCS = {"QCS8255": "sa8255", "SA8255P": "sa8255", "SA8255": "sa8255", "SA8775P": "sa8775"}
+DEFAULT_HTP_SOC = "sa8255"
+SIM_METER = "qcs-meter"  # the simulated rack's emulated bench meter (hil.sim.tools.qcs_meter)
+BUILD_TIMEOUT_S = 1800.0
+_VERSION = re.compile(r"(\d+\.\d+\.\d+(?:\.\d+)?)")
+_ERROR = re.compile(r"(?: - ERROR - |\[ERROR\] |^ERROR: )(.*)|(error_code=\d+; error_message=[^;]*)")
+
+
+def snpe_version(text: str) -> str | None:
+    """`SNPE v2.22.0.240425` or `/opt/qcom/aistack/qairt/2.22.0.240425` -> 2.22.0.240425."""
+    match = _VERSION.search(text)
+    return match.group(1) if match else None
+
+
+class Qcs8255(Platform):
+    key = "qcs8255"
+    title = "Qualcomm QCS8255 (SNPE)"
+    precisions = ("fp32", "fp16", "int8")
+
+    def fact_commands(self) -> dict[str, str]:
+        return {
+            "snpe_banner": f"{SNPE_ENV}; snpe-net-run --version 2>&1 | grep -m 1 SNPE",
+            "snpe_root": 'echo "${SNPE_ROOT:-}"',
+            "qnn_banner": f"{SNPE_ENV}; qnn-net-run --version 2>&1 | grep -m 1 -i 'qnn.*v[0-9]'",
+            "soc_machine": 'cat "${HIL_BOARD_ROOT:-}/sys/devices/soc0/machine"',
+            "soc_family": 'cat "${HIL_BOARD_ROOT:-}/sys/devices/soc0/family"',
+        }
+
+    def fingerprint_keys(self) -> tuple[str, ...]:
+        return ("soc", "snpe")
+
+    def normalise_facts(self, facts: dict[str, str]) -> dict[str, str]:
+        out = dict(facts)
+        out["snpe"] = (
+            snpe_version(facts.get("snpe_banner", "")) or snpe_version(facts.get("snpe_root", "")) or ""
+        )
+        out["qnn"] = snpe_version(facts.get("qnn_banner", "")) or ""
+        out["soc"] = facts.get("soc_machine", "").strip()
+        return out
+
+    def converter_version(self, facts: dict[str, str]) -> str | None:
+        # snpe-net-run answering is what matters: a bare $SNPE_ROOT without tools cannot convert or run.
+        return snpe_version(facts.get("snpe_banner", "")) or None
+
+    # -- conversion ----------------------------------------------------------------------------------------
+
+    def convert(self, ctx: BoardContext, model: str, model_sha: str, precision: Precision) -> Conversion:
+        version = self.converter_version(ctx.facts)
+        if version is None:
+            raise InfraError(
+                f"{ctx.name}: snpe-net-run not found (looked on PATH and in $SNPE_ROOT/bin/<arch>-*)",
+                hint="install the Qualcomm AI Runtime (SNPE) SDK on the board; set SNPE_ROOT for SSH logins",
+            )
+        runtime = RUNTIMES[precision]
+        soc = HTP_SOCS.get(ctx.facts.get("soc", "").upper(), DEFAULT_HTP_SOC)
+        # The key covers every command line (with placeholder paths), so a changed flag builds a new DLC.
+        key = _cache_key(model_sha, precision, version, steps("M", "E", "H", precision, soc), soc)
+        base = ctx.path("engines", key)
+        engine = f"{base}.{runtime}.dlc"
+        meta, log = f"{base}.json", f"{base}.log"
+        cached = ctx.conn.run_script(
+            f"test -s {shlex.quote(engine)} && cat {shlex.quote(meta)} && cat {shlex.quote(log)}", 30
+        )
+        if cached.ok:
+            header, _, log_text = cached.stdout.partition("\n")
+            info = json.loads(header)
+            return Conversion(engine, info["command"], log_text, info["seconds"], info["bytes"], True, key)
+        harness = ctx.path("harness", bundle_sha256()[:16])
+        argvs = steps(model, base, harness, precision, soc)
+        shown = " && ".join(shlex.join(a) for a in argvs)
+        chain = " && ".join(f"echo {shlex.quote('+ ' + shlex.join(a))} && {shlex.join(a)}" for a in argvs)
+        script = (
+            f"mkdir -p {shlex.quote(ctx.path('engines'))} && {SNPE_ENV}; "
+            f"{{ {chain}; }} > {shlex.quote(log)} 2>&1; rc=$?; cat {shlex.quote(log)}; exit $rc"
+        )
+        start = time.monotonic()
+        res = ctx.conn.run_script(script, BUILD_TIMEOUT_S)
+        seconds = time.monotonic() - start
+        if not res.ok:
+            tool, error = _failure(res.stdout, res.exit_code)
+            raise ConversionError(
+                f"{ctx.name}: {tool} failed to build the {precision} DLC "
+                f"(SNPE {RUNTIME_NAMES[runtime]} runtime): {error}",
+                hint=f"the full converter log is kept: hil show RUN --board {ctx.name} --log convert",
+                command=shown,
+                log=res.stdout,
+            )
+        leftovers = " ".join(
+            shlex.quote(p) for p in (f"{base}.float.dlc", f"{base}.int8.dlc", f"{base}.calib")
+        )
+        final = shlex.quote(engine)
+        size = ctx.conn.run_script(
+            f"mv -f {shlex.quote(engine + '.part')} {final} && rm -rf {leftovers} && stat -c %s {final}", 30
+        )
+        if not size.ok:
+            raise InfraError(f"{ctx.name}: could not store the DLC: {size.stderr.strip()}")
+        engine_bytes = int(size.stdout.strip())
+        info = {"command": shown, "seconds": round(seconds, 3), "bytes": engine_bytes, "runtime": runtime}
+        ctx.conn.run_script(f"printf '%s\\n' {shlex.quote(json.dumps(info))} > {shlex.quote(meta)}", 30)
+        return Conversion(engine, shown, res.stdout, seconds, engine_bytes, False, key)
+
+    # -- replay --------------------------------------------------------------------------------------------
+
+    def replay_argv(self, ctx: BoardContext, req: ReplayRequest) -> list[str]:
+        runtime = runtime_of_engine(req.engine)
+        tool = f"{req.harness_dir}/snpe_replay.py"
+        rundir = req.rundir
+        output = f"{rundir}/output"
+        prepare = ["python3", tool, "prepare", "--clip", req.clip, "--rundir", rundir, "--dlc", req.engine]
+        prepare += ["--max-frames", str(req.max_frames)]
+        if req.input_spec is not None:
+            prepare += ["--input-json", json.dumps(req.input_spec)]
+        net_run = ["snpe-net-run", "--container", req.engine, "--input_list", f"{rundir}/input_list.txt"]
+        net_run += ["--output_dir", output, *RUNTIME_FLAGS[runtime], "--perf_profile", PERF_PROFILE]
+        execute = ["python3", tool, "exec", "--rusage", f"{rundir}/net-run.json", "--", *net_run]
+        diagview = [
+            "snpe-diagview",
+            "--input_log",
+            f"{output}/SNPEDiag.log",
+            "--output",
+            f"{output}/diag.csv",
+        ]
+        collect = ["python3", tool, "collect", "--rundir", rundir, "--out", req.out]
+        collect += ["--warmup", str(req.warmup), "--fps", str(req.fps), "--runtime", RUNTIME_NAMES[runtime]]
+        script = f"{SNPE_ENV}; " + " && ".join(shlex.join(a) for a in (prepare, execute, diagview, collect))
+        return ["sh", "-c", script]
+
+    # -- power ---------------------------------------------------------------------------------------------
+
+    def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
+        if source not in ("command", "auto"):
+            return None
+        # The inventory's command, once the runs layer hands it over (BoardContext.power_command); on a
+        # simulated board the rack's emulated meter stands in.
+        command = getattr(ctx, "power_command", None) or (SIM_METER if ctx.sim else None)
+        if not command:
+            return None
+        log = ctx.path("power", f"{tag}.meter.csv")
+        pid = ctx.path("power", f"{tag}.meter.pid")
+        limit = int(ctx.timeout_s) + 60  # a meter left behind by a lost session stops by itself
+        start = (
+            f"mkdir -p {shlex.quote(ctx.path('power'))} && rm -f {shlex.quote(log)} && "
+            f"(HIL_POWER_INTERVAL_MS={int(interval_ms)} setsid timeout {limit} sh -c {shlex.quote(command)} "
+            f"> {shlex.quote(log)} 2>/dev/null < /dev/null & echo $! > {shlex.quote(pid)})"
+        )
+        # The meter runs in a session of its own: stopping its process group stops whatever the command ran.
+        stop = (
+            f'{{ p=$(cat {shlex.quote(pid)}) && {{ kill -TERM -- -"$p" || kill -TERM "$p"; }}; sleep 0.2; }}'
+        )
+        source_name: PowerSource = "sim-model" if ctx.sim else "command"
+        return PowerPlan(start, stop, log, source_name, interval_ms / 1000.0, command)
+
+    def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
+        return PowerReading(meter_power_mw(text), plan.source, plan.interval_s)
+
+
+def steps(model: str, base: str, harness: str, precision: str, soc: str) -> list[list[str]]:
+    """The conversion's command lines; `base` is the engine path without its suffix."""
+    runtime = RUNTIMES[precision]
+    part = f"{base}.{runtime}.dlc.part"
+    if precision == "fp32":
+        return [["snpe-onnx-to-dlc", "--input_network", model, "--output_path", part]]
+    if precision == "fp16":
+        return [
+            ["snpe-onnx-to-dlc", "--input_network", model, "--output_path", part, "--float_bitwidth", "16"]
+        ]
+    floating, quantized, calib = f"{base}.float.dlc", f"{base}.int8.dlc", f"{base}.calib"
+    return [
+        ["snpe-onnx-to-dlc", "--input_network", model, "--output_path", floating],
+        ["python3", f"{harness}/snpe_calib.py", "--onnx", model, "--out-dir", calib],
+        [
+            *("snpe-dlc-quantize", "--input_dlc", floating, "--input_list", f"{calib}/input_list.txt"),
+            *("--override_params", "--output_dlc", quantized),
+        ],
+        ["snpe-dlc-graph-prepare", "--input_dlc", quantized, "--output_dlc", part, "--htp_socs", soc],
+    ]
+
+
+def runtime_of_engine(engine: str) -> str:
+    """The runtime a DLC was built for, from its name (`<key>.<cpu|gpu|dsp>.dlc`)."""
+    for runtime in RUNTIMES.values():
+        if engine.endswith(f".{runtime}.dlc"):
+            return runtime
+    return "cpu"
+
+
+def meter_power_mw(text: str) -> list[float]:
+    """Total power in mW per sample from a meter command's CSV (see docs/platform-qcs8255.md): a header line
+    naming `power_w` or `power_mw`, or `voltage_v` and `current_a`; `#` lines are comments. Lines that do
+    not parse (a sample cut off when the meter was stopped) are skipped."""
+    columns: list[str] | None = None
+    totals: list[float] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        cells = [c.strip() for c in line.split(",")]
+        if columns is None:
+            columns = [c.lower() for c in cells]
+            continue
+        if len(cells) != len(columns):
+            continue
+        row = dict(zip(columns, cells, strict=True))
+        try:
+            if "power_mw" in row:
+                totals.append(float(row["power_mw"]))
+            elif "power_w" in row:
+                totals.append(float(row["power_w"]) * 1000.0)
+            elif "voltage_v" in row and "current_a" in row:
+                totals.append(float(row["voltage_v"]) * float(row["current_a"]) * 1000.0)
+        except ValueError:
+            continue
+    return totals
+
+
+def _cache_key(model_sha: str, precision: str, version: str, argvs: list[list[str]], soc: str) -> str:
+    material = json.dumps([model_sha, precision, "snpe", version, argvs, soc])
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+def _failure(log: str, exit_code: int) -> tuple[str, str]:
+    """(the tool that failed, its own error lines) from a conversion log with `+ command` step lines."""
+    tool, errors = "the SNPE converter", list[str]()
+    for line in log.splitlines():
+        if line.startswith("+ "):
+            words = line[2:].split()
+            tool = words[1].rsplit("/", 1)[-1] if words[0] == "python3" and len(words) > 1 else words[0]
+            errors = []
+        elif found := _ERROR.search(line):
+            errors.append((found.group(1) or found.group(2)).strip())
+    if errors:
+        return tool, "; ".join(errors[:3])
+    tail = [line for line in log.strip().splitlines() if not line.startswith("+ ")]
+    return tool, tail[-1] if tail else f"exit code {exit_code}"
+
+
+PLATFORM = Qcs8255()
