@@ -119,7 +119,8 @@ class Qcs8255(Platform):
             header, _, log_text = cached.stdout.partition("\n")
             info = json.loads(header)
             return Conversion(engine, info["command"], log_text, info["seconds"], info["bytes"], True, key)
-        harness = ctx.path("harness", bundle_sha256()[:16])
+        # Where the runs layer pushed the harness bundle (BoardContext.harness_dir once it says so).
+        harness = getattr(ctx, "harness_dir", None) or ctx.path("harness", bundle_sha256()[:16])
         argvs = steps(model, base, harness, precision, soc)
         shown = " && ".join(shlex.join(a) for a in argvs)
         chain = " && ".join(f"echo {shlex.quote('+ ' + shlex.join(a))} && {shlex.join(a)}" for a in argvs)
