@@ -26,6 +26,8 @@ class BoardContext:
     sim: bool
     facts: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 600.0
+    harness_dir: str = ""  # where hil's harness bundle is on the board (pushed before conversion)
+    power_command: str | None = None  # the inventory's meter command, for power source "command"
 
     def path(self, *parts: str) -> str:
         return "/".join([self.workdir.rstrip("/"), *parts])

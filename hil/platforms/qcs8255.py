@@ -22,7 +22,6 @@ import shlex
 import time
 
 from hil.errors import ConversionError, InfraError
-from hil.harness import bundle_sha256
 from hil.platforms.base import (
     BoardContext,
     Conversion,
@@ -54,7 +53,6 @@ PERF_PROFILE = "high_performance"
 # socinfo's machine name -> the SoC name snpe-dlc-graph-prepare takes (QCS8255 shares SA8255P's v73 HTP).
 HTP_SOCS = {"QCS8255": "sa8255", "SA8255P": "sa8255", "SA8255": "sa8255", "SA8775P": "sa8775"}
 DEFAULT_HTP_SOC = "sa8255"
-SIM_METER = "qcs-meter"  # the simulated rack's emulated bench meter (hil.sim.tools.qcs_meter)
 BUILD_TIMEOUT_S = 1800.0
 _VERSION = re.compile(r"(\d+\.\d+\.\d+(?:\.\d+)?)")
 _ERROR = re.compile(r"(?: - ERROR - |\[ERROR\] |^ERROR: )(.*)|(error_code=\d+; error_message=[^;]*)")
@@ -119,8 +117,7 @@ class Qcs8255(Platform):
             header, _, log_text = cached.stdout.partition("\n")
             info = json.loads(header)
             return Conversion(engine, info["command"], log_text, info["seconds"], info["bytes"], True, key)
-        # Where the runs layer pushed the harness bundle (BoardContext.harness_dir once it says so).
-        harness = getattr(ctx, "harness_dir", None) or ctx.path("harness", bundle_sha256()[:16])
+        harness = ctx.harness_dir
         argvs = steps(model, base, harness, precision, soc)
         shown = " && ".join(shlex.join(a) for a in argvs)
         chain = " && ".join(f"echo {shlex.quote('+ ' + shlex.join(a))} && {shlex.join(a)}" for a in argvs)
@@ -185,9 +182,7 @@ class Qcs8255(Platform):
     def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
         if source not in ("command", "auto"):
             return None
-        # The inventory's command, once the runs layer hands it over (BoardContext.power_command); on a
-        # simulated board the rack's emulated meter stands in.
-        command = getattr(ctx, "power_command", None) or (SIM_METER if ctx.sim else None)
+        command = ctx.power_command  # inventory/sim.yaml names the simulated rack's `qcs-meter`
         if not command:
             return None
         log = ctx.path("power", f"{tag}.meter.csv")

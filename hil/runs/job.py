@@ -82,7 +82,6 @@ class _BoardRun:
         self.facts: dict[str, str] = {}
         self.remote: dict[str, str] = {}  # local path -> path on the board
         self.pushed_bytes: dict[str, int] = {}  # local path -> bytes pushed this run, until attributed
-        self.harness_dir = ""
 
     def run(self, jobs: list[Job]) -> None:
         self.pending = list(jobs)
@@ -120,16 +119,18 @@ class _BoardRun:
         platform = self.target.platform
         facts = facts_of(platform, conn, min(FACTS_TIMEOUT_S, self.target.command_timeout_s))
         home = facts.get("home") or "."
-        workdir = posixpath.join(home, self.target.workdir)  # an absolute workdir stays as it is
+        workdir = posixpath.normpath(posixpath.join(home, self.target.workdir))  # absolute stays as it is
         self.facts = facts
         self.step("facts", ", ".join(f"{k}={facts[k]}" for k in platform.fingerprint_keys() if facts.get(k)))
         return BoardContext(
             name=self.target.name,
             conn=conn,
-            workdir=posixpath.normpath(workdir),
+            workdir=workdir,
             sim=self.target.sim or bool(facts.get("sim_board")),
             facts=facts,
             timeout_s=self.target.command_timeout_s,
+            harness_dir=posixpath.join(workdir, "harness", bundle_sha256()[:16]),
+            power_command=self.target.power_command,
         )
 
     def push_all(self, ctx: BoardContext, jobs: list[Job]) -> None:
@@ -138,9 +139,8 @@ class _BoardRun:
             local += [m.variants[p], c.path]
         items: list[PushItem] = [item(path, ctx.path("blobs")) for path in dict.fromkeys(local)]
         # The harness files travel as one bundle so that they can import each other on the board.
-        self.harness_dir = ctx.path("harness", bundle_sha256()[:16])
         items += [
-            PushItem(path, f"{self.harness_dir}/{path.name}", sha256_file(path)) for path in harness_files()
+            PushItem(path, f"{ctx.harness_dir}/{path.name}", sha256_file(path)) for path in harness_files()
         ]
         result = push(ctx.conn, items)
         pushed = set(result.pushed)
@@ -156,7 +156,7 @@ class _BoardRun:
         rundir = ctx.path("runs", tag)
         out = posixpath.join(rundir, "frames.jsonl")
         request = ReplayRequest(
-            harness_dir=self.harness_dir,
+            harness_dir=ctx.harness_dir,
             engine=conversion.engine,
             clip=self.remote[str(clip.path)],
             rundir=rundir,

@@ -107,7 +107,9 @@ class SimRack:
         bin_dir = self.bin_dir(board.name)
         bin_dir.mkdir(parents=True, exist_ok=True)
         python = sys.executable
-        scripts = {name: f'exec "{python}" -m {module} "$@"' for name, module in tools(board.platform).items()}
+        scripts = {
+            name: f'exec "{python}" -m {module} "$@"' for name, module in tools(board.platform).items()
+        }
         # The board's python3 is hil's own interpreter: it has numpy, OpenCV and ONNX Runtime.
         scripts["python3"] = f'exec "{python}" "$@"'
         for name, body in scripts.items():

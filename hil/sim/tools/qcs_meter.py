@@ -30,6 +30,7 @@ from hil.sim.power_model import model_for
 from hil.sim.procload import BoardLoadMeter
 
 COMMAND = "qcs-meter"
+PLATFORMS = ("qcs8255",)
 
 DEFAULT_INTERVAL_MS = 100
 MIN_INTERVAL_MS = 10

@@ -32,6 +32,7 @@ from hil.sim.tools import snpe_args
 from hil.sim.tools.snpe_diaglog import DiagLog, DiagLogError, read_diag
 
 COMMAND = "snpe-diagview"
+PLATFORMS = ("qcs8255",)
 
 USAGE = """\
 usage: snpe-diagview --input_log DIAG_LOG [-h] [--output CSV_FILE]

@@ -22,6 +22,7 @@ from hil.sim import dlc, faults
 from hil.sim.tools import snpe_args
 
 COMMAND = "snpe-dlc-graph-prepare"
+PLATFORMS = ("qcs8255",)
 
 FLAGS = {"--help", "-h", "--version", "--verbose", "--quiet", "--silent", "--optimization_level"}
 VALUED = {

@@ -23,6 +23,7 @@ from hil.sim import dlc, faults
 from hil.sim.tools import snpe_args
 
 COMMANDS = ["snpe-dlc-quantize", "snpe-dlc-quant"]
+PLATFORMS = ("qcs8255",)
 
 FLAGS = {
     "--use_per_channel_quantization", "--axis_quant", "--override_params", "--enable_htp",

@@ -43,6 +43,7 @@ from hil.sim.tools import snpe_args
 from hil.sim.tools.snpe_diaglog import DiagLog
 
 COMMAND = "snpe-net-run"
+PLATFORMS = ("qcs8255",)
 
 FLAGS = {"--use_gpu", "--use_dsp", "--use_aip", "--use_cpu", "--enable_cpu_fallback", "--userbuffer_float"}
 FLAGS |= {"--help", "-h", "--version", "--use_native_input_files", "--use_native_output_files"}

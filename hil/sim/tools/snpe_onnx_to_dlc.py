@@ -27,6 +27,7 @@ from hil.sim import dlc, faults
 from hil.sim.engine import is_qdq, sha256_hex
 
 COMMAND = "snpe-onnx-to-dlc"
+PLATFORMS = ("qcs8255",)
 
 CONVERTER_DIR = "lib/python/qti/aisw/converters"
 

@@ -97,10 +97,11 @@ def test_replay_runs_snpe_net_run_with_the_dlcs_runtime() -> None:
     assert runtime_of_engine("/x/unknown.dlc") == "cpu"
 
 
-def test_power_plan_uses_the_command_or_the_simulated_meter() -> None:
+def test_power_plan_uses_the_inventory_command() -> None:
     assert PLATFORM.power_plan(ctx(), "tegrastats", 100, "t") is None
     assert PLATFORM.power_plan(ctx(sim=False), "auto", 100, "t") is None  # a real board needs a meter named
-    sim = PLATFORM.power_plan(ctx(), "command", 50, "t")
+    assert PLATFORM.power_plan(ctx(), "command", 100, "t") is None  # simulated boards too: sim.yaml names it
+    sim = PLATFORM.power_plan(ctx(power_command="qcs-meter"), "command", 50, "t")
     assert sim is not None and sim.source == "sim-model" and sim.command == "qcs-meter"
     assert (
         "HIL_POWER_INTERVAL_MS=50 setsid timeout 660 sh -c qcs-meter" in sim.start and sim.interval_s == 0.05

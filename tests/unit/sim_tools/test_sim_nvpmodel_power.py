@@ -60,4 +60,4 @@ def test_unknown_platform_or_mode() -> None:
     with pytest.raises(KeyError, match="no power model"):
         model_for("orin", "42W")
     with pytest.raises(KeyError):
-        model_for("qcs8255")
+        model_for("nosuch")
