@@ -129,11 +129,8 @@ class CompileSession:
                 log.emit(log.iteration(number, _timed(session, seg.outputs, feeds)))
             log.emit(log.compiler_traces())
             self._write(folder, seg, header, data, scales)
-        delegated = [
-            v.name
-            for v in self.verdicts
-            if v.delegated and any(v.index in s.nodes for s in self.segments if s.tidl)
-        ]
+        offloaded = {i for s in self.segments if s.tidl for i in s.nodes}  # after max_num_subgraphs
+        delegated = [v.name for v in self.verdicts if v.index in offloaded]
         meta = artifacts.Meta(
             TOOLS_VERSION,
             self.bits,

@@ -1,0 +1,273 @@
+"""TI TDA4VM (J721E): TIDL through ONNX Runtime's TIDL execution providers, power from INA226 hwmon sysfs.
+
+Conversion is the edgeai-tidl-tools flow: hil pushes its compile script (hil/harness/tidl_compile.py) and
+runs it with the board's (or TIDL tools host's) Python, where TI's onnxruntime provides
+TIDLCompilationProvider:
+
+    python3 tidl_compile.py --model M.onnx --artifacts A --tensor-bits 16|8 --accuracy-level 1 \\
+        --calibration-frames 12 --calibration-iterations 5 --debug-level 1 [--prequantized] \\
+        [--calib-clip CLIP ...] [--input-json SPEC]
+
+hil precision fp16 is "TIDL 16-bit" (tensor_bits 16, 16-bit fixed point calibrated on the frames), int8
+is "TIDL 8-bit" (tensor_bits 8 on the host-quantized QDQ model, whose scales TIDL keeps:
+advanced_options:prequantized_model). TIDL has no float mode, so fp32 is not offered. Replay is hil's
+harness with `--backend tidl_backend` (TIDLExecutionProvider on the artifacts folder) and per-frame
+times from TIDL's own statistics. Power: a shell loop samples every INA226 `power*_input` (microwatts)
+under /sys/class/hwmon for exactly the replay window.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import posixpath
+import re
+import shlex
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from hil.errors import ConversionError, InfraError, ParseError
+from hil.harness import bundle_sha256, harness_files
+from hil.parsers.hwmon import parse_hwmon
+from hil.parsers.tidl import parse_tidl_log
+from hil.platforms.base import BoardContext, Conversion, Platform, PowerPlan, PowerReading, ReplayRequest
+from hil.records import Precision
+from hil.transport.push import PushItem, push, sha256_file
+
+TENSOR_BITS: dict[str, int] = {"fp16": 16, "int8": 8}
+# Compile options, part of the cache key: 12 calibration frames as edgeai-benchmark's settings file has,
+# 5 bias-calibration iterations as edgeai-tidl-tools' examples have.
+OPTIONS: dict[str, int] = {
+    "accuracy_level": 1,
+    "calibration_frames": 12,
+    "calibration_iterations": 5,
+    "debug_level": 1,
+}
+BUILD_TIMEOUT_S = 1800.0
+VERSION = re.compile(r"(\d{2})[_.](\d{2})[_.](\d{2})[_.](\d{2})")
+SOCS = {"j721e": "TDA4VM", "tda4vm": "TDA4VM", "am68pa": "TDA4VM"}
+HWMON = '"${HIL_BOARD_ROOT:-}"/sys/class/hwmon/hwmon*'
+
+
+def tidl_tools_version(text: str) -> str | None:
+    """`08_06_00_02` from a tidl_tools version.txt (any `key=value` layout) or an SDK version string."""
+    found = VERSION.search(text)
+    return "_".join(found.groups()) if found else None
+
+
+def soc_name(soc: str, dt_model: str) -> str:
+    """`j721e` (TI's SOC variable) or a device-tree model naming J721E -> TDA4VM; else what the board says."""
+    if soc.strip().lower() in SOCS:
+        return SOCS[soc.strip().lower()]
+    if "j721e" in dt_model.lower():
+        return "TDA4VM"
+    return soc.strip() or dt_model.strip()
+
+
+class Tda4vm(Platform):
+    key = "tda4vm"
+    title = "TI TDA4VM (TIDL via ONNX Runtime)"
+    precisions = ("fp16", "int8")
+
+    def fact_commands(self) -> dict[str, str]:
+        ort = "import onnxruntime as rt; print(rt.__version__); print(','.join(rt.get_available_providers()))"
+        return {
+            "tidl_tools_path": 'echo "${TIDL_TOOLS_PATH:-}"',
+            "tidl_tools_version": 'cat "${TIDL_TOOLS_PATH:?}/version.txt"',
+            "edgeai_sdk": 'echo "${EDGEAI_SDK_VERSION:-}"',
+            "soc_env": 'echo "${SOC:-}"',
+            # The device tree's model string ends in NUL, not a newline: add one for the next fact.
+            "dt_model": "tr -d '\\000' < \"${HIL_BOARD_ROOT:-}/proc/device-tree/model\"; echo",
+            "onnxruntime_info": f"python3 -c {shlex.quote(ort)}",
+        }
+
+    def normalise_facts(self, facts: dict[str, str]) -> dict[str, str]:
+        out = dict(facts)
+        out["tidl_tools"] = tidl_tools_version(facts.get("tidl_tools_version", "")) or ""
+        out["soc"] = soc_name(facts.get("soc_env", ""), facts.get("dt_model", ""))
+        version, _, providers = facts.get("onnxruntime_info", "").partition("\n")
+        out["onnxruntime"] = version.strip()
+        out["tidl_providers"] = ",".join(p for p in providers.strip().split(",") if p.startswith("TIDL"))
+        return out
+
+    def fingerprint_keys(self) -> tuple[str, ...]:
+        return ("soc", "edgeai_sdk", "tidl_tools", "onnxruntime")
+
+    def converter_version(self, facts: dict[str, str]) -> str | None:
+        return facts.get("tidl_tools") or None
+
+    def convert(
+        self,
+        ctx: BoardContext,
+        model: str,
+        model_sha: str,
+        precision: Precision,
+        *,
+        clips: Sequence[str] = (),
+        input_spec: dict[str, Any] | None = None,
+    ) -> Conversion:
+        version = self.converter_version(ctx.facts)
+        if version is None:
+            raise InfraError(
+                f"{ctx.name}: no TIDL tools found ($TIDL_TOOLS_PATH/version.txt is not readable over SSH)",
+                hint="set TIDL_TOOLS_PATH for non-interactive SSH sessions (e.g. in /etc/environment), or "
+                "name a TIDL tools host as the board's build_host",
+            )
+        if precision not in TENSOR_BITS:
+            raise ConversionError(
+                f"{ctx.name}: TIDL has no {precision} mode (use fp16 = 16-bit, int8 = 8-bit)"
+            )
+        harness_dir = ctx.harness_dir or ensure_compiler(ctx)
+        flags = [
+            f"--tensor-bits={TENSOR_BITS[precision]}",
+            *(f"--{k.replace('_', '-')}={v}" for k, v in OPTIONS.items()),
+            *(["--prequantized"] if precision == "int8" else []),
+        ]
+        calib = [f"--calib-clip={c}" for c in clips]
+        if input_spec is not None:
+            calib.append(f"--input-json={json.dumps(input_spec, sort_keys=True)}")
+        fingerprint = [ctx.facts.get(k, "") for k in ("soc", "edgeai_sdk", "onnxruntime")]
+        key = _cache_key(model_sha, precision, version, flags + calib, fingerprint)
+        artifacts = ctx.path("engines", f"{key}.tidl")
+        meta, log = f"{artifacts}.json", f"{artifacts}.log"
+        param = shlex.quote(artifacts + "/param.yaml")
+        cached = ctx.conn.run_script(
+            f"test -s {param} && cat {shlex.quote(meta)} && cat {shlex.quote(log)}", 30
+        )
+        if cached.ok:
+            header, _, log_text = cached.stdout.partition("\n")
+            info = json.loads(header)
+            return Conversion(artifacts, info["command"], log_text, info["seconds"], info["bytes"], True, key)
+        argv = ["python3", posixpath.join(harness_dir, "tidl_compile.py"), f"--model={model}"]
+        argv += [f"--artifacts={artifacts}.part", *flags, *calib]
+        part, final = shlex.quote(artifacts + ".part"), shlex.quote(artifacts)
+        script = (
+            f"mkdir -p {shlex.quote(ctx.path('engines'))} && {shlex.join(argv)} > {shlex.quote(log)} 2>&1; "
+            f"rc=$?; cat {shlex.quote(log)}; exit $rc"
+        )
+        start = time.monotonic()
+        res = ctx.conn.run_script(script, BUILD_TIMEOUT_S)
+        seconds = time.monotonic() - start
+        shown = shlex.join(argv)
+        failure = _failure(res.stdout) if res.ok else _first_error(res.stdout) or f"exit code {res.exit_code}"
+        if failure:
+            raise ConversionError(
+                f"{ctx.name}: TIDL compilation of the {precision} model failed: {failure}",
+                hint=f"the full compile log is kept: hil show --board {ctx.name} --log convert",
+                command=shown,
+                log=res.stdout,
+            )
+        size = ctx.conn.run_script(
+            f"rm -rf {final} && mv {part} {final} && find {final} -type f -exec cat {{}} + | wc -c", 60
+        )
+        if not size.ok:
+            raise InfraError(f"{ctx.name}: could not store the TIDL artifacts: {size.stderr.strip()}")
+        engine_bytes = int(size.stdout.split()[-1])
+        info = {"command": shown, "seconds": round(seconds, 3), "bytes": engine_bytes}
+        ctx.conn.run_script(f"printf '%s\\n' {shlex.quote(json.dumps(info))} > {shlex.quote(meta)}", 30)
+        return Conversion(artifacts, shown, res.stdout, seconds, engine_bytes, False, key)
+
+    def replay_argv(self, ctx: BoardContext, req: ReplayRequest) -> list[str]:
+        stats = posixpath.join(req.rundir, "tidl_stats.jsonl")
+        harness = super().replay_argv(ctx, req)
+        harness += ["--backend", "tidl_backend", "--backend-options", json.dumps({"stats": stats})]
+        merge = ["python3", f"{req.harness_dir}/tidl_backend.py", "--merge-stats", stats, "--frames", req.out]
+        return ["sh", "-c", f"{shlex.join(harness)} && {shlex.join(merge)}"]
+
+    def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
+        if source not in ("hwmon", "auto"):
+            return None
+        log = ctx.path("power", f"{tag}.hwmon")
+        pid = ctx.path("power", f"{tag}.pid")
+        loop = sampler_loop(interval_ms)
+        start = (
+            f"mkdir -p {shlex.quote(ctx.path('power'))} && rm -f {shlex.quote(log)} && "
+            f"{{ sh -c {shlex.quote(loop)} > {shlex.quote(log)} 2>/dev/null < /dev/null & "
+            f"echo $! > {shlex.quote(pid)}; }}"
+        )
+        stop = f'kill "$(cat {shlex.quote(pid)})" 2>/dev/null; rm -f {shlex.quote(pid)}'
+        return PowerPlan(
+            start=start,
+            stop=stop,
+            log_path=log,
+            source="sim-model" if ctx.sim else "hwmon",
+            interval_s=interval_ms / 1000.0,
+            command=f"sh -c {shlex.quote(loop)}",
+        )
+
+    def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
+        totals, stamps = parse_samples(text)
+        if not totals:
+            raise ParseError("no INA226 power reading in the hwmon sampler's log")
+        interval = plan.interval_s
+        if len(stamps) >= 2 and stamps[-1] > stamps[0]:
+            interval = (stamps[-1] - stamps[0]) / (len(stamps) - 1)  # the loop's real pace, not the nominal
+        return PowerReading(totals, plan.source, interval)
+
+
+def sampler_loop(interval_ms: int) -> str:
+    """One `@@ <uptime s>` line, then `path:value` of every hwmon name and power file, per interval."""
+    files = " ".join(f"{HWMON}/{f}" for f in ("name", "power*_input"))
+    return (
+        f'while :; do read -r up _ < /proc/uptime; echo "@@ $up"; grep -H . {files}; '
+        f"sleep {interval_ms / 1000.0:g}; done"
+    )
+
+
+def parse_samples(text: str) -> tuple[list[float], list[float]]:
+    """(total INA226 milliwatts per sample, uptime stamps). All INA226 channels are summed; without any
+    INA226, every power channel is. Samples that hold no power reading are skipped."""
+    totals: list[float] = []
+    stamps: list[float] = []
+    for chunk in re.split(r"^@@ ", text, flags=re.MULTILINE)[1:]:
+        stamp, _, body = chunk.partition("\n")
+        try:
+            devices = parse_hwmon(body).devices
+        except ParseError:
+            continue
+        chosen = [d for d in devices if d.name == "ina226"] or devices
+        powers = [c.power_mw for d in chosen for c in d.channels if c.power_mw is not None]
+        if powers:
+            totals.append(sum(powers))
+            with contextlib.suppress(ValueError, IndexError):
+                stamps.append(float(stamp.split()[0]))
+    return totals, stamps if len(stamps) == len(totals) else []
+
+
+def ensure_compiler(ctx: BoardContext) -> str:
+    """Push the harness bundle (it holds tidl_compile.py) for a caller that has not; returns its folder."""
+    folder = ctx.path("harness", bundle_sha256()[:16])
+    items = [PushItem(p, f"{folder}/{p.name}", sha256_file(p)) for p in harness_files()]
+    push(ctx.conn, items)
+    return folder
+
+
+def _cache_key(model_sha: str, precision: str, version: str, flags: list[str], fingerprint: list[str]) -> str:
+    material = json.dumps([model_sha, precision, "tidl", version, flags, fingerprint])
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+def _failure(log: str) -> str:
+    """What is wrong with a compile that exited 0: no TIDL output, or no Completed_Model line."""
+    try:
+        runs = parse_tidl_log(log).models
+    except ParseError:
+        return "no TIDL output in the compile log"
+    if not any(r.completed for r in runs):
+        return "TIDL did not complete (no Completed_Model line)"
+    return ""
+
+
+def _first_error(log: str) -> str:
+    """The tool's own words: the compile script's `ERROR:` line, else the last line (the exception ending
+    a traceback), with TIDL's reasons for nodes it did not take."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    ours = [line for line in lines if line.startswith("tidl_compile: ERROR:")]
+    main = ours[-1] if ours else (lines[-1] if lines else "")
+    unsupported = list(dict.fromkeys(line for line in lines if line.startswith("Unsupported")))[:3]
+    return "; ".join([main, *unsupported]) if main else ""
+
+
+PLATFORM = Tda4vm()
