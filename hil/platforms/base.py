@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shlex
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -100,8 +101,21 @@ class Platform(ABC):
         """Version of the board's converter, or None when the toolchain is missing."""
 
     @abstractmethod
-    def convert(self, ctx: BoardContext, model: str, model_sha: str, precision: Precision) -> Conversion:
-        """Build the engine on the board; raise ConversionError with the tool's own error on failure."""
+    def convert(
+        self,
+        ctx: BoardContext,
+        model: str,
+        model_sha: str,
+        precision: Precision,
+        *,
+        clips: Sequence[str] = (),
+        input_spec: dict[str, Any] | None = None,
+    ) -> Conversion:
+        """Build the engine on the board; raise ConversionError with the tool's own error on failure.
+
+        `clips` (paths on the board) and `input_spec` (the model card's input) are there for converters that
+        calibrate on real frames; a converter that takes its scales from a QDQ model ignores them.
+        """
 
     def replay_argv(self, ctx: BoardContext, req: ReplayRequest) -> list[str]:
         """The command that replays the clip and writes harness JSON lines to req.out.

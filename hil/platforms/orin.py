@@ -13,6 +13,8 @@ import json
 import re
 import shlex
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from hil.errors import ConversionError, InfraError
 from hil.parsers.tegrastats import TegrastatsSample, parse_tegrastats
@@ -67,7 +69,16 @@ class Orin(Platform):
     def converter_version(self, facts: dict[str, str]) -> str | None:
         return facts.get("tensorrt") or None
 
-    def convert(self, ctx: BoardContext, model: str, model_sha: str, precision: Precision) -> Conversion:
+    def convert(
+        self,
+        ctx: BoardContext,
+        model: str,
+        model_sha: str,
+        precision: Precision,
+        *,
+        clips: Sequence[str] = (),
+        input_spec: dict[str, Any] | None = None,
+    ) -> Conversion:
         version = self.converter_version(ctx.facts)
         if version is None:
             raise InfraError(

@@ -20,6 +20,8 @@ import json
 import re
 import shlex
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from hil.errors import ConversionError, InfraError
 from hil.platforms.base import (
@@ -96,7 +98,16 @@ class Qcs8255(Platform):
 
     # -- conversion ----------------------------------------------------------------------------------------
 
-    def convert(self, ctx: BoardContext, model: str, model_sha: str, precision: Precision) -> Conversion:
+    def convert(
+        self,
+        ctx: BoardContext,
+        model: str,
+        model_sha: str,
+        precision: Precision,
+        *,
+        clips: Sequence[str] = (),
+        input_spec: dict[str, Any] | None = None,
+    ) -> Conversion:
         version = self.converter_version(ctx.facts)
         if version is None:
             raise InfraError(

@@ -98,7 +98,12 @@ class _BoardRun:
                 self.stage = "convert"
                 try:
                     conversion = self.target.platform.convert(
-                        ctx, self.remote[str(model.variants[precision])], model.sha256[precision], precision
+                        ctx,
+                        self.remote[str(model.variants[precision])],
+                        model.sha256[precision],
+                        precision,
+                        clips=[self.remote[str(c.path)] for c in clips],
+                        input_spec=model.card.input.model_dump() if model.card is not None else None,
                     )
                 except ConversionError as exc:
                     log = JobLog(kind="convert", command=exc.command, text=exc.log)
