@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +51,10 @@ def run_harness(script: str, *args: str | Path, timeout: float = 120) -> ToolRun
 
 
 def _run(argv: list[str], cwd: Path | None, timeout: float) -> ToolRun:
+    # Never the repository: tools write default outputs (snpe-net-run's ./output) into their cwd.
+    where = cwd or Path(tempfile.mkdtemp(prefix="hil-tool-"))
     proc = subprocess.run(
-        argv, capture_output=True, text=True, timeout=timeout, cwd=cwd or REPO, stdin=subprocess.DEVNULL
+        argv, capture_output=True, text=True, timeout=timeout, cwd=where, stdin=subprocess.DEVNULL
     )
     return ToolRun(proc.returncode, proc.stdout, proc.stderr)
 
