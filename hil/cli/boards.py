@@ -12,7 +12,7 @@ from rich.text import Text
 from hil.cli import context
 from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out
 from hil.errors import HilError
-from hil.runs.job import read_facts
+from hil.runs.context import read_facts
 from hil.runs.target import target_for
 from hil.sim.keys import add_known_host
 from hil.transport.ssh import fetch_host_key

@@ -44,6 +44,13 @@ def known_hosts() -> Path:
     return hil_home() / "known_hosts"
 
 
+def build_host_of(inv: Inventory, board: BoardSpec) -> BoardSpec | None:
+    """The board that converts for `board`, or None when it converts on itself."""
+    if board.build_host is None or board.build_host == board.name:
+        return None
+    return board_named(inv, board.build_host)
+
+
 def board_named(inv: Inventory, name: str) -> BoardSpec:
     if name not in inv.boards:
         raise ConfigError(f"no board {name!r} in {inv.path}", hint="boards: " + ", ".join(inv.boards))

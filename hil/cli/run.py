@@ -84,12 +84,15 @@ def run(
     for note in suite.skipped:
         err.print(f"[yellow]skipped:[/] {note}", highlight=False)
     rack = context.rack()
-    targets = [target_for(b, context.known_hosts(), rack.client_key) for b in boards]
+    builders = {b.name: context.build_host_of(inv, b) for b in boards}
+    targets = [target_for(b, context.known_hosts(), rack.client_key, builders[b.name]) for b in boards]
+    # Simulated build hosts are started with the boards that need them.
+    needed = list({b.name: b for b in [*boards, *(x for x in builders.values() if x)]}.values())
     run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
     with Store.open(db) as store:
         store.begin_run(run_id, inventory=str(inv.path), argv=sys.argv[1:])
         total = sum(len(plan_jobs(t, suite)) for t in targets)
-        with simulated_boards(rack, boards) as started, _progress() as progress:
+        with simulated_boards(rack, needed) as started, _progress() as progress:
             if started:
                 err.print(f"started simulated boards: {', '.join(started)}")
             overall = progress.add_task("all jobs", total=total)

@@ -14,26 +14,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hil.errors import ConversionError, HilError, InfraError, ModelError
-from hil.harness import bundle_sha256, harness_files
+from hil.harness import harness_files
 from hil.platforms.base import (
-    COMMON_FACTS,
     BoardContext,
     Conversion,
-    Platform,
     ReplayRequest,
-    facts_script,
-    parse_facts,
 )
 from hil.records import JobResult, Outcome, Precision
+from hil.runs.build import BuildHost
+from hil.runs.context import board_context, harness_items
 from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, StepDone
 from hil.runs.score import parse_frames, score
 from hil.runs.suite import Clip, ModelUnderTest, Suite
 from hil.runs.target import BoardTarget
-from hil.transport.push import PushItem, item, push, sha256_file
+from hil.transport.push import PushItem, item, push
 from hil.transport.ssh import BoardConnection
 
 Emit = Callable[[Event], None]
-FACTS_TIMEOUT_S = 120.0
 Job = tuple[ModelUnderTest, Precision, Clip]
 
 
@@ -45,18 +42,6 @@ def plan_jobs(target: BoardTarget, suite: Suite) -> list[Job]:
         if p in m.variants and p in target.platform.precisions
         for c in suite.clips
     ]
-
-
-def facts_of(platform: Platform, conn: BoardConnection, timeout_s: float = FACTS_TIMEOUT_S) -> dict[str, str]:
-    """Every fact of the board in one round trip."""
-    res = conn.run_script(facts_script({**COMMON_FACTS, **platform.fact_commands()}), timeout_s)
-    return platform.normalise_facts(parse_facts(res.stdout))
-
-
-def read_facts(target: BoardTarget) -> dict[str, str]:
-    """Connect (strict host keys) and read facts: what `hil boards check` does."""
-    with BoardConnection(target.endpoint) as conn:
-        return facts_of(target.platform, conn)
 
 
 def run_board(target: BoardTarget, suite: Suite, emit: Emit) -> None:
@@ -71,6 +56,8 @@ def run_board(target: BoardTarget, suite: Suite, emit: Emit) -> None:
         detail = "".join(traceback.format_exception(exc))
         runner.finish_remaining("infra_error", runner.stage, f"internal error in hil: {exc!r}", detail)
     finally:
+        if runner.builder is not None:
+            runner.builder.close()
         emit(BoardFinished(target.name))
 
 
@@ -82,6 +69,7 @@ class _BoardRun:
         self.facts: dict[str, str] = {}
         self.remote: dict[str, str] = {}  # local path -> path on the board
         self.pushed_bytes: dict[str, int] = {}  # local path -> bytes pushed this run, until attributed
+        self.builder = BuildHost(target.build_host) if target.build_host is not None else None
 
     def run(self, jobs: list[Job]) -> None:
         self.pending = list(jobs)
@@ -97,14 +85,7 @@ class _BoardRun:
                 clips = [c for m, p, c in jobs if m is model and p == precision]
                 self.stage = "convert"
                 try:
-                    conversion = self.target.platform.convert(
-                        ctx,
-                        self.remote[str(model.variants[precision])],
-                        model.sha256[precision],
-                        precision,
-                        clips=[self.remote[str(c.path)] for c in clips],
-                        input_spec=model.card.input.model_dump() if model.card is not None else None,
-                    )
+                    conversion = self.convert(ctx, model, precision, clips)
                 except ConversionError as exc:
                     log = JobLog(kind="convert", command=exc.command, text=exc.log)
                     for clip in clips:
@@ -117,36 +98,42 @@ class _BoardRun:
 
     # -- steps ----------------------------------------------------------------------------------------
 
+    def convert(
+        self, ctx: BoardContext, model: ModelUnderTest, precision: Precision, clips: list[Clip]
+    ) -> Conversion:
+        spec = model.card.input.model_dump() if model.card is not None else None
+        if self.builder is None:
+            return self.target.platform.convert(
+                ctx,
+                self.remote[str(model.variants[precision])],
+                model.sha256[precision],
+                precision,
+                clips=[self.remote[str(c.path)] for c in clips],
+                input_spec=spec,
+            )
+        conversion, shipped = self.builder.convert(
+            ctx, model.variants[precision], model.sha256[precision], precision, [c.path for c in clips], spec
+        )
+        key = str(model.variants[precision])
+        self.pushed_bytes[key] = self.pushed_bytes.get(key, 0) + shipped
+        return conversion
+
     def step(self, name: str, detail: str = "") -> None:
         self.emit(StepDone(self.target.name, name, detail))
 
     def context(self, conn: BoardConnection) -> BoardContext:
-        platform = self.target.platform
-        facts = facts_of(platform, conn, min(FACTS_TIMEOUT_S, self.target.command_timeout_s))
-        home = facts.get("home") or "."
-        workdir = posixpath.normpath(posixpath.join(home, self.target.workdir))  # absolute stays as it is
-        self.facts = facts
-        self.step("facts", ", ".join(f"{k}={facts[k]}" for k in platform.fingerprint_keys() if facts.get(k)))
-        return BoardContext(
-            name=self.target.name,
-            conn=conn,
-            workdir=workdir,
-            sim=self.target.sim or bool(facts.get("sim_board")),
-            facts=facts,
-            timeout_s=self.target.command_timeout_s,
-            harness_dir=posixpath.join(workdir, "harness", bundle_sha256()[:16]),
-            power_command=self.target.power_command,
-        )
+        ctx = board_context(self.target, conn)
+        self.facts = ctx.facts
+        keys = self.target.platform.fingerprint_keys()
+        self.step("facts", ", ".join(f"{k}={ctx.facts[k]}" for k in keys if ctx.facts.get(k)))
+        return ctx
 
     def push_all(self, ctx: BoardContext, jobs: list[Job]) -> None:
         local: list[Path] = []
         for m, p, c in jobs:
             local += [m.variants[p], c.path]
         items: list[PushItem] = [item(path, ctx.path("blobs")) for path in dict.fromkeys(local)]
-        # The harness files travel as one bundle so that they can import each other on the board.
-        items += [
-            PushItem(path, f"{ctx.harness_dir}/{path.name}", sha256_file(path)) for path in harness_files()
-        ]
+        items += harness_items(ctx)
         result = push(ctx.conn, items)
         pushed = set(result.pushed)
         for it in items:

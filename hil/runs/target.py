@@ -24,10 +24,16 @@ class BoardTarget:
     budgets: Budgets
     command_timeout_s: float
     power_command: str | None = None  # the inventory's meter command line, for power source "command"
+    build_host: BoardTarget | None = None  # where conversion runs, when not on the board itself
 
 
-def target_for(board: BoardSpec, known_hosts: Path, sim_key: Path | None) -> BoardTarget:
-    """`sim_key` is the simulated rack's client key, used for sim boards that name no key of their own."""
+def target_for(
+    board: BoardSpec, known_hosts: Path, sim_key: Path | None, build_host: BoardSpec | None = None
+) -> BoardTarget:
+    """`sim_key` is the simulated rack's client key, used for sim boards that name no key of their own.
+
+    `build_host` is the inventory's board named by `board.build_host` (None: convert on the board).
+    """
     key = board.ansible_ssh_private_key_file or (sim_key if board.sim else None)
     jump = None
     if board.jump_host is not None:
@@ -63,4 +69,5 @@ def target_for(board: BoardSpec, known_hosts: Path, sim_key: Path | None) -> Boa
         budgets=Budgets(b.latency_ms, b.power_w, b.memory_mb, b.accuracy),
         command_timeout_s=board.command_timeout_s,
         power_command=board.power.command if board.power else None,
+        build_host=target_for(build_host, known_hosts, sim_key) if build_host is not None else None,
     )

@@ -93,7 +93,7 @@ def test_convert_calibrates_on_the_clips_it_is_given(tmp_path: Path) -> None:
     real SSH to a simulated TDA4VM: calibration uses the clips' frames, and they are part of the cache key."""
     from hil.platforms.base import BoardContext
     from hil.platforms.tda4vm import PLATFORM
-    from hil.runs.job import facts_of
+    from hil.runs.context import facts_of
     from hil.sim.rack import SimBoard, SimRack
     from hil.transport.endpoint import Endpoint
     from hil.transport.push import item, push
