@@ -15,6 +15,7 @@ from hil.cli import context
 from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, WhereOption, err, out
 from hil.records import JobResult, RunSummary, overall_status
 from hil.report.junit import write_junit
+from hil.report.matrix import render_matrix
 from hil.report.payload import run_json
 from hil.report.table import render_run
 from hil.runs.events import BoardStarted, Event, JobDone, StepDone
@@ -121,6 +122,7 @@ def run(
         out.print(run_json(summary), highlight=False, soft_wrap=True)
     else:
         render_run(summary, out)
+        render_matrix(summary, out)
         out.print(f"stored as run {run_id} in {db}  (hil history --last 10)", style="dim")
     raise typer.Exit(EXIT_CODES[summary.status])
 

@@ -10,6 +10,7 @@ import typer
 from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out
 from hil.errors import ConfigError
 from hil.records import RunSummary, overall_status
+from hil.report.matrix import render_matrix
 from hil.report.table import render_run
 from hil.store.db import Store
 
@@ -59,3 +60,4 @@ def show(
         out.print(summary.model_dump_json(indent=2), highlight=False)
     else:
         render_run(summary, out)
+        render_matrix(summary, out)

@@ -88,6 +88,12 @@ class Platform(ABC):
     def fact_commands(self) -> dict[str, str]:
         """Fact name -> shell line printing it; all run in one round trip."""
 
+    # How the platform's own tools name each precision (e.g. "DSP int8"), for reports.
+    precision_labels: ClassVar[dict[str, str]] = {}
+
+    def precision_label(self, precision: str) -> str:
+        return self.precision_labels.get(precision, precision)
+
     def normalise_facts(self, facts: dict[str, str]) -> dict[str, str]:
         """Derive clean facts (versions) from the raw outputs of fact_commands."""
         return facts

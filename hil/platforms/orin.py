@@ -14,7 +14,7 @@ import re
 import shlex
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError
 from hil.parsers.tegrastats import TegrastatsSample, parse_tegrastats
@@ -48,6 +48,11 @@ class Orin(Platform):
     key = "orin"
     title = "NVIDIA Jetson Orin (TensorRT)"
     precisions = ("fp32", "fp16", "int8")
+    precision_labels: ClassVar[dict[str, str]] = {
+        "fp32": "TensorRT fp32",
+        "fp16": "TensorRT fp16",
+        "int8": "TensorRT int8",
+    }
 
     def fact_commands(self) -> dict[str, str]:
         return {

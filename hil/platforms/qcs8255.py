@@ -21,7 +21,7 @@ import re
 import shlex
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError
 from hil.platforms.base import (
@@ -70,6 +70,7 @@ class Qcs8255(Platform):
     key = "qcs8255"
     title = "Qualcomm QCS8255 (SNPE)"
     precisions = ("fp32", "fp16", "int8")
+    precision_labels: ClassVar[dict[str, str]] = {"fp32": "CPU fp32", "fp16": "GPU fp16", "int8": "DSP int8"}
 
     def fact_commands(self) -> dict[str, str]:
         return {

@@ -26,7 +26,7 @@ import re
 import shlex
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError, ParseError
 from hil.harness import bundle_sha256, harness_files
@@ -70,6 +70,7 @@ class Tda4vm(Platform):
     key = "tda4vm"
     title = "TI TDA4VM (TIDL via ONNX Runtime)"
     precisions = ("fp16", "int8")
+    precision_labels: ClassVar[dict[str, str]] = {"fp16": "TIDL 16-bit", "int8": "TIDL 8-bit"}
 
     def fact_commands(self) -> dict[str, str]:
         ort = "import onnxruntime as rt; print(rt.__version__); print(','.join(rt.get_available_providers()))"

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from hil.measure.latency import MIN_SAMPLES
+
 MISSING = "–"
 # MLPerf's minimum sample counts: below them a percentile is noise, so it is named, never printed.
-MIN_N = {"p90": 64, "p99": 662}
+MIN_N = MIN_SAMPLES
 
 STATUS_STYLE = {
     "pass": "bold green",

@@ -22,7 +22,7 @@ OUTCOMES = ("pass", "fail", "regression", "infra_error", "skipped")
 _UNBOUNDED = 10_000
 
 
-def _emit(console: Console, table: Table) -> None:
+def print_table(console: Console, table: Table) -> None:
     """Print a table; off a terminal (CI logs, files, pipes) at its natural width, never truncated.
 
     Rich assumes 80 columns when stdout is not a terminal, which would cut a run summary to "…" in
@@ -118,7 +118,7 @@ def footer(results: list[JobResult], status: str) -> Text:
 def render_run(summary: RunSummary, console: Console) -> None:
     """The summary of one run: a row per result, problems below it, counts per outcome last."""
     if summary.results:
-        _emit(console, _run_table(summary))
+        print_table(console, _run_table(summary))
     else:
         console.print(f"run {summary.run_id}: no results")
     problems = _problems(summary.results)
@@ -161,4 +161,4 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
             cells.number(row.memory_peak_mb, 0),
             Text("imported", style="cyan") if row.imported else Text("run", style="dim"),
         )
-    _emit(console, table)
+    print_table(console, table)
