@@ -1,0 +1,184 @@
+"""Host-side evaluation of model variants on labelled clips with ONNX Runtime (CPU).
+
+Every variant sees the same tensors: each clip is decoded and preprocessed once, with the FP32 model's card.
+Scores per variant: frame accuracy, per-class precision/recall, event-level recall/precision (events from
+labels.events, for truth and prediction alike; a true event counts as found when a predicted event of the
+same kind overlaps it, a predicted one as right when it overlaps a true one), and top-1 agreement with
+the first variant (the FP32 reference).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from hil.artifacts.card import InputSpec, ModelCardSpec
+from hil.artifacts.frames import preprocess, read_frames
+from hil.artifacts.labels import DEFAULT_RULES, Event, check_classes, events, read_labels
+from hil.artifacts.quantize import input_spec, load_onnx
+from hil.errors import ArtifactError, ConfigError
+
+
+@dataclass
+class ClipData:
+    path: Path
+    tensors: np.ndarray  # (frames, *input shape without batch)
+    states: list[str]
+    fps: float = 30.0
+
+
+def open_session(model: Path, threads: int = 0) -> ort.InferenceSession:
+    """A CPU session for `model`; an ArtifactError (not an ONNX Runtime traceback) when it will not load."""
+    load_onnx(model)
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = threads
+    try:
+        return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # ORT raises its own unexported exception types
+        raise ArtifactError(f"ONNX Runtime cannot load {model}: {str(exc).splitlines()[0]}") from exc
+
+
+def load_clip(clip: Path, spec: InputSpec, classes: list[str]) -> ClipData:
+    """Decode and preprocess a labelled clip; unlabelled clips cannot be scored."""
+    frames = read_frames(clip)
+    states = read_labels(clip, frames=len(frames))
+    if states is None:
+        raise ConfigError(
+            f"clip {clip} has no labels ({clip.stem}.labels.csv or {clip.stem}.openlabel.json)",
+            hint="only labelled clips can be evaluated",
+        )
+    check_classes(states, classes, str(clip))
+    tensors = np.concatenate([preprocess(f, spec) for f in frames], axis=0)
+    return ClipData(clip, tensors, states)
+
+
+def predict(session: ort.InferenceSession, tensors: np.ndarray, output: str | None = None) -> np.ndarray:
+    """Raw outputs, one row per frame. Frames go one at a time: the demo models have a static batch of 1."""
+    name = session.get_inputs()[0].name
+    outputs = [output] if output else [session.get_outputs()[0].name]
+    rows = [session.run(outputs, {name: tensors[i : i + 1]})[0].reshape(-1) for i in range(len(tensors))]
+    return np.stack(rows)
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 6) if den else None
+
+
+def match_events(truth: list[Event], predicted: list[Event]) -> dict[str, Any]:
+    found = sum(any(t.overlaps(p) for p in predicted) for t in truth)
+    right = sum(any(p.overlaps(t) for t in truth) for p in predicted)
+    return _event_score(len(truth), len(predicted), found, right)
+
+
+def _event_score(truth: int, predicted: int, found: int, correct: int) -> dict[str, Any]:
+    return {
+        "truth": truth,
+        "predicted": predicted,
+        "found": found,
+        "correct": correct,
+        "recall": _ratio(found, truth),
+        "precision": _ratio(correct, predicted),
+    }
+
+
+def score(truth: list[str], predicted: list[str], classes: list[str], fps: float = 30.0) -> dict[str, Any]:
+    """Frame accuracy, per-class precision/recall/support and event scores for one sequence of frames."""
+    t, p = np.array(truth), np.array(predicted)
+    per_class = {}
+    for c in classes:
+        tp = int(((t == c) & (p == c)).sum())
+        per_class[c] = {
+            "precision": _ratio(tp, int((p == c).sum())),
+            "recall": _ratio(tp, int((t == c).sum())),
+            "support": int((t == c).sum()),
+        }
+    kinds = {}
+    true_events, pred_events = events(truth, fps), events(predicted, fps)
+    for rule in DEFAULT_RULES:
+        kinds[rule.kind] = match_events(
+            [e for e in true_events if e.kind == rule.kind], [e for e in pred_events if e.kind == rule.kind]
+        )
+    return {
+        "accuracy": round(float((t == p).mean()), 6) if len(t) else None,
+        "frames": len(t),
+        "per_class": per_class,
+        "events": kinds,
+    }
+
+
+def _merge_event_scores(per_clip: list[dict[str, Any]]) -> dict[str, Any]:
+    """Event scores over several clips: pool the counts, then take the ratios."""
+    out: dict[str, Any] = {}
+    for kind in per_clip[0]:
+        counts = [sum(c[kind][k] for c in per_clip) for k in ("truth", "predicted", "found", "correct")]
+        out[kind] = _event_score(*counts)
+    return out
+
+
+def compare(
+    variants: dict[str, Path],
+    clips: list[Path],
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Evaluate several variants of one model (e.g. fp32, fp16, int8) on the same clips, side by side.
+
+    The first variant's card defines preprocessing and classes; it is the reference for agreement.
+    """
+    if not variants:
+        raise ConfigError("nothing to evaluate")
+    first = next(iter(variants.values()))
+    spec, card = input_spec(first)
+    if card is None:
+        raise ConfigError(f"{first} has no model card, so its outputs have no class names to score against")
+    data = []
+    for clip in clips:
+        if progress:
+            progress(f"decoding {clip.name}")
+        data.append(load_clip(clip, spec, card.classes))
+    results: dict[str, Any] = {}
+    reference: list[np.ndarray] = []
+    for key, path in variants.items():
+        if progress:
+            progress(f"running {key}: {path.name}")
+        results[key] = _evaluate_variant(path, card, data, reference)
+    return {
+        "model": card.name,
+        "clips": [str(c) for c in clips],
+        "frames": sum(len(d.states) for d in data),
+        "results": results,
+        "sizes": {k: v["bytes"] for k, v in results.items()},
+    }
+
+
+def _evaluate_variant(
+    path: Path, card: ModelCardSpec, data: list[ClipData], reference: list[np.ndarray]
+) -> dict[str, Any]:
+    session = open_session(path)
+    preds, truth, per_clip_events = [], [], []
+    for d in data:
+        logits = predict(session, d.tensors, card.output)
+        if logits.shape[1] != len(card.classes):
+            raise ArtifactError(
+                f"{path} outputs {logits.shape[1]} values; the card names {len(card.classes)} classes"
+            )
+        idx = logits.argmax(axis=1)
+        states = [card.classes[i] for i in idx]
+        per_clip_events.append(score(d.states, states, card.classes, d.fps)["events"])
+        preds.append(idx)
+        truth.extend(d.states)
+    flat = np.concatenate(preds)
+    result = score(truth, [card.classes[i] for i in flat], card.classes)
+    result["events"] = _merge_event_scores(per_clip_events)
+    if not reference:
+        reference.append(flat)
+    result["agreement"] = round(float((flat == reference[0]).mean()), 6)
+    result["path"] = str(path)
+    result["bytes"] = path.stat().st_size
+    return result

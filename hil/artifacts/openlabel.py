@@ -1,0 +1,189 @@
+"""ASAM OpenLABEL JSON labels, in the shape the public DMD (Driver Monitoring Dataset) uses.
+
+A DMD annotation is one object `{"openlabel": {...}}` whose `actions` each have a `type` "level/label"
+(`eyes_state/close`, `gaze_on_road/not_looking_road`, `driver_actions/phonecall_right`, `blinks/blinking`)
+and `frame_intervals` `[{"frame_start", "frame_end"}]`, both ends inclusive. `frames` lists, per frame, the
+actions present; top-level `frame_intervals` spans the clip; `streams` names the camera.
+
+hil turns such a file into one class per frame with a fixed priority, the same rule the clip generator
+labels by: a phone action (`driver_actions/phonecall_*`, `driver_actions/texting_*`) gives `phone`, else
+`gaze_on_road/not_looking_road` gives `looking_away`, else `eyes_state/close` gives `eyes_closed`, else
+`attentive`. Levels a file does not annotate count as attentive.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hil.errors import ArtifactError
+
+SCHEMA_VERSION = "1.0.0"
+ONTOLOGY = "http://dmd.vicomtech.org/ontology"
+STREAM = "face_camera"
+PHONE_KIND = {1: "phonecall_right", 2: "phonecall_left", 3: "texting_right"}
+
+
+def openlabel_path(clip: Path) -> Path:
+    return clip.with_name(clip.stem + ".openlabel.json")
+
+
+def _intervals(frames: list[int]) -> list[dict[str, int]]:
+    """Sorted frame numbers -> OpenLABEL frame_intervals (inclusive ends)."""
+    out: list[dict[str, int]] = []
+    for f in frames:
+        if out and out[-1]["frame_end"] == f - 1:
+            out[-1]["frame_end"] = f
+        else:
+            out.append({"frame_start": f, "frame_end": f})
+    return out
+
+
+def to_openlabel(
+    states: list[str],
+    *,
+    fps: float = 30.0,
+    uri: str = "",
+    blinks: list[tuple[int, int]] | None = None,
+    phone_kind: list[int] | None = None,
+    comment: str = "",
+) -> dict[str, Any]:
+    """Per-frame classes (plus, optionally, blink intervals and the kind of phone use) as OpenLABEL."""
+    n = len(states)
+    by_type: dict[str, list[int]] = {}
+
+    def add(kind: str, frame: int) -> None:
+        by_type.setdefault(kind, []).append(frame)
+
+    for i, state in enumerate(states):
+        add("eyes_state/close" if state == "eyes_closed" else "eyes_state/open", i)
+        add("gaze_on_road/not_looking_road" if state == "looking_away" else "gaze_on_road/looking_road", i)
+        if state == "phone":
+            kind = PHONE_KIND.get(phone_kind[i] if phone_kind else 1, "phonecall_right")
+            add(f"driver_actions/{kind}", i)
+        else:
+            add("driver_actions/safe_drive", i)
+    for start, end in blinks or []:
+        for f in range(start, end + 1):
+            add("blinks/blinking", f)
+
+    actions: dict[str, Any] = {}
+    frames: dict[str, Any] = {str(i): {"actions": {}} for i in range(n)}
+    for uid, (kind, members) in enumerate(sorted(by_type.items())):
+        actions[str(uid)] = {
+            "name": kind.split("/")[1],
+            "type": kind,
+            "ontology_uid": "0",
+            "frame_intervals": _intervals(sorted(members)),
+        }
+        for f in members:
+            frames[str(f)]["actions"][str(uid)] = {}
+    return {
+        "openlabel": {
+            "metadata": {
+                "schema_version": SCHEMA_VERSION,
+                "annotator": "hil",
+                "tagged_file": uri,
+                "comment": comment,
+                "frame_rate": fps,
+            },
+            "ontologies": {"0": ONTOLOGY},
+            "streams": {STREAM: {"type": "camera", "uri": uri, "description": "NIR driver-facing camera"}},
+            "frame_intervals": [{"frame_start": 0, "frame_end": n - 1}] if n else [],
+            "actions": actions,
+            "frames": frames,
+        }
+    }
+
+
+def write_openlabel(
+    clip: Path,
+    states: list[str],
+    *,
+    fps: float = 30.0,
+    blinks: list[tuple[int, int]] | None = None,
+    phone_kind: list[int] | None = None,
+    comment: str = "",
+) -> Path:
+    path = openlabel_path(clip)
+    doc = to_openlabel(states, fps=fps, uri=clip.name, blinks=blinks, phone_kind=phone_kind, comment=comment)
+    path.write_text(json.dumps(doc, separators=(",", ":")))
+    return path
+
+
+def load_openlabel(path: Path) -> dict[str, Any]:
+    """The `openlabel` object of a file, with a clear error for anything that is not one."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{path}: not a readable OpenLABEL JSON file: {exc}") from exc
+    body = doc.get("openlabel") if isinstance(doc, dict) else None
+    if not isinstance(body, dict):
+        raise ArtifactError(f"{path}: no top-level 'openlabel' object", hint="see docs/models.md")
+    return body
+
+
+def frame_count(body: dict[str, Any]) -> int:
+    """Frames the file covers: its top-level frame_intervals, else its frames, else its last action."""
+    ends = [int(iv["frame_end"]) for iv in body.get("frame_intervals") or []]
+    if ends:
+        return max(ends) + 1
+    if body.get("frames"):
+        return max(int(k) for k in body["frames"]) + 1
+    ends = [int(iv["frame_end"]) for act in action_intervals(body).values() for iv in act]
+    return max(ends) + 1 if ends else 0
+
+
+def action_intervals(body: dict[str, Any]) -> dict[str, list[dict[str, int]]]:
+    """Action type -> its frame intervals (several actions of one type are merged)."""
+    out: dict[str, list[dict[str, int]]] = {}
+    for uid, act in (body.get("actions") or {}).items():
+        if not isinstance(act, dict) or "type" not in act:
+            raise ArtifactError(f"OpenLABEL action {uid} has no 'type'")
+        out.setdefault(str(act["type"]), []).extend(act.get("frame_intervals") or [])
+    return out
+
+
+def _class_of(kind: str) -> tuple[int, str] | None:
+    """(priority, class) an action type implies, or None for types that do not change the class."""
+    level, _, label = kind.partition("/")
+    if level == "driver_actions" and label.startswith(("phonecall", "texting")):
+        return 3, "phone"
+    if level == "gaze_on_road" and label == "not_looking_road":
+        return 2, "looking_away"
+    if level == "eyes_state" and label in ("close", "closed"):
+        return 1, "eyes_closed"
+    return None
+
+
+def read_openlabel(path: Path) -> list[str]:
+    """One class per frame from an OpenLABEL file (see the module docstring for the mapping)."""
+    body = load_openlabel(path)
+    n = frame_count(body)
+    rank = [0] * n
+    states = ["attentive"] * n
+    for kind, intervals in action_intervals(body).items():
+        implied = _class_of(kind)
+        for iv in intervals:
+            try:
+                start, end = int(iv["frame_start"]), int(iv["frame_end"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ArtifactError(f"{path}: action '{kind}' has a malformed frame interval {iv!r}") from exc
+            if start < 0 or end < start or end >= n:
+                raise ArtifactError(
+                    f"{path}: action '{kind}' interval {start}..{end} lies outside frames 0..{n - 1}"
+                )
+            if implied is None:
+                continue
+            priority, name = implied
+            for f in range(start, end + 1):
+                if priority > rank[f]:
+                    rank[f], states[f] = priority, name
+    return states
+
+
+def blink_intervals(path: Path) -> list[tuple[int, int]]:
+    """The `blinks/blinking` intervals of a file, (start, end) inclusive."""
+    intervals = action_intervals(load_openlabel(path)).get("blinks/blinking", [])
+    return [(int(iv["frame_start"]), int(iv["frame_end"])) for iv in intervals]
