@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.artifacts.card import ModelCardSpec, load_card
+from hil.artifacts.frames import count_frames
 from hil.artifacts.labels import read_labels
+from hil.artifacts.quantize import load_onnx
 from hil.errors import ArtifactError, ConfigError
 from hil.records import PRECISIONS, Precision
 from hil.transport.push import sha256_file
@@ -59,6 +61,7 @@ def load_model(path: Path, precisions: list[Precision]) -> tuple[ModelUnderTest,
         raise ConfigError(f"model {path} does not exist", hint="pass an ONNX file with --model")
     if path.suffix != ".onnx":
         raise ArtifactError(f"model {path} is not {ONNX_MAGIC_HINT}")
+    load_onnx(path)  # a file that is not ONNX is an error here, not a converter failure on every board
     card = load_card(path)
     name = card.name if card else path.name.removesuffix(".onnx")
     variants: dict[str, Path] = {}
@@ -79,9 +82,11 @@ def load_model(path: Path, precisions: list[Precision]) -> tuple[ModelUnderTest,
 
 
 def load_clip(path: Path) -> Clip:
+    """A clip decoded once on the host first: a corrupt video, or labels for another frame count, is an
+    error here rather than a puzzling failure on every board."""
     if not path.is_file():
         raise ConfigError(f"clip {path} does not exist", hint="pass a video file with --clip")
-    return Clip(path.stem, path, read_labels(path))
+    return Clip(path.stem, path, read_labels(path, frames=count_frames(path)))
 
 
 def build_suite(
