@@ -8,8 +8,6 @@ Power: `tegrastats --interval N --logfile F --start` before the replay, `tegrast
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import shlex
 import time
@@ -19,6 +17,7 @@ from typing import Any, ClassVar
 from hil.errors import ConversionError, InfraError
 from hil.parsers.tegrastats import TegrastatsSample, parse_tegrastats
 from hil.platforms.base import BoardContext, Conversion, Platform, PowerPlan, PowerReading
+from hil.platforms.cache import EngineCache, cache_key
 from hil.records import Precision
 
 TRTEXEC = "$(command -v trtexec || echo /usr/src/tensorrt/bin/trtexec)"
@@ -91,17 +90,13 @@ class Orin(Platform):
                 hint="install TensorRT on the board (JetPack's nvidia-tensorrt) or fix the board's PATH",
             )
         flags = ["--skipInference", *PRECISION_FLAGS[precision]]
-        key = _cache_key(model_sha, precision, version, flags, ctx.facts.get("l4t", ""))
-        engine = ctx.path("engines", f"{key}.engine")
-        meta, log = engine.removesuffix(".engine") + ".json", engine.removesuffix(".engine") + ".log"
+        key = cache_key("trtexec", model_sha, precision, version, flags, ctx.facts.get("l4t", ""))
+        cache = EngineCache(ctx, key, ".engine")
+        engine, log = cache.engine, cache.log
         argv = ["trtexec", f"--onnx={model}", f"--saveEngine={engine}.part", *flags]
-        cached = ctx.conn.run_script(
-            f"test -s {shlex.quote(engine)} && cat {shlex.quote(meta)} && cat {shlex.quote(log)}", 30
-        )
-        if cached.ok:
-            header, _, log_text = cached.stdout.partition("\n")
-            info = json.loads(header)
-            return Conversion(engine, info["command"], log_text, info["seconds"], info["bytes"], True, key)
+        hit = cache.lookup()
+        if hit is not None:
+            return hit
         command = " ".join([TRTEXEC, *map(shlex.quote, argv[1:])])
         script = (
             f"mkdir -p {shlex.quote(ctx.path('engines'))} && {command} > {shlex.quote(log)} 2>&1; "
@@ -122,10 +117,7 @@ class Orin(Platform):
         if not size.ok:
             raise InfraError(f"{ctx.name}: could not store the engine: {size.stderr.strip()}")
         engine_bytes = int(size.stdout.strip())
-        shown = shlex.join(argv)
-        info = {"command": shown, "seconds": round(seconds, 3), "bytes": engine_bytes}
-        ctx.conn.run_script(f"printf '%s\\n' {shlex.quote(json.dumps(info))} > {shlex.quote(meta)}", 30)
-        return Conversion(engine, shown, res.stdout, seconds, engine_bytes, False, key)
+        return cache.record(shlex.join(argv), seconds, engine_bytes, res.stdout)
 
     def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
         if source not in ("tegrastats", "auto"):
@@ -155,11 +147,6 @@ def total_input_mw(sample: TegrastatsSample) -> float:
     rails = {name: float(rail.current_mw) for name, rail in sample.rails.items()}
     total = next((rails[r] for r in TOTAL_RAILS if r in rails), None)
     return total if total is not None else sum(rails.values())
-
-
-def _cache_key(model_sha: str, precision: str, version: str, flags: list[str], l4t: str) -> str:
-    material = json.dumps([model_sha, precision, "trtexec", version, flags, l4t])
-    return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
 def _first_error(log: str) -> str:

@@ -15,7 +15,6 @@ per-inference times, snpe_replay.py writes the harness JSON lines.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shlex
@@ -32,6 +31,7 @@ from hil.platforms.base import (
     PowerReading,
     ReplayRequest,
 )
+from hil.platforms.cache import EngineCache, cache_key
 from hil.records import PowerSource, Precision
 
 # What `source $SNPE_ROOT/bin/envsetup.sh` would add, for a non-interactive SSH session: the SDK's tools
@@ -55,7 +55,6 @@ PERF_PROFILE = "high_performance"
 # socinfo's machine name -> the SoC name snpe-dlc-graph-prepare takes (QCS8255 shares SA8255P's v73 HTP).
 HTP_SOCS = {"QCS8255": "sa8255", "SA8255P": "sa8255", "SA8255": "sa8255", "SA8775P": "sa8775"}
 DEFAULT_HTP_SOC = "sa8255"
-BUILD_TIMEOUT_S = 1800.0
 _VERSION = re.compile(r"(\d+\.\d+\.\d+(?:\.\d+)?)")
 _ERROR = re.compile(r"(?: - ERROR - |\[ERROR\] |^ERROR: )(.*)|(error_code=\d+; error_message=[^;]*)")
 
@@ -118,17 +117,12 @@ class Qcs8255(Platform):
         runtime = RUNTIMES[precision]
         soc = HTP_SOCS.get(ctx.facts.get("soc", "").upper(), DEFAULT_HTP_SOC)
         # The key covers every command line (with placeholder paths), so a changed flag builds a new DLC.
-        key = _cache_key(model_sha, precision, version, steps("M", "E", "H", precision, soc), soc)
-        base = ctx.path("engines", key)
-        engine = f"{base}.{runtime}.dlc"
-        meta, log = f"{base}.json", f"{base}.log"
-        cached = ctx.conn.run_script(
-            f"test -s {shlex.quote(engine)} && cat {shlex.quote(meta)} && cat {shlex.quote(log)}", 30
-        )
-        if cached.ok:
-            header, _, log_text = cached.stdout.partition("\n")
-            info = json.loads(header)
-            return Conversion(engine, info["command"], log_text, info["seconds"], info["bytes"], True, key)
+        key = cache_key("snpe", model_sha, precision, version, steps("M", "E", "H", precision, soc), soc)
+        cache = EngineCache(ctx, key, f".{runtime}.dlc")
+        base, engine, log = cache.base, cache.engine, cache.log
+        hit = cache.lookup()
+        if hit is not None:
+            return hit
         harness = ctx.harness_dir
         argvs = steps(model, base, harness, precision, soc)
         shown = " && ".join(shlex.join(a) for a in argvs)
@@ -138,7 +132,7 @@ class Qcs8255(Platform):
             f"{{ {chain}; }} > {shlex.quote(log)} 2>&1; rc=$?; cat {shlex.quote(log)}; exit $rc"
         )
         start = time.monotonic()
-        res = ctx.conn.run_script(script, BUILD_TIMEOUT_S)
+        res = ctx.conn.run_script(script, ctx.timeout_s)  # the inventory's command_timeout_s
         seconds = time.monotonic() - start
         if not res.ok:
             tool, error = _failure(res.stdout, res.exit_code)
@@ -159,9 +153,7 @@ class Qcs8255(Platform):
         if not size.ok:
             raise InfraError(f"{ctx.name}: could not store the DLC: {size.stderr.strip()}")
         engine_bytes = int(size.stdout.strip())
-        info = {"command": shown, "seconds": round(seconds, 3), "bytes": engine_bytes, "runtime": runtime}
-        ctx.conn.run_script(f"printf '%s\\n' {shlex.quote(json.dumps(info))} > {shlex.quote(meta)}", 30)
-        return Conversion(engine, shown, res.stdout, seconds, engine_bytes, False, key)
+        return cache.record(shown, seconds, engine_bytes, res.stdout)
 
     # -- replay --------------------------------------------------------------------------------------------
 
@@ -273,11 +265,6 @@ def meter_power_mw(text: str) -> list[float]:
         except ValueError:
             continue
     return totals
-
-
-def _cache_key(model_sha: str, precision: str, version: str, argvs: list[list[str]], soc: str) -> str:
-    material = json.dumps([model_sha, precision, "snpe", version, argvs, soc])
-    return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
 def _failure(log: str, exit_code: int) -> tuple[str, str]:

@@ -19,7 +19,6 @@ under /sys/class/hwmon for exactly the replay window.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import posixpath
 import re
@@ -29,12 +28,11 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError, ParseError
-from hil.harness import bundle_sha256, harness_files
 from hil.parsers.hwmon import parse_hwmon
 from hil.parsers.tidl import parse_tidl_log
 from hil.platforms.base import BoardContext, Conversion, Platform, PowerPlan, PowerReading, ReplayRequest
+from hil.platforms.cache import EngineCache, cache_key
 from hil.records import Precision
-from hil.transport.push import PushItem, push, sha256_file
 
 TENSOR_BITS: dict[str, int] = {"fp16": 16, "int8": 8}
 # Compile options, part of the cache key: 12 calibration frames as edgeai-benchmark's settings file has,
@@ -45,7 +43,6 @@ OPTIONS: dict[str, int] = {
     "calibration_iterations": 5,
     "debug_level": 1,
 }
-BUILD_TIMEOUT_S = 1800.0
 VERSION = re.compile(r"(\d{2})[_.](\d{2})[_.](\d{2})[_.](\d{2})")
 SOCS = {"j721e": "TDA4VM", "tda4vm": "TDA4VM", "am68pa": "TDA4VM"}
 HWMON = '"${HIL_BOARD_ROOT:-}"/sys/class/hwmon/hwmon*'
@@ -120,7 +117,7 @@ class Tda4vm(Platform):
             raise ConversionError(
                 f"{ctx.name}: TIDL has no {precision} mode (use fp16 = 16-bit, int8 = 8-bit)"
             )
-        harness_dir = ctx.harness_dir or ensure_compiler(ctx)
+        harness_dir = ctx.harness_dir
         flags = [
             f"--tensor-bits={TENSOR_BITS[precision]}",
             *(f"--{k.replace('_', '-')}={v}" for k, v in OPTIONS.items()),
@@ -130,17 +127,12 @@ class Tda4vm(Platform):
         if input_spec is not None:
             calib.append(f"--input-json={json.dumps(input_spec, sort_keys=True)}")
         fingerprint = [ctx.facts.get(k, "") for k in ("soc", "edgeai_sdk", "onnxruntime")]
-        key = _cache_key(model_sha, precision, version, flags + calib, fingerprint)
-        artifacts = ctx.path("engines", f"{key}.tidl")
-        meta, log = f"{artifacts}.json", f"{artifacts}.log"
-        param = shlex.quote(artifacts + "/param.yaml")
-        cached = ctx.conn.run_script(
-            f"test -s {param} && cat {shlex.quote(meta)} && cat {shlex.quote(log)}", 30
-        )
-        if cached.ok:
-            header, _, log_text = cached.stdout.partition("\n")
-            info = json.loads(header)
-            return Conversion(artifacts, info["command"], log_text, info["seconds"], info["bytes"], True, key)
+        key = cache_key("tidl", model_sha, precision, version, flags + calib, fingerprint)
+        cache = EngineCache(ctx, key, ".tidl")
+        artifacts, log = cache.engine, cache.log
+        hit = cache.lookup(ready=artifacts + "/param.yaml")
+        if hit is not None:
+            return hit
         argv = ["python3", posixpath.join(harness_dir, "tidl_compile.py"), f"--model={model}"]
         argv += [f"--artifacts={artifacts}.part", *flags, *calib]
         part, final = shlex.quote(artifacts + ".part"), shlex.quote(artifacts)
@@ -149,7 +141,7 @@ class Tda4vm(Platform):
             f"rc=$?; cat {shlex.quote(log)}; exit $rc"
         )
         start = time.monotonic()
-        res = ctx.conn.run_script(script, BUILD_TIMEOUT_S)
+        res = ctx.conn.run_script(script, ctx.timeout_s)  # the inventory's command_timeout_s
         seconds = time.monotonic() - start
         shown = shlex.join(argv)
         failure = _failure(res.stdout) if res.ok else _first_error(res.stdout) or f"exit code {res.exit_code}"
@@ -166,9 +158,7 @@ class Tda4vm(Platform):
         if not size.ok:
             raise InfraError(f"{ctx.name}: could not store the TIDL artifacts: {size.stderr.strip()}")
         engine_bytes = int(size.stdout.split()[-1])
-        info = {"command": shown, "seconds": round(seconds, 3), "bytes": engine_bytes}
-        ctx.conn.run_script(f"printf '%s\\n' {shlex.quote(json.dumps(info))} > {shlex.quote(meta)}", 30)
-        return Conversion(artifacts, shown, res.stdout, seconds, engine_bytes, False, key)
+        return cache.record(shown, seconds, engine_bytes, res.stdout)
 
     def replay_argv(self, ctx: BoardContext, req: ReplayRequest) -> list[str]:
         stats = posixpath.join(req.rundir, "tidl_stats.jsonl")
@@ -235,19 +225,6 @@ def parse_samples(text: str) -> tuple[list[float], list[float]]:
             with contextlib.suppress(ValueError, IndexError):
                 stamps.append(float(stamp.split()[0]))
     return totals, stamps if len(stamps) == len(totals) else []
-
-
-def ensure_compiler(ctx: BoardContext) -> str:
-    """Push the harness bundle (it holds tidl_compile.py) for a caller that has not; returns its folder."""
-    folder = ctx.path("harness", bundle_sha256()[:16])
-    items = [PushItem(p, f"{folder}/{p.name}", sha256_file(p)) for p in harness_files()]
-    push(ctx.conn, items)
-    return folder
-
-
-def _cache_key(model_sha: str, precision: str, version: str, flags: list[str], fingerprint: list[str]) -> str:
-    material = json.dumps([model_sha, precision, "tidl", version, flags, fingerprint])
-    return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
 def _failure(log: str) -> str:

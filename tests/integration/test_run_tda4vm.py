@@ -93,7 +93,7 @@ def test_convert_calibrates_on_the_clips_it_is_given(tmp_path: Path) -> None:
     real SSH to a simulated TDA4VM: calibration uses the clips' frames, and they are part of the cache key."""
     from hil.platforms.base import BoardContext
     from hil.platforms.tda4vm import PLATFORM
-    from hil.runs.context import facts_of
+    from hil.runs.context import facts_of, harness_items
     from hil.sim.rack import SimBoard, SimRack
     from hil.transport.endpoint import Endpoint
     from hil.transport.push import item, push
@@ -113,9 +113,11 @@ def test_convert_calibrates_on_the_clips_it_is_given(tmp_path: Path) -> None:
         with BoardConnection(endpoint) as conn:
             facts = facts_of(PLATFORM, conn)
             home = facts["home"]
-            ctx = BoardContext("tda-t3", conn, f"{home}/hil-work", sim=True, facts=facts)
+            ctx = BoardContext(
+                "tda-t3", conn, f"{home}/hil-work", sim=True, facts=facts, harness_dir=f"{home}/hil-work/h"
+            )
             items = [item(model, ctx.path("blobs")), item(clip, ctx.path("blobs"))]
-            push(conn, items)
+            push(conn, [*items, *harness_items(ctx)])
             spec = {"shape": [1, 1, 32, 32], "layout": "NCHW", "colour": "gray", "scale": 1 / 255}
             sha = items[0].sha256
             plain = PLATFORM.convert(ctx, items[0].remote, sha, "fp16")

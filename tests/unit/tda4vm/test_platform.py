@@ -12,7 +12,8 @@ import onnxruntime
 
 from hil.platforms import get
 from hil.platforms.base import COMMON_FACTS, BoardContext, ReplayRequest, facts_script, parse_facts
-from hil.platforms.tda4vm import PLATFORM, _cache_key, _failure, _first_error, soc_name, tidl_tools_version
+from hil.platforms.cache import cache_key
+from hil.platforms.tda4vm import PLATFORM, _failure, _first_error, soc_name, tidl_tools_version
 from hil.sim.boards.tda4vm import environment
 
 from .conftest import board_python
@@ -117,10 +118,10 @@ def test_conversion_errors_quote_the_tool() -> None:
 
 
 def test_cache_key_follows_precision_calibration_and_tools() -> None:
-    base = _cache_key("sha", "fp16", "08_06_00_02", ["--tensor-bits=16"], ["TDA4VM"])
-    assert base != _cache_key("sha", "int8", "08_06_00_02", ["--tensor-bits=16"], ["TDA4VM"])
-    assert base != _cache_key("sha", "fp16", "09_01_06_00", ["--tensor-bits=16"], ["TDA4VM"])
-    assert base != _cache_key(
-        "sha", "fp16", "08_06_00_02", ["--tensor-bits=16", "--calib-clip=c"], ["TDA4VM"]
+    base = cache_key("tidl", "sha", "fp16", "08_06_00_02", ["--tensor-bits=16"], ["TDA4VM"])
+    assert base != cache_key("tidl", "sha", "int8", "08_06_00_02", ["--tensor-bits=16"], ["TDA4VM"])
+    assert base != cache_key("tidl", "sha", "fp16", "09_01_06_00", ["--tensor-bits=16"], ["TDA4VM"])
+    assert base != cache_key(
+        "tidl", "sha", "fp16", "08_06_00_02", ["--tensor-bits=16", "--calib-clip=c"], ["TDA4VM"]
     )
-    assert base == _cache_key("sha", "fp16", "08_06_00_02", ["--tensor-bits=16"], ["TDA4VM"])
+    assert base == cache_key("tidl", "sha", "fp16", "08_06_00_02", ["--tensor-bits=16"], ["TDA4VM"])
