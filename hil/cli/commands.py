@@ -1,21 +1,14 @@
-"""The list of command modules. Each module has `register(app)`; add a line here to add a command group."""
+"""The command modules, in the order `hil --help` lists them. Each has `register(app)`."""
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-# Modules are registered when present so that parts of the CLI can be developed independently.
-MODULES = ("run", "show", "history", "boards", "sim", "parse", "importer", "assets")
+from hil.cli import assets, boards, history, importer, parse, run, show, sim
+
+MODULES = (run, show, history, parse, importer, assets, boards, sim)
 
 
 def register(app: typer.Typer) -> None:
-    for name in MODULES:
-        try:
-            module = importlib.import_module(f"hil.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"hil.cli.{name}":
-                continue
-            raise
+    for module in MODULES:
         module.register(app)
