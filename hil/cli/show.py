@@ -43,7 +43,9 @@ def show(
         results = [r for r in store.run_results(rid) if board is None or r.board == board]
         if not results:
             raise ConfigError(f"no results for run {rid}" + (f" on board {board}" if board else ""))
+        # A conversion serves every clip of its model and precision: show each distinct log once.
         logs = store.job_logs(rid, board=board, kind=log) if log else []
+        logs = list({(x.board, x.kind, x.command, x.text): x for x in logs}.values())
     if log:
         if json:
             out.print(jsonlib.dumps([x.model_dump() for x in logs], indent=2), highlight=False)
