@@ -16,6 +16,7 @@ No file, or no entry for the tool, means no fault. A malformed file is an error,
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -75,3 +76,15 @@ def crash() -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(CRASH_EXIT_CODE)
+
+
+def write_output(path: Path, data: bytes, fault: str | None, keep: int = 16) -> None:
+    """Write a tool's output file as `fault` says. `disk_full`: a third of it lands, then OSError(ENOSPC)
+    as the real write would raise. `corrupt`: 64 bytes after the first `keep` are garbled (keep=0 garbles
+    the magic itself), so the damage shows when a loader reads the file."""
+    if fault == "disk_full":
+        path.write_bytes(data[: len(data) // 3])
+        raise OSError(errno.ENOSPC, "No space left on device")
+    if fault == "corrupt":
+        data = data[:keep] + bytes(b ^ 0x5A for b in data[keep : keep + 64]) + data[keep + 64 :]
+    path.write_bytes(data)

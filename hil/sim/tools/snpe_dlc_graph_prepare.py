@@ -104,12 +104,10 @@ def prepare(args: snpe_args.Args, argv: list[str], fault: str | None) -> int:
     info(f"Graph preparation took {(time.perf_counter() - started) * 1000:.0f} ms")
     out = Path(args.get("--output_dlc") or str(src.with_suffix("")) + "_cached.dlc")
     data = model.to_bytes()
-    if fault == "disk_full":
-        out.write_bytes(data[: len(data) // 3])
-        return error(f"Failed to write the dlc container {out}: No space left on device")
-    if fault == "corrupt":
-        data = data[:16] + bytes(b ^ 0x5A for b in data[16:80]) + data[80:]
-    out.write_bytes(data)
+    try:
+        faults.write_output(out, data, fault)
+    except OSError as exc:
+        return error(f"Failed to write the dlc container {out}: {exc.strerror}")
     info(f"Saved the cached dlc to: {out}")
     return 0
 

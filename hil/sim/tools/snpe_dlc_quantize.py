@@ -127,12 +127,10 @@ def quantize(args: snpe_args.Args, argv: list[str], fault: str | None) -> int:
     model.header["commands"] = [*model.header["commands"], " ".join(["snpe-dlc-quantize", *argv])]
     out = Path(args.get("--output_dlc") or str(src.with_suffix("")) + "_quantized.dlc")
     data = model.to_bytes()
-    if fault == "disk_full":
-        out.write_bytes(data[: len(data) // 3])
-        raise QuantizeError(f"Failed to write the quantized dlc {out}: No space left on device")
-    if fault == "corrupt":
-        data = data[:16] + bytes(b ^ 0x5A for b in data[16:80]) + data[80:]
-    out.write_bytes(data)
+    try:
+        faults.write_output(out, data, fault)
+    except OSError as exc:
+        raise QuantizeError(f"Failed to write the quantized dlc {out}: {exc.strerror}") from exc
     info(f"Writing quantized model to: {out}")
     return 0
 

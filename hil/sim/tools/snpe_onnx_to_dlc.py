@@ -91,12 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.output_path or Path(args.input_network).with_suffix(".dlc"))
     data = dlc.Dlc(header, network.SerializeToString()).to_bytes()
     try:
-        if fault == "disk_full":
-            out.write_bytes(data[: len(data) // 3])
-            raise OSError(28, "No space left on device")
-        if fault == "corrupt":
-            data = data[:16] + bytes(b ^ 0x5A for b in data[16:80]) + data[80:]
-        out.write_bytes(data)
+        faults.write_output(out, data, fault)
     except OSError as exc:
         print("Traceback (most recent call last):", file=sys.stderr)
         print(f'  File "{CONVERTER_DIR}/common/converter_base.py", line 242, in save', file=sys.stderr)

@@ -216,12 +216,7 @@ def _print_rejected(log: Log, index: int, node: onnx.NodeProto, parse_s: float) 
 
 def _save(log: Log, path: Path, data: bytes, fault: str | None) -> bool:
     try:
-        if fault == "disk_full":
-            path.write_bytes(data[: len(data) // 3])  # what fitted before the disk was full
-            raise OSError(28, "No space left on device")
-        if fault == "corrupt":
-            data = bytes(b ^ 0x5A for b in data[:64]) + data[64:]  # garbage where the plan header is
-        path.write_bytes(data)
+        faults.write_output(path, data, fault, keep=0)  # a corrupt plan is garbage from its header on
     except OSError:
         log.e("Saving engine to file failed.")
         _creation_failed(log)
