@@ -7,6 +7,7 @@ jobs of that model and precision; the other boards never notice either.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import shlex
 import traceback
@@ -24,6 +25,7 @@ from hil.records import JobResult, Outcome, Precision
 from hil.runs.build import BuildHost
 from hil.runs.context import board_context, harness_items
 from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, StepDone
+from hil.runs.lease import Lease
 from hil.runs.score import parse_frames, score
 from hil.runs.suite import Clip, ModelUnderTest, Suite
 from hil.runs.target import BoardTarget
@@ -31,6 +33,7 @@ from hil.transport.push import PushItem, item, push
 from hil.transport.ssh import BoardConnection
 
 Emit = Callable[[Event], None]
+LEASE_MARGIN_S = 120  # beyond the longest step (command_timeout_s) before a dead holder's lease expires
 Job = tuple[ModelUnderTest, Precision, Clip]
 
 
@@ -79,22 +82,35 @@ class _BoardRun:
             self.step("connect", f"{self.target.endpoint.host}:{self.target.endpoint.port}")
             self.stage = "facts"
             ctx = self.context(conn)
-            self.stage = "push"
-            self.push_all(ctx, jobs)
-            for model, precision in dict.fromkeys((m, p) for m, p, _ in jobs):
-                clips = [c for m, p, c in jobs if m is model and p == precision]
-                self.stage = "convert"
-                try:
-                    conversion = self.convert(ctx, model, precision, clips)
-                except ConversionError as exc:
-                    log = JobLog(kind="convert", command=exc.command, text=exc.log)
-                    for clip in clips:
-                        self.finish((model, precision, clip), "fail", "convert", exc.message, logs=[log])
-                    continue
-                self.step("convert", f"{model.name} {precision}" + (" (cached)" if conversion.cached else ""))
+            self.stage = "lease"
+            # The lease outlives the longest single step; it is renewed before every step.
+            lease = Lease(conn, int(self.target.command_timeout_s) + LEASE_MARGIN_S)
+            lease.acquire()
+            try:
+                self.run_leased(ctx, jobs, lease)
+            finally:
+                with contextlib.suppress(HilError):  # a board that vanished keeps its lease until it expires
+                    lease.release()
+
+    def run_leased(self, ctx: BoardContext, jobs: list[Job], lease: Lease) -> None:
+        self.stage = "push"
+        self.push_all(ctx, jobs)
+        for model, precision in dict.fromkeys((m, p) for m, p, _ in jobs):
+            clips = [c for m, p, c in jobs if m is model and p == precision]
+            self.stage = "convert"
+            lease.renew()
+            try:
+                conversion = self.convert(ctx, model, precision, clips)
+            except ConversionError as exc:
+                log = JobLog(kind="convert", command=exc.command, text=exc.log)
                 for clip in clips:
-                    self.stage = "replay"
-                    self.replay(ctx, (model, precision, clip), conversion)
+                    self.finish((model, precision, clip), "fail", "convert", exc.message, logs=[log])
+                continue
+            self.step("convert", f"{model.name} {precision}" + (" (cached)" if conversion.cached else ""))
+            for clip in clips:
+                self.stage = "replay"
+                lease.renew()
+                self.replay(ctx, (model, precision, clip), conversion)
 
     # -- steps ----------------------------------------------------------------------------------------
 
