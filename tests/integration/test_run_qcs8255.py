@@ -18,7 +18,9 @@ def write_inventory(path: Path, name: str) -> Path:
     """One simulated qcs8255 board whose power comes from a meter command, as on a real rack."""
     host, port = free_endpoint()
     path.write_text(
-        "all:\n  children:\n    rack:\n      vars:\n        sim: true\n      hosts:\n"
+        # Generous latency/power budgets: tests check behaviour, bench/ checks speed (see conftest).
+        "all:\n  vars:\n    budgets: {latency_ms: 5000, power_w: 50}\n"
+        "  children:\n    rack:\n      vars:\n        sim: true\n      hosts:\n"
         f"        {name}:\n          platform: qcs8255\n          ansible_host: {host}\n"
         f"          ansible_port: {port}\n"
         "          power: {source: command, command: qcs-meter, interval_ms: 50}\n"
