@@ -22,6 +22,8 @@ from hil.artifacts.frames import preprocess, read_frames
 from hil.artifacts.labels import DEFAULT_RULES, Event, check_classes, events, read_labels
 from hil.artifacts.quantize import input_spec, load_onnx
 from hil.errors import ArtifactError, ConfigError
+from hil.measure.accuracy import frame_accuracy
+from hil.measure.accuracy import per_class as measure_per_class
 
 
 @dataclass
@@ -71,6 +73,10 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 6) if den else None
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
 def match_events(truth: list[Event], predicted: list[Event]) -> dict[str, Any]:
     found = sum(any(t.overlaps(p) for p in predicted) for t in truth)
     right = sum(any(p.overlaps(t) for t in truth) for p in predicted)
@@ -90,15 +96,18 @@ def _event_score(truth: int, predicted: int, found: int, correct: int) -> dict[s
 
 def score(truth: list[str], predicted: list[str], classes: list[str], fps: float = 30.0) -> dict[str, Any]:
     """Frame accuracy, per-class precision/recall/support and event scores for one sequence of frames."""
-    t, p = np.array(truth), np.array(predicted)
-    per_class = {}
-    for c in classes:
-        tp = int(((t == c) & (p == c)).sum())
-        per_class[c] = {
-            "precision": _ratio(tp, int((p == c).sum())),
-            "recall": _ratio(tp, int((t == c).sum())),
-            "support": int((t == c).sum()),
+    # Frame scores are hil's one definition (hil.measure.accuracy), on class indices.
+    index = {c: k for k, c in enumerate(classes)}
+    t, p = [index.get(x) for x in truth], [index.get(x, -1) for x in predicted]
+    accuracy = frame_accuracy(p, t)
+    per_class = {
+        c: {
+            "precision": _rounded(s["precision"]),
+            "recall": _rounded(s["recall"]),
+            "support": int(s["support"] or 0),
         }
+        for c, s in measure_per_class(p, t, classes).items()
+    }
     kinds = {}
     true_events, pred_events = events(truth, fps), events(predicted, fps)
     for rule in DEFAULT_RULES:
@@ -106,7 +115,7 @@ def score(truth: list[str], predicted: list[str], classes: list[str], fps: float
             [e for e in true_events if e.kind == rule.kind], [e for e in pred_events if e.kind == rule.kind]
         )
     return {
-        "accuracy": round(float((t == p).mean()), 6) if len(t) else None,
+        "accuracy": _rounded(accuracy),
         "frames": len(t),
         "per_class": per_class,
         "events": kinds,

@@ -28,6 +28,17 @@ class Args:
         return name in self.flags or name in self.values
 
 
+def help_or_version(args: Args, usage: str) -> int | None:
+    """Answer `--help`/`-h` or `--version` and return the exit code; None when neither was asked."""
+    if args.has("--help") or args.has("-h"):
+        print(usage)
+        return 0
+    if args.has("--version"):
+        print(version_line())
+        return 0
+    return None
+
+
 def parse(argv: list[str], flags: set[str], valued: set[str]) -> Args:
     args = Args()
     i = 0

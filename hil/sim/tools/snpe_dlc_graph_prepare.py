@@ -64,12 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         args = snpe_args.parse(argv, FLAGS, VALUED)
     except snpe_args.ArgError as exc:
         return error(f"{exc}\n{USAGE}")
-    if args.has("--help") or args.has("-h"):
-        print(USAGE)
-        return 0
-    if args.has("--version"):
-        print(snpe_args.version_line())
-        return 0
+    if (answered := snpe_args.help_or_version(args, USAGE)) is not None:
+        return answered
     if not args.get("--input_dlc"):
         return error("Missing required argument: --input_dlc")
     info("InitializeStderr: DebugLog initialized.")

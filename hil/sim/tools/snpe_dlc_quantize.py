@@ -77,12 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     except snpe_args.ArgError as exc:
         print(f"[ERROR] {exc}\n{USAGE}", file=sys.stderr)
         return 1
-    if args.has("--help") or args.has("-h"):
-        print(USAGE)
-        return 0
-    if args.has("--version"):
-        print(snpe_args.version_line())
-        return 0
+    if (answered := snpe_args.help_or_version(args, USAGE)) is not None:
+        return answered
     info("InitializeStderr: DebugLog initialized.")
     for flag, advice in DEPRECATED.items():
         if args.has(flag):

@@ -94,12 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     except snpe_args.ArgError as exc:
         print(f"{exc}\n{USAGE}", file=sys.stderr)
         return 1
-    if args.has("--help") or args.has("-h"):
-        print(USAGE)
-        return 0
-    if args.has("--version"):
-        print(snpe_args.version_line())
-        return 0
+    if (answered := snpe_args.help_or_version(args, USAGE)) is not None:
+        return answered
     print(f"{RULE}\nModel String: N/A\n{snpe_args.version_line()}\n{RULE}", flush=True)
     if fault == "hang":
         faults.hang()
