@@ -6,7 +6,7 @@ use them. Field names follow the `hil run --json` contract in DESIGN.md; extra f
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,9 +47,41 @@ class BudgetVerdicts(BaseModel):
     power: bool | None = None
     memory: bool | None = None
     accuracy: bool | None = None
+    fps: bool | None = None  # only with an fps_min budget
+    parity: bool | None = None  # every output within its precision's parity floors
 
     def failed(self) -> list[str]:
         return [name for name, ok in self.model_dump().items() if ok is False]
+
+
+class Pacing(BaseModel):
+    """Camera-paced replay figures; every field None in free run (see docs/results.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_fps: float | None = None
+    deadline_misses: int | None = None
+    dropped_frames: int | None = None
+    lateness_p99_ms: float | None = None
+
+
+class OutputParity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_abs: float
+    mean_abs: float
+    cosine: float
+    top1_agreement: float | None
+
+
+class ParityResult(BaseModel):
+    """A board's outputs against the host FP32 ONNX Runtime reference on the same frames."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = "host-fp32"
+    frames: int
+    outputs: dict[str, OutputParity]
 
 
 class JobResult(BaseModel):
@@ -86,6 +118,18 @@ class JobResult(BaseModel):
     engine_key: str | None = None
     fingerprint: dict[str, str] = Field(default_factory=dict)
     source: Literal["run", "import"] = "run"
+    # Measurement additions (docs/results.md defines each).
+    replay_s: float | None = None
+    pacing: Pacing = Field(default_factory=Pacing)
+    stages_ms: dict[str, float | None] = Field(default_factory=dict)
+    idle_power_w: float | None = None
+    active_power_w: float | None = None
+    active_energy_mj_per_frame: float | None = None
+    power_samples: int | None = None
+    parity: ParityResult | None = None
+    events: dict[str, dict[str, Any]] | None = None
+    budget_profile: str | None = None
+    budget_notes: list[str] = Field(default_factory=list)  # e.g. "power modelled, not judged"
 
 
 class FrameSample(BaseModel):
@@ -102,6 +146,9 @@ class FrameSample(BaseModel):
     total_ms: float
     predicted: int | None = None
     label: int | None = None
+    start_s: float | None = None  # on the harness's clock: before decode
+    end_s: float | None = None  # after postprocess
+    due_s: float | None = None  # camera-paced: when the frame arrived
 
 
 class RunSummary(BaseModel):

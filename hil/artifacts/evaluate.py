@@ -1,10 +1,9 @@
 """Host-side evaluation of model variants on labelled clips with ONNX Runtime (CPU).
 
 Every variant sees the same tensors: each clip is decoded and preprocessed once, with the FP32 model's card.
-Scores per variant: frame accuracy, per-class precision/recall, event-level recall/precision (events from
-labels.events, for truth and prediction alike; a true event counts as found when a predicted event of the
-same kind overlaps it, a predicted one as right when it overlaps a true one), and top-1 agreement with
-the first variant (the FP32 reference).
+Scores per variant: frame accuracy, per-class precision/recall, event-level recall/precision/delay
+(hil.measure.events, the implementation board runs use too), and top-1 agreement with the first variant
+(the FP32 reference).
 """
 
 from __future__ import annotations
@@ -19,11 +18,12 @@ import onnxruntime as ort
 
 from hil.artifacts.card import InputSpec, ModelCardSpec
 from hil.artifacts.frames import preprocess, read_frames
-from hil.artifacts.labels import DEFAULT_RULES, Event, check_classes, events, read_labels
+from hil.artifacts.labels import check_classes, read_labels
 from hil.artifacts.quantize import input_spec, load_onnx
 from hil.errors import ArtifactError, ConfigError
 from hil.measure.accuracy import frame_accuracy
 from hil.measure.accuracy import per_class as measure_per_class
+from hil.measure.events import DEFAULT_RULES, event_scores, merge_scores, rules_for
 
 
 @dataclass
@@ -69,29 +69,8 @@ def predict(session: ort.InferenceSession, tensors: np.ndarray, output: str | No
     return np.stack(rows)
 
 
-def _ratio(num: int, den: int) -> float | None:
-    return round(num / den, 6) if den else None
-
-
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
-
-
-def match_events(truth: list[Event], predicted: list[Event]) -> dict[str, Any]:
-    found = sum(any(t.overlaps(p) for p in predicted) for t in truth)
-    right = sum(any(p.overlaps(t) for t in truth) for p in predicted)
-    return _event_score(len(truth), len(predicted), found, right)
-
-
-def _event_score(truth: int, predicted: int, found: int, correct: int) -> dict[str, Any]:
-    return {
-        "truth": truth,
-        "predicted": predicted,
-        "found": found,
-        "correct": correct,
-        "recall": _ratio(found, truth),
-        "precision": _ratio(correct, predicted),
-    }
 
 
 def score(truth: list[str], predicted: list[str], classes: list[str], fps: float = 30.0) -> dict[str, Any]:
@@ -108,27 +87,13 @@ def score(truth: list[str], predicted: list[str], classes: list[str], fps: float
         }
         for c, s in measure_per_class(p, t, classes).items()
     }
-    kinds = {}
-    true_events, pred_events = events(truth, fps), events(predicted, fps)
-    for rule in DEFAULT_RULES:
-        kinds[rule.kind] = match_events(
-            [e for e in true_events if e.kind == rule.kind], [e for e in pred_events if e.kind == rule.kind]
-        )
+    kinds = event_scores(truth, predicted, fps, rules_for(classes) or DEFAULT_RULES)
     return {
         "accuracy": _rounded(accuracy),
         "frames": len(t),
         "per_class": per_class,
         "events": kinds,
     }
-
-
-def _merge_event_scores(per_clip: list[dict[str, Any]]) -> dict[str, Any]:
-    """Event scores over several clips: pool the counts, then take the ratios."""
-    out: dict[str, Any] = {}
-    for kind in per_clip[0]:
-        counts = [sum(c[kind][k] for c in per_clip) for k in ("truth", "predicted", "found", "correct")]
-        out[kind] = _event_score(*counts)
-    return out
 
 
 def compare(
@@ -184,7 +149,7 @@ def _evaluate_variant(
         truth.extend(d.states)
     flat = np.concatenate(preds)
     result = score(truth, [card.classes[i] for i in flat], card.classes)
-    result["events"] = _merge_event_scores(per_clip_events)
+    result["events"] = merge_scores(per_clip_events)
     if not reference:
         reference.append(flat)
     result["agreement"] = round(float((flat == reference[0]).mean()), 6)

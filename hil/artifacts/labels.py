@@ -7,17 +7,18 @@ layout, see openlabel.py) is read when there is no CSV.
 Labels say what each frame shows. A blink is `eyes_closed` for the frames the lids are shut; whether a
 closure is drowsiness is decided at event level: an `eyes_closed` episode of 1 s or more is a drowsiness
 event, a `looking_away` episode of 2 s or more a distraction event (DEFAULT_RULES). Shorter episodes
-(blinks, mirror glances) are correct frames but no events.
+(blinks, mirror glances) are correct frames but no events. Episodes and events live in hil.measure.events
+(one implementation for host evaluation and board runs); they are re-exported here.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 from hil.artifacts.openlabel import openlabel_path, read_openlabel
 from hil.errors import ArtifactError
+from hil.measure.events import DEFAULT_RULES, Episode, Event, EventRule, episodes, events
 
 
 def labels_path(clip: Path) -> Path:
@@ -91,84 +92,4 @@ def write_labels(clip: Path, states: list[str]) -> Path:
     return path
 
 
-@dataclass(frozen=True)
-class Episode:
-    """A maximal run of one state; `start` and `end` are frame numbers, both inclusive (as in OpenLABEL)."""
-
-    state: str
-    start: int
-    end: int
-
-    @property
-    def frames(self) -> int:
-        return self.end - self.start + 1
-
-    def seconds(self, fps: float) -> float:
-        return self.frames / fps
-
-
-@dataclass(frozen=True)
-class EventRule:
-    """An event is an episode of `state` lasting at least `min_seconds`."""
-
-    kind: str
-    state: str
-    min_seconds: float
-
-
-@dataclass(frozen=True)
-class Event:
-    kind: str
-    start: int
-    end: int  # inclusive
-
-    def overlaps(self, other: Event) -> bool:
-        return self.kind == other.kind and self.start <= other.end and other.start <= self.end
-
-
-DEFAULT_RULES = (
-    EventRule("drowsiness", "eyes_closed", 1.0),
-    EventRule("distraction", "looking_away", 2.0),
-    EventRule("phone_use", "phone", 1.0),
-)
-
-
-def episodes(states: list[str], max_gap: int = 0) -> list[Episode]:
-    """Runs of equal states, in order. With max_gap > 0, a run of one state is bridged over an interruption
-    of at most max_gap frames when the same state resumes after it (a classifier's one-frame flicker must
-    not split one drowsy episode into two). Bridged frames then belong to the surrounding episode.
-    """
-    runs: list[Episode] = []
-    start = 0
-    for i in range(1, len(states) + 1):
-        if i == len(states) or states[i] != states[start]:
-            runs.append(Episode(states[start], start, i - 1))
-            start = i
-    if max_gap <= 0:
-        return runs
-    merged: list[Episode] = []
-    for run in runs:
-        # A short run between two runs of one state is absorbed; the next run then merges too.
-        if len(merged) >= 2 and merged[-2].state == run.state and merged[-1].frames <= max_gap:
-            merged.pop()
-            prev = merged.pop()
-            merged.append(Episode(run.state, prev.start, run.end))
-        else:
-            merged.append(run)
-    return merged
-
-
-def events(
-    states: list[str],
-    fps: float = 30.0,
-    rules: tuple[EventRule, ...] = DEFAULT_RULES,
-    max_gap: int = 3,
-) -> list[Event]:
-    """The events in a sequence of per-frame states (ground truth or predictions alike)."""
-    found: list[Event] = []
-    by_state = {rule.state: rule for rule in rules}
-    for ep in episodes(states, max_gap=max_gap):
-        rule = by_state.get(ep.state)
-        if rule is not None and ep.seconds(fps) >= rule.min_seconds - 1e-9:
-            found.append(Event(rule.kind, ep.start, ep.end))
-    return found
+__all__ = ["DEFAULT_RULES", "Episode", "Event", "EventRule", "episodes", "events"]

@@ -19,7 +19,7 @@ from hil.report.matrix import render_matrix
 from hil.report.payload import run_json
 from hil.report.table import render_run
 from hil.runs.events import BoardStarted, Event, JobDone, StepDone
-from hil.runs.job import plan_jobs
+from hil.runs.plan import check_work, unoffered
 from hil.runs.scheduler import run_suite
 from hil.runs.simulated import simulated_boards
 from hil.runs.suite import build_suite
@@ -52,11 +52,25 @@ def run(
         typer.Option("--clip", "-c", help=f"Clip(s) to replay. Default: every .mp4 in {DEFAULT_CLIPS}/."),
     ] = None,
     precision: Annotated[
-        str, typer.Option("--precision", "-p", help="Comma-separated: fp32, fp16, int8.")
-    ] = "fp32,fp16,int8",
-    warmup: Annotated[int, typer.Option(help="Frames replayed first and left out of latency stats.")] = 10,
+        str | None,
+        typer.Option(
+            "--precision",
+            "-p",
+            help="Comma-separated: fp32, fp16, int8. Default: every precision each board offers; a named "
+            "precision a board does not offer is a skipped result with the reason.",
+        ),
+    ] = None,
+    warmup: Annotated[
+        int, typer.Option(help="Frames replayed first and left out of every statistic (>= 0).")
+    ] = 10,
     max_frames: Annotated[int, typer.Option(help="Replay at most N frames per clip (0: all).")] = 0,
-    fps: Annotated[float, typer.Option(help="Camera-paced replay at this rate (0: free run).")] = 0.0,
+    fps: Annotated[
+        float,
+        typer.Option(
+            help="Camera-paced replay at this rate: frames arrive every 1/FPS s, late frames are dropped, "
+            "deadline misses counted (0: free run, fps is the peak rate)."
+        ),
+    ] = 0.0,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (for CI servers).")] = None,
@@ -69,7 +83,12 @@ def run(
 
     With no --inventory, the simulated rack (inventory/sim.yaml) is started as needed and stopped after.
 
-    Exit codes: 0 all pass, 1 some fail, 2 usage or config error, 3 infrastructure errors only.
+    Figures (docs/results.md): fps is timed frames / measured replay time; energy is integrated over the
+    replay window with an idle baseline; parity compares every output with the host FP32 reference;
+    modelled power (simulated boards) is shown but never judged.
+
+    Exit codes: 0 all pass, 1 some fail, 2 usage or config error (nothing stored), 3 infrastructure
+    errors only.
 
     Examples:
       hil run
@@ -78,10 +97,8 @@ def run(
     """
     inv, boards = context.boards(inventory, where)
     models = model or [context.bundled(DEFAULT_MODEL)]
-    suite = build_suite(
-        models, clip or default_clips(), [p.strip() for p in precision.split(",") if p.strip()],
-        warmup=warmup, max_frames=max_frames, fps=fps,
-    )  # fmt: skip
+    named = None if precision is None else [p.strip() for p in precision.split(",") if p.strip()]
+    suite = build_suite(models, clip or default_clips(), named, warmup=warmup, max_frames=max_frames, fps=fps)
     for note in suite.skipped:
         err.print(f"[yellow]skipped:[/] {note}", highlight=False)
     rack = context.rack()
@@ -89,10 +106,11 @@ def run(
     targets = [target_for(b, context.known_hosts(), rack.client_key, builders[b.name]) for b in boards]
     # Simulated build hosts are started with the boards that need them.
     needed = list({b.name: b for b in [*boards, *(x for x in builders.values() if x)]}.values())
+    total = check_work(targets, suite)  # nothing to test: exit 2 before anything is stored
+    skipped = unoffered(targets, suite)
     run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
     with Store.open(db) as store:
         store.begin_run(run_id, inventory=str(inv.path), argv=sys.argv[1:])
-        total = sum(len(plan_jobs(t, suite)) for t in targets)
         with simulated_boards(rack, needed) as started, _progress() as progress:
             if started:
                 err.print(f"started simulated boards: {', '.join(started)}")
@@ -114,12 +132,15 @@ def run(
                     progress.advance(overall)
 
             results = run_suite(targets, suite, on_event)
+        for result in skipped:
+            store.record_job(run_id, result, [], [])
+        results += skipped
         summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
         store.finish_run(run_id, summary.status)
     if junit is not None:
         write_junit(summary, junit)
     if json:
-        out.print(run_json(summary), highlight=False, soft_wrap=True)
+        out.print(run_json(summary), highlight=False, soft_wrap=True, markup=False)
     else:
         render_run(summary, out)
         render_matrix(summary, out)

@@ -6,6 +6,20 @@ the board's runtime where present (TensorRT's Python API on a Jetson; ONNX Runti
 plain ONNX models). Writes one JSON object per frame to --out, then a final {"summary": ...} line.
 
     python3 board_harness.py --engine m.engine --clip cabin.mp4 --out frames.jsonl --warmup 10
+
+Timing (see docs/results.md): every processed frame records `start_s` (before its decode) and `end_s`
+(after its postprocess), seconds from the harness's origin; the summary gives the origin as wall-clock
+`origin_epoch` and the timed replay window (first timed frame's start to the last frame's end) as epoch
+`windows`, so power samples can be cut to it. Model load happens before the origin and is never in it.
+
+Camera-paced replay (--fps F): frame i arrives at a_i = a_0 + i/F (a_0: when the first frame is taken).
+A frame is processed no earlier than its arrival; its deadline is its successor's arrival. A frame the
+pipeline would start only after its successor has arrived is dropped, as a camera pipeline with a
+one-frame buffer drops it (it is read to advance the video, not processed). `due_s` is a_i.
+
+Parity: every output of the first --parity-frames processed frames (bounded to PARITY_MAX_BYTES in all) is
+saved to --parity-out (.npz: `index`, `out0`, `out1`, ... in the runtime's output order; names in the
+summary).
 """
 
 from __future__ import annotations
@@ -13,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import resource
 import sys
 import time
@@ -22,6 +37,8 @@ from typing import Any, Protocol
 import numpy as np
 
 SIM_ENGINE_MAGIC = b"HILSIM-TRT-ENGINE\n"
+PARITY_FRAMES = 32  # processed frames whose every output is kept for the parity check
+PARITY_MAX_BYTES = 16 * 1024 * 1024  # fewer frames are kept when their outputs would exceed this
 
 
 # -- input frames ----------------------------------------------------------------------------------------
@@ -115,9 +132,11 @@ class OrtBackend:
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         self.input_shape = [d if isinstance(d, int) else 1 for d in inp.shape]
+        self.output_names = [o.name for o in self.session.get_outputs()]
 
-    def infer(self, tensor: np.ndarray) -> np.ndarray:
-        return np.asarray(self.session.run(None, {self.input_name: tensor})[0])
+    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
+        """Every output of the model, in the graph's order."""
+        return [np.asarray(x) for x in self.session.run(None, {self.input_name: tensor})]
 
 
 class TensorRTBackend:
@@ -152,25 +171,28 @@ class TensorRTBackend:
             (self.inputs if is_input else self.outputs).append(name)
         self.input_name = self.inputs[0]
         self.input_shape = list(self.host[self.input_name].shape)
+        self.output_names = list(self.outputs)
 
-    def infer(self, tensor: np.ndarray) -> np.ndarray:
+    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
         cudart = self.cudart
         src = np.ascontiguousarray(tensor.astype(self.host[self.input_name].dtype))
         h2d = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice
         d2h = cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
         cudart.cudaMemcpyAsync(self.device[self.input_name], src.ctypes.data, src.nbytes, h2d, self.stream)
         self.context.execute_async_v3(self.stream)
-        out = self.host[self.outputs[0]]
-        cudart.cudaMemcpyAsync(out.ctypes.data, self.device[self.outputs[0]], out.nbytes, d2h, self.stream)
+        for name in self.outputs:
+            out = self.host[name]
+            cudart.cudaMemcpyAsync(out.ctypes.data, self.device[name], out.nbytes, d2h, self.stream)
         cudart.cudaStreamSynchronize(self.stream)
-        return out.copy()
+        return [self.host[name].copy() for name in self.outputs]
 
 
 class Backend(Protocol):
     name: str
     input_shape: list[int]
+    output_names: list[str]
 
-    def infer(self, tensor: np.ndarray) -> np.ndarray: ...
+    def infer(self, tensor: np.ndarray) -> list[np.ndarray]: ...
 
 
 def load_backend(path: str, threads: int, plugin: str = "", options: str = "") -> Backend:
@@ -211,26 +233,120 @@ def default_spec(shape: list[int]) -> dict[str, Any]:
     }
 
 
+def process_start_epoch() -> float:
+    """Wall-clock time this process started (Linux /proc, ~10 ms), before the interpreter loaded anything:
+    the end of the idle power window. Falls back to now."""
+    try:
+        with open("/proc/self/stat") as fh:
+            ticks = int(fh.read().rsplit(")", 1)[1].split()[19])  # field 22, starttime in clock ticks
+        with open("/proc/uptime") as fh:
+            uptime = float(fh.read().split()[0])
+        return time.time() - (uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.time()
+
+
+class ParityKeeper:
+    """Every output of the first processed frames, bounded in count and bytes, for the host's parity check."""
+
+    def __init__(self, frames: int) -> None:
+        self.frames = frames
+        self.index: list[int] = []
+        self.outputs: list[list[np.ndarray]] = []
+        self.bytes = 0
+
+    def keep(self, index: int, outputs: list[np.ndarray]) -> None:
+        size = sum(o.nbytes for o in outputs)
+        if len(self.index) >= self.frames or self.bytes + size > PARITY_MAX_BYTES:
+            return
+        self.index.append(index)
+        self.outputs.append([np.array(o, dtype=np.float32) for o in outputs])
+        self.bytes += size
+
+    def save(self, path: str) -> None:
+        arrays: dict[str, Any] = {"index": np.asarray(self.index, dtype=np.int64)}
+        if self.outputs:
+            for k in range(len(self.outputs[0])):
+                arrays[f"out{k}"] = np.stack([frame[k] for frame in self.outputs])
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+
+
+Slot = tuple[float, float, float | None]
+
+
+def camera_schedule(durations_s: list[float], period_s: float) -> list[Slot | None]:
+    """(start, end, due) of each frame run one after another on one pipeline, or None for a dropped frame.
+
+    Free run (period 0): each frame starts when the previous one ends. Camera-paced: the rules of replay()
+    above, applied to measured per-frame durations (for runtimes that process a batch, like snpe-net-run).
+    """
+    out: list[Slot | None] = []
+    free = 0.0  # when the pipeline is free again
+    for i, duration in enumerate(durations_s):
+        if not period_s:
+            out.append((free, free + duration, None))
+            free += duration
+            continue
+        due = i * period_s
+        if free >= due + period_s:
+            out.append(None)
+            continue
+        start = max(free, due)
+        free = start + duration
+        out.append((start, free, due))
+    return out
+
+
+def timed_window(records: list[dict[str, Any]], origin_epoch: float) -> list[list[float]]:
+    """[[epoch of the first timed frame's start, epoch of the last frame's end]]; [] with no timed frame."""
+    timed = [r for r in records if not r["warmup"]]
+    if not timed:
+        return []
+    return [[round(origin_epoch + timed[0]["start_s"], 6), round(origin_epoch + timed[-1]["end_s"], 6)]]
+
+
 def replay(args: argparse.Namespace) -> int:
+    launched_epoch = process_start_epoch()  # the idle power window ends here
     backend = load_backend(args.engine, args.threads, args.backend, args.backend_options)
     spec = json.loads(args.input_json) if args.input_json else default_spec(backend.input_shape)
-    frames = frames_from_npy(args.frames) if args.frames else frames_from_clip(args.clip)
+    frames = iter(frames_from_npy(args.frames) if args.frames else frames_from_clip(args.clip))
     period = 1.0 / args.fps if args.fps > 0 else 0.0
-    misses = 0
-    count = 0
-    start = time.perf_counter()
+    parity = ParityKeeper(args.parity_frames if args.parity_out else 0)
+    records: list[dict[str, Any]] = []
+    dropped: list[int] = []
+    origin, origin_epoch = time.perf_counter(), time.time()
+    first_arrival: float | None = None
     with open(args.out, "w") as out:
-        for index, (frame, decode_ms) in enumerate(frames):
-            if args.max_frames and index >= args.max_frames:
+        index = -1
+        while not (args.max_frames and index + 1 >= args.max_frames):
+            index += 1
+            due = None
+            if period:
+                now = time.perf_counter()
+                first_arrival = now if first_arrival is None else first_arrival
+                due = first_arrival + index * period
+                if now >= due + period:  # its successor has arrived: a camera pipeline drops this frame
+                    if next(frames, None) is None:
+                        break
+                    dropped.append(index)
+                    continue
+                if now < due:
+                    time.sleep(due - now)
+            t_start = time.perf_counter()
+            item = next(frames, None)
+            if item is None:
                 break
+            frame, decode_ms = item
             t0 = time.perf_counter()
             tensor = preprocess(frame, spec)
             t1 = time.perf_counter()
-            raw = backend.infer(tensor)
+            outputs = backend.infer(tensor)
             t2 = time.perf_counter()
-            flat = raw.reshape(-1).astype(np.float64)
+            flat = outputs[0].reshape(-1).astype(np.float64)
             predicted = int(np.argmax(flat)) if flat.size else None
             t3 = time.perf_counter()
+            parity.keep(index, outputs)
             record = {
                 "index": index,
                 "warmup": index < args.warmup,
@@ -239,29 +355,36 @@ def replay(args: argparse.Namespace) -> int:
                 "infer_ms": round((t2 - t1) * 1000.0, 4),
                 "postprocess_ms": round((t3 - t2) * 1000.0, 4),
                 "total_ms": round(decode_ms + (t3 - t0) * 1000.0, 4),
+                "start_s": round(t_start - origin, 6),
+                "end_s": round(t3 - origin, 6),
+                "due_s": None if due is None else round(due - origin, 6),
                 "predicted": predicted,
                 "output": [round(float(v), 6) for v in flat[: args.keep_outputs]],
             }
             out.write(json.dumps(record) + "\n")
-            count += 1
-            if period:
-                # Camera-paced: frame i is due at start + i*period; finishing past the next due time misses.
-                due = start + (index + 1) * period
-                now = time.perf_counter()
-                if now > due:
-                    misses += 1
-                else:
-                    time.sleep(due - now)
+            records.append(record)
+        if args.parity_out:
+            parity.save(args.parity_out)
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        misses = sum(1 for r in records if r["due_s"] is not None and r["end_s"] > r["due_s"] + period)
         summary = {
-            "frames": count,
+            "frames": len(records),
             "runtime": backend.name,
             "peak_rss_mb": round(peak_kb / 1024.0, 2),
-            "wall_s": round(time.perf_counter() - start, 4),
+            "wall_s": round(time.perf_counter() - origin, 4),
             "deadline_misses": misses if period else None,
+            "target_fps": args.fps if period else None,
+            "dropped": dropped,
+            "warmup": args.warmup,
+            "launched_epoch": round(launched_epoch, 6),
+            "origin_epoch": round(origin_epoch, 6),
+            "windows": timed_window(records, origin_epoch),
+            "timing": "measured",
+            "output_names": list(getattr(backend, "output_names", [])),
+            "parity_file": args.parity_out or None,
         }
         out.write(json.dumps({"summary": summary}) + "\n")
-    if count == 0:
+    if not records:
         print("harness: the clip has no frames", file=sys.stderr)
         return 3
     return 0
@@ -282,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="", help="runtime module beside this file (default: by file)")
     parser.add_argument("--backend-options", default="", help="JSON options for --backend")
     parser.add_argument("--keep-outputs", type=int, default=16, help="raw output values kept per frame")
+    parser.add_argument("--parity-out", default="", help=".npz for every output of the first frames")
+    parser.add_argument("--parity-frames", type=int, default=PARITY_FRAMES, help="frames kept for parity")
     return replay(parser.parse_args(argv))
 
 

@@ -17,8 +17,14 @@ around it (the qcs8255 platform chains them in one shell line):
 
 Memory: `peak_rss_mb` is the peak resident set size of the snpe-net-run process (CPU-side memory, which
 includes the runtime's host buffers); memory the DSP or GPU driver maps outside the process is not in it.
-Camera-paced replay (--fps): snpe-net-run runs free, so a frame counts as a deadline miss when its measured
-decode + preprocess + inference + postprocess time exceeds the frame period.
+Timing: snpe-net-run processes the whole input list as a batch, so per-frame start/end times are
+RECONSTRUCTED (summary `timing: "reconstructed"`): the frames' measured decode + preprocess + inference +
+postprocess times laid one after another on one pipeline (board_harness.camera_schedule), camera-paced with
+--fps by the same drop and deadline rules as board_harness. The power windows (`windows`, wall-clock epoch)
+are measured: the timed frames' span in `prepare`, the last sum(timed inference times) of the snpe-net-run
+process (its model load comes first), and the timed frames' span in `collect`.
+Parity: every output raw of the first board_harness.PARITY_FRAMES frames goes to R/parity.npz (flat float32,
+in SNPE's layout; names in the summary).
 """
 
 from __future__ import annotations
@@ -42,9 +48,11 @@ import board_harness
 SIM_DLC_MAGIC = b"HILSIM-SNPE-DLC\n"
 
 
-def snpe_layout(tensor: np.ndarray, layout: str) -> np.ndarray:
-    """SNPE takes 4-D image tensors channel-last: an NCHW tensor is written NHWC."""
-    if tensor.ndim == 4 and layout == "NCHW":
+def snpe_layout(tensor: np.ndarray) -> np.ndarray:
+    """The DLC layout of a 4-D input: snpe-onnx-to-dlc (without --input_layout) reads every 4-D ONNX input as
+    NCHW and keeps it channel-last, so the ONNX tensor's axes (0, 2, 3, 1) are written, whatever the model's
+    own layout (an NHWC graph's [1, H, W, C] input becomes [1, W, C, H] in the DLC, as SNPE makes it)."""
+    if tensor.ndim == 4:
         return np.ascontiguousarray(tensor.transpose(0, 2, 3, 1))
     return tensor
 
@@ -69,26 +77,25 @@ def prepare(args: argparse.Namespace) -> int:
         shutil.rmtree(os.path.join(rundir, sub), ignore_errors=True)
     os.makedirs(os.path.join(rundir, "inputs"))
     spec = json.loads(args.input_json) if args.input_json else spec_from_dlc(args.dlc)
-    layout = spec.get("layout", "NCHW")
     frames = (
         board_harness.frames_from_npy(args.frames)
         if args.frames
         else board_harness.frames_from_clip(args.clip)
     )
-    started = time.time()
+    started = board_harness.process_start_epoch()
     paths: list[str] = []
     with open(os.path.join(rundir, "prep.jsonl"), "w") as prep:
         for index, (frame, decode_ms) in enumerate(frames):
             if args.max_frames and index >= args.max_frames:
                 break
-            t0 = time.perf_counter()
-            tensor = snpe_layout(board_harness.preprocess(frame, spec), layout)
+            t0, e0 = time.perf_counter(), time.time()
+            tensor = snpe_layout(board_harness.preprocess(frame, spec))
             path = os.path.join(rundir, "inputs", f"frame_{index:06d}.raw")
             tensor.astype(np.float32).tofile(path)
             preprocess_ms = (time.perf_counter() - t0) * 1000.0
-            prep.write(
-                json.dumps({"index": index, "decode_ms": decode_ms, "preprocess_ms": preprocess_ms}) + "\n"
-            )
+            row = {"index": index, "decode_ms": decode_ms, "preprocess_ms": preprocess_ms}
+            row |= {"start_epoch": e0 - decode_ms / 1000.0, "end_epoch": time.time()}
+            prep.write(json.dumps(row) + "\n")
             paths.append(path)
     if not paths:
         print("snpe_replay: the clip has no frames", file=sys.stderr)
@@ -105,14 +112,16 @@ def execute(args: argparse.Namespace) -> int:
     if not command:
         print("snpe_replay: exec needs a command after --", file=sys.stderr)
         return 2
+    started = time.time()
     try:
         rc = subprocess.call(command)
     except OSError as exc:
         print(f"snpe_replay: cannot run {command[0]}: {exc}", file=sys.stderr)
         return 127
+    ended = time.time()
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
     with open(args.rusage, "w") as fh:
-        json.dump({"command": command[0], "rc": rc, "maxrss_kb": peak_kb}, fh)
+        json.dump({"command": command[0], "rc": rc, "maxrss_kb": peak_kb, "start": started, "end": ended}, fh)
     return rc
 
 
@@ -127,8 +136,8 @@ def inference_times(path: str) -> dict[int, float]:
     return times
 
 
-def result_file(folder: str) -> str:
-    """The output raw of one inference; with several outputs, the first by name (SNPE has no order)."""
+def result_files(folder: str) -> list[str]:
+    """The output raws of one inference, by name (SNPE writes one file per output, in no order)."""
     found = sorted(
         os.path.join(root, name)
         for root, _, names in os.walk(folder)
@@ -137,7 +146,7 @@ def result_file(folder: str) -> str:
     )
     if not found:
         raise SystemExit(f"snpe_replay: snpe-net-run wrote no output in {folder}")
-    return found[0]
+    return found
 
 
 def collect(args: argparse.Namespace) -> int:
@@ -148,37 +157,69 @@ def collect(args: argparse.Namespace) -> int:
     with open(os.path.join(rundir, "prep.jsonl")) as fh:
         prepared = [json.loads(line) for line in fh if line.strip()]
     infer = inference_times(args.csv or os.path.join(output, "diag.csv"))
-    period_ms = 1000.0 / args.fps if args.fps > 0 else 0.0
-    misses = 0
+    period_s = 1.0 / args.fps if args.fps > 0 else 0.0
+    parity = board_harness.ParityKeeper(board_harness.PARITY_FRAMES)
+    rows: list[dict[str, Any]] = []
+    names: list[str] = []
+    for frame in prepared:
+        index = frame["index"]
+        if index not in infer:
+            raise SystemExit(f"snpe_replay: snpe-diagview reports no inference time for input {index}")
+        t0, e0 = time.perf_counter(), time.time()
+        files = result_files(os.path.join(output, f"Result_{index}"))
+        outputs = [np.fromfile(f, dtype=np.float32) for f in files]
+        flat = outputs[0]
+        predicted = int(np.argmax(flat)) if flat.size else None
+        postprocess_ms = (time.perf_counter() - t0) * 1000.0
+        names = names or [os.path.basename(f)[: -len(".raw")] for f in files]
+        total = frame["decode_ms"] + frame["preprocess_ms"] + infer[index] + postprocess_ms
+        rows.append({"frame": frame, "outputs": outputs, "predicted": predicted, "post": postprocess_ms,
+                     "total": total, "post_epoch": (e0, time.time())})  # fmt: skip
+    schedule = board_harness.camera_schedule([r["total"] / 1000.0 for r in rows], period_s)
+    records: list[dict[str, Any]] = []
+    dropped: list[int] = []
     with open(args.out, "w") as out:
-        for frame in prepared:
+        for row, slot in zip(rows, schedule, strict=True):
+            frame = row["frame"]
             index = frame["index"]
-            if index not in infer:
-                raise SystemExit(f"snpe_replay: snpe-diagview reports no inference time for input {index}")
-            t0 = time.perf_counter()
-            flat = np.fromfile(result_file(os.path.join(output, f"Result_{index}")), dtype=np.float32)
-            predicted = int(np.argmax(flat)) if flat.size else None
-            postprocess_ms = (time.perf_counter() - t0) * 1000.0
-            total = frame["decode_ms"] + frame["preprocess_ms"] + infer[index] + postprocess_ms
-            misses += int(bool(period_ms) and total > period_ms)
+            if slot is None:
+                dropped.append(index)
+                continue
+            parity.keep(index, row["outputs"])
             record = {
                 "index": index,
                 "warmup": index < args.warmup,
                 "decode_ms": round(frame["decode_ms"], 4),
                 "preprocess_ms": round(frame["preprocess_ms"], 4),
                 "infer_ms": round(infer[index], 4),
-                "postprocess_ms": round(postprocess_ms, 4),
-                "total_ms": round(total, 4),
-                "predicted": predicted,
-                "output": [round(float(v), 6) for v in flat[: args.keep_outputs]],
+                "postprocess_ms": round(row["post"], 4),
+                "total_ms": round(row["total"], 4),
+                "start_s": round(slot[0], 6),
+                "end_s": round(slot[1], 6),
+                "due_s": None if slot[2] is None else round(slot[2], 6),
+                "predicted": row["predicted"],
+                "output": [round(float(v), 6) for v in row["outputs"][0][: args.keep_outputs]],
             }
+            records.append(record)
             out.write(json.dumps(record) + "\n")
+        parity_file = os.path.join(rundir, "parity.npz")
+        parity.save(parity_file)
+        misses = sum(1 for r in records if r["due_s"] is not None and r["end_s"] > r["due_s"] + period_s)
         summary = {
-            "frames": len(prepared),
+            "frames": len(records),
             "runtime": f"snpe-net-run ({args.runtime})",
             "peak_rss_mb": peak_rss_mb(os.path.join(rundir, "net-run.json")),
             "wall_s": round(time.time() - meta["started"], 4),
-            "deadline_misses": misses if period_ms else None,
+            "deadline_misses": misses if period_s else None,
+            "target_fps": args.fps if period_s else None,
+            "dropped": dropped,
+            "warmup": args.warmup,
+            "windows": measured_windows(rundir, rows, infer, args.warmup),
+            "timing": "reconstructed",
+            "launched_epoch": meta["started"],
+            "output_names": names,
+            "output_layout": "NHWC",
+            "parity_file": parity_file,
         }
         out.write(json.dumps({"summary": summary}) + "\n")
     # Raw tensors are big (a 224x224x3 frame is 600 kB); the diag log and CSV stay for inspection.
@@ -187,6 +228,25 @@ def collect(args: argparse.Namespace) -> int:
         if name.startswith("Result_"):
             shutil.rmtree(os.path.join(output, name), ignore_errors=True)
     return 0
+
+
+def measured_windows(
+    rundir: str, rows: list[dict[str, Any]], infer: dict[int, float], warmup: int
+) -> list[list[float]]:
+    """Epoch windows in which the timed frames were worked on: prepare, snpe-net-run, collect."""
+    timed = [r for r in rows if r["frame"]["index"] >= warmup]
+    if not timed:
+        return []
+    windows = [[timed[0]["frame"]["start_epoch"], timed[-1]["frame"]["end_epoch"]]]
+    try:
+        with open(os.path.join(rundir, "net-run.json")) as fh:
+            end = float(json.load(fh)["end"])
+        busy = sum(infer[r["frame"]["index"]] for r in timed) / 1000.0
+        windows.append([end - busy, end])
+    except (OSError, ValueError, KeyError):
+        pass
+    windows.append([timed[0]["post_epoch"][0], timed[-1]["post_epoch"][1]])
+    return [[round(a, 6), round(b, 6)] for a, b in windows]
 
 
 def peak_rss_mb(path: str) -> float | None:

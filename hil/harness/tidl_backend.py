@@ -94,11 +94,12 @@ class TidlBackend:
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         self.input_shape = [d if isinstance(d, int) and d > 0 else 1 for d in inp.shape]
+        self.output_names = [o.name for o in self.session.get_outputs()]
         stats = options.get("stats")
         self.stats: TextIO | None = open(stats, "w") if stats else None  # noqa: SIM115 (lives with the process)
 
-    def infer(self, tensor: np.ndarray) -> np.ndarray:
-        out = np.asarray(self.session.run(None, {self.input_name: tensor})[0])
+    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
+        out = [np.asarray(x) for x in self.session.run(None, {self.input_name: tensor})]
         if self.stats is not None:
             get = getattr(self.session, "get_TI_benchmark_data", None)
             self.stats.write(json.dumps(frame_stats(get() if get else {})) + "\n")

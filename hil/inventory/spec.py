@@ -69,6 +69,17 @@ class BudgetSpec(BaseModel):
     power_w: float = Field(5.0, gt=0)  # mean power during replay, at most
     memory_mb: float = Field(500.0, gt=0)  # peak resident memory, at most
     accuracy: float = Field(0.95, ge=0, le=1)  # frame accuracy as a fraction, at least
+    fps_min: float | None = Field(None, gt=0)  # measured throughput, at least (None: not judged)
+    # Modelled power (sim-model) is never judged; tests may opt in to exercise the power verdict.
+    judge_modelled_power: bool = False
+
+
+# Shipped budget profiles: `default` is the field's seed constraints; `in-vehicle` a stricter deployment
+# profile (a QCS8255-class DMS in a car). An inventory's `budget_profiles` may redefine or add profiles.
+SHIPPED_PROFILES: dict[str, BudgetSpec] = {
+    "default": BudgetSpec(),
+    "in-vehicle": BudgetSpec(latency_ms=20.0, fps_min=50.0, power_w=1.5, memory_mb=200.0),
+}
 
 
 class PowerSpec(BaseModel):
@@ -80,6 +91,7 @@ class PowerSpec(BaseModel):
     command: str | None = None  # for source=command: a command line that prints readings
     hwmon_path: str | None = None  # for source=hwmon: the sysfs folder; found by name when absent
     interval_ms: int = Field(100, ge=1, le=60_000)
+    idle_s: float = Field(2.0, ge=0, le=60)  # idle baseline sampled before each replay (0: none)
 
     @model_validator(mode="after")
     def _fields_match_source(self) -> PowerSpec:
@@ -141,6 +153,8 @@ class BoardSpec(BaseModel):
     power: PowerSpec | None = None  # None: the platform's default power source
     tags: list[str] = Field(default_factory=list, alias="board_tags")
     budgets: BudgetSpec = Field(default_factory=BudgetSpec)
+    budget_profiles: dict[str, BudgetSpec] = Field(default_factory=dict)
+    budget_profile: str = "default"
     sim: bool = False
     known_hosts: Path | None = None
     connect_timeout_s: float = Field(10.0, gt=0)
@@ -185,6 +199,23 @@ class BoardSpec(BaseModel):
     @classmethod
     def _parse_jump_host(cls, value: Any) -> Any:
         return JumpHostSpec.parse(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _apply_budget_profile(self) -> BoardSpec:
+        """budgets = the named profile, then the keys `budgets:` sets itself (so old inventories keep
+        working: with no profile named, the profile is `default`, the old defaults)."""
+        profiles = {**SHIPPED_PROFILES, **self.budget_profiles}
+        if self.budget_profile not in profiles:
+            raise ValueError(
+                f"unknown budget_profile {self.budget_profile!r} (known: {', '.join(sorted(profiles))}); "
+                "define it under budget_profiles"
+            )
+        profile = profiles[self.budget_profile]
+        own = self.budgets.model_dump(include=self.budgets.model_fields_set)
+        merged = {**profile.model_dump(include=profile.model_fields_set), **own}
+        effective = BudgetSpec.model_validate(merged)
+        object.__setattr__(self, "budgets", effective)
+        return self
 
     @field_validator("ansible_ssh_private_key_file", "known_hosts")
     @classmethod

@@ -60,9 +60,16 @@ class ReplayRequest:
     input_spec: dict[str, Any] | None  # the model card's input (InputSpec), None without a card
 
 
+SETTLE_S = 0.5  # after the sampler starts, before the idle window: the sampler's own start-up load
+
+
 @dataclass(frozen=True)
 class PowerPlan:
-    """Shell lines that bracket the replay with power sampling, and how to read the result."""
+    """Shell lines that bracket the replay with power sampling, and how to read the result.
+
+    The job runs `start`, waits SETTLE_S + idle_s (the board at rest: the idle baseline is the samples of
+    the last idle_s before the harness starts), runs the replay, then `stop`.
+    """
 
     start: str
     stop: str
@@ -70,13 +77,56 @@ class PowerPlan:
     source: PowerSource
     interval_s: float
     command: str
+    idle_s: float = 2.0
+
+    @property
+    def lead_s(self) -> float:
+        return SETTLE_S + self.idle_s
 
 
 @dataclass(frozen=True)
 class PowerReading:
-    total_mw: list[float]
+    """Total board power per sample: (wall-clock epoch seconds, milliwatts), in time order."""
+
+    samples: list[tuple[float, float]]
     source: PowerSource
     interval_s: float
+
+    @property
+    def total_mw(self) -> list[float]:
+        return [mw for _, mw in self.samples]
+
+
+def stamped_sampler(ctx: BoardContext, command: str, tag: str, suffix: str) -> tuple[str, str, str]:
+    """(start, stop, log) shell lines that run `command` (a shell line) under the harness's power_log.py,
+    which stamps each printed line with the board's wall clock, in a session of its own (so stop ends
+    everything the command started) and with a time limit (a sampler left by a lost session ends itself)."""
+    power = ctx.path("power")
+    log, pid = ctx.path("power", f"{tag}.{suffix}"), ctx.path("power", f"{tag}.{suffix}.pid")
+    limit = int(ctx.timeout_s) + 60
+    argv = ["setsid", "timeout", str(limit), "python3", f"{ctx.harness_dir}/power_log.py", "--out", log]
+    argv += ["--", "sh", "-c", command]
+    start = (
+        f"mkdir -p {shlex.quote(power)} && rm -f {shlex.quote(log)} && "
+        f"({shlex.join(argv)} > /dev/null 2>&1 < /dev/null & echo $! > {shlex.quote(pid)})"
+    )
+    stop = (
+        f'{{ p=$(cat {shlex.quote(pid)}) && {{ kill -TERM -- -"$p" || kill -TERM "$p"; }}; sleep 0.2; '
+        f"rm -f {shlex.quote(pid)}; }}"
+    )
+    return start, stop, log
+
+
+def split_stamped(text: str) -> list[tuple[float, str]]:
+    """(epoch, line) of each line power_log.py wrote; a line without a stamp (cut off) is skipped."""
+    lines: list[tuple[float, str]] = []
+    for raw in text.splitlines():
+        stamp, _, rest = raw.partition(" ")
+        try:
+            lines.append((float(stamp), rest))
+        except ValueError:
+            continue
+    return lines
 
 
 class Platform(ABC):
@@ -132,7 +182,7 @@ class Platform(ABC):
         argv = [
             "python3", f"{req.harness_dir}/board_harness.py", "--engine", req.engine, "--clip", req.clip,
             "--out", req.out, "--warmup", str(req.warmup), "--max-frames", str(req.max_frames),
-            "--fps", str(req.fps),
+            "--fps", str(req.fps), "--parity-out", f"{req.rundir}/parity.npz",
         ]  # fmt: skip
         if req.input_spec is not None:
             argv += ["--input-json", json.dumps(req.input_spec)]

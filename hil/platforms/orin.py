@@ -3,20 +3,30 @@
 Conversion runs the board's own trtexec with the flags a Jetson engineer would type:
     trtexec --onnx=M.onnx --saveEngine=E.engine --skipInference [--fp16 | --int8]
 INT8 takes a QDQ ONNX (quantized on the host by `hil quantize`), so no calibration cache is needed.
-Power: `tegrastats --interval N --logfile F --start` before the replay, `tegrastats --stop` after it.
+Power: `tegrastats --interval N` to stdout, each line stamped with the board's clock by the harness's
+power_log.py (tegrastats itself prints whole seconds), started before the replay and stopped after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from hil.errors import ConversionError, InfraError
+from hil.errors import ConversionError, InfraError, ParseError
 from hil.parsers.tegrastats import TegrastatsSample, parse_tegrastats
-from hil.platforms.base import BoardContext, Conversion, Platform, PowerPlan, PowerReading
+from hil.platforms.base import (
+    BoardContext,
+    Conversion,
+    Platform,
+    PowerPlan,
+    PowerReading,
+    split_stamped,
+    stamped_sampler,
+)
 from hil.platforms.cache import EngineCache, cache_key
 from hil.records import Precision
 
@@ -122,24 +132,26 @@ class Orin(Platform):
     def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
         if source not in ("tegrastats", "auto"):
             return None
-        log = ctx.path("power", f"{tag}.tegrastats")
-        interval = str(int(interval_ms))
-        start_argv = ["tegrastats", "--interval", interval, "--logfile", log, "--start"]
-        start = f"mkdir -p {shlex.quote(ctx.path('power'))} && rm -f {shlex.quote(log)} && " + shlex.join(
-            start_argv
-        )
+        command = shlex.join(["tegrastats", "--interval", str(int(interval_ms))])
+        start, stop, log = stamped_sampler(ctx, command, tag, "tegrastats")
         return PowerPlan(
             start=start,
-            stop="tegrastats --stop",
+            stop=stop,
             log_path=log,
             source="sim-model" if ctx.sim else "tegrastats",
             interval_s=interval_ms / 1000.0,
-            command=shlex.join(start_argv),
+            command=command,
         )
 
     def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
-        totals = [total_input_mw(sample) for sample in parse_tegrastats(text).samples]
-        return PowerReading(totals, plan.source, plan.interval_s)
+        samples: list[tuple[float, float]] = []
+        for stamp, line in split_stamped(text):
+            with contextlib.suppress(ParseError):
+                for sample in parse_tegrastats(line).samples:
+                    samples.append((stamp, total_input_mw(sample)))
+        if not samples:
+            raise ParseError("no tegrastats sample with power rails in the sampler's log")
+        return PowerReading(samples, plan.source, plan.interval_s)
 
 
 def total_input_mw(sample: TegrastatsSample) -> float:

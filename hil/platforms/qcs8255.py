@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from hil.errors import ConversionError, InfraError
+from hil.errors import ConversionError, InfraError, ParseError
 from hil.platforms.base import (
     BoardContext,
     Conversion,
@@ -30,6 +30,8 @@ from hil.platforms.base import (
     PowerPlan,
     PowerReading,
     ReplayRequest,
+    split_stamped,
+    stamped_sampler,
 )
 from hil.platforms.cache import EngineCache, cache_key
 from hil.records import PowerSource, Precision
@@ -189,23 +191,16 @@ class Qcs8255(Platform):
         command = ctx.power_command  # inventory/sim.yaml names the simulated rack's `qcs-meter`
         if not command:
             return None
-        log = ctx.path("power", f"{tag}.meter.csv")
-        pid = ctx.path("power", f"{tag}.meter.pid")
-        limit = int(ctx.timeout_s) + 60  # a meter left behind by a lost session stops by itself
-        start = (
-            f"mkdir -p {shlex.quote(ctx.path('power'))} && rm -f {shlex.quote(log)} && "
-            f"(HIL_POWER_INTERVAL_MS={int(interval_ms)} setsid timeout {limit} sh -c {shlex.quote(command)} "
-            f"> {shlex.quote(log)} 2>/dev/null < /dev/null & echo $! > {shlex.quote(pid)})"
-        )
-        # The meter runs in a session of its own: stopping its process group stops whatever the command ran.
-        stop = (
-            f'{{ p=$(cat {shlex.quote(pid)}) && {{ kill -TERM -- -"$p" || kill -TERM "$p"; }}; sleep 0.2; }}'
-        )
+        line = f"HIL_POWER_INTERVAL_MS={int(interval_ms)} exec {command}"
+        start, stop, log = stamped_sampler(ctx, line, tag, "meter.csv")
         source_name: PowerSource = "sim-model" if ctx.sim else "command"
         return PowerPlan(start, stop, log, source_name, interval_ms / 1000.0, command)
 
     def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
-        return PowerReading(meter_power_mw(text), plan.source, plan.interval_s)
+        samples = meter_samples(split_stamped(text))
+        if not samples:
+            raise ParseError("no power reading in the meter command's output")
+        return PowerReading(samples, plan.source, plan.interval_s)
 
 
 def steps(model: str, base: str, harness: str, precision: str, soc: str) -> list[list[str]]:
@@ -242,9 +237,14 @@ def meter_power_mw(text: str) -> list[float]:
     """Total power in mW per sample from a meter command's CSV (see docs/platform-qcs8255.md): a header line
     naming `power_w` or `power_mw`, or `voltage_v` and `current_a`; `#` lines are comments. Lines that do
     not parse (a sample cut off when the meter was stopped) are skipped."""
+    return [mw for _, mw in meter_samples([(0.0, line) for line in text.splitlines()])]
+
+
+def meter_samples(lines: list[tuple[float, str]]) -> list[tuple[float, float]]:
+    """(stamp, mW) per sample of a meter's CSV lines, each with the stamp power_log.py gave it."""
     columns: list[str] | None = None
-    totals: list[float] = []
-    for raw in text.splitlines():
+    totals: list[tuple[float, float]] = []
+    for stamp, raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -257,11 +257,11 @@ def meter_power_mw(text: str) -> list[float]:
         row = dict(zip(columns, cells, strict=True))
         try:
             if "power_mw" in row:
-                totals.append(float(row["power_mw"]))
+                totals.append((stamp, float(row["power_mw"])))
             elif "power_w" in row:
-                totals.append(float(row["power_w"]) * 1000.0)
+                totals.append((stamp, float(row["power_w"]) * 1000.0))
             elif "voltage_v" in row and "current_a" in row:
-                totals.append(float(row["voltage_v"]) * float(row["current_a"]) * 1000.0)
+                totals.append((stamp, float(row["voltage_v"]) * float(row["current_a"]) * 1000.0))
         except ValueError:
             continue
     return totals

@@ -30,7 +30,16 @@ from typing import Any, ClassVar
 from hil.errors import ConversionError, InfraError, ParseError
 from hil.parsers.hwmon import parse_hwmon
 from hil.parsers.tidl import parse_tidl_log
-from hil.platforms.base import BoardContext, Conversion, Platform, PowerPlan, PowerReading, ReplayRequest
+from hil.platforms.base import (
+    BoardContext,
+    Conversion,
+    Platform,
+    PowerPlan,
+    PowerReading,
+    ReplayRequest,
+    split_stamped,
+    stamped_sampler,
+)
 from hil.platforms.cache import EngineCache, cache_key
 from hil.records import Precision
 
@@ -170,15 +179,8 @@ class Tda4vm(Platform):
     def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
         if source not in ("hwmon", "auto"):
             return None
-        log = ctx.path("power", f"{tag}.hwmon")
-        pid = ctx.path("power", f"{tag}.pid")
         loop = sampler_loop(interval_ms)
-        start = (
-            f"mkdir -p {shlex.quote(ctx.path('power'))} && rm -f {shlex.quote(log)} && "
-            f"{{ sh -c {shlex.quote(loop)} > {shlex.quote(log)} 2>/dev/null < /dev/null & "
-            f"echo $! > {shlex.quote(pid)}; }}"
-        )
-        stop = f'kill "$(cat {shlex.quote(pid)})" 2>/dev/null; rm -f {shlex.quote(pid)}'
+        start, stop, log = stamped_sampler(ctx, loop, tag, "hwmon")
         return PowerPlan(
             start=start,
             stop=stop,
@@ -189,13 +191,10 @@ class Tda4vm(Platform):
         )
 
     def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
-        totals, stamps = parse_samples(text)
-        if not totals:
+        samples = hwmon_samples(split_stamped(text))
+        if not samples:
             raise ParseError("no INA226 power reading in the hwmon sampler's log")
-        interval = plan.interval_s
-        if len(stamps) >= 2 and stamps[-1] > stamps[0]:
-            interval = (stamps[-1] - stamps[0]) / (len(stamps) - 1)  # the loop's real pace, not the nominal
-        return PowerReading(totals, plan.source, interval)
+        return PowerReading(samples, plan.source, plan.interval_s)
 
 
 def sampler_loop(interval_ms: int) -> str:
@@ -208,23 +207,45 @@ def sampler_loop(interval_ms: int) -> str:
 
 
 def parse_samples(text: str) -> tuple[list[float], list[float]]:
-    """(total INA226 milliwatts per sample, uptime stamps). All INA226 channels are summed; without any
-    INA226, every power channel is. Samples that hold no power reading are skipped."""
+    """(total INA226 milliwatts per sample, uptime stamps) of an unstamped sampler log. All INA226 channels
+    are summed; without any INA226, every power channel is. Samples that hold no power reading are skipped."""
     totals: list[float] = []
     stamps: list[float] = []
     for chunk in re.split(r"^@@ ", text, flags=re.MULTILINE)[1:]:
         stamp, _, body = chunk.partition("\n")
-        try:
-            devices = parse_hwmon(body).devices
-        except ParseError:
-            continue
-        chosen = [d for d in devices if d.name == "ina226"] or devices
-        powers = [c.power_mw for d in chosen for c in d.channels if c.power_mw is not None]
-        if powers:
-            totals.append(sum(powers))
+        total = chunk_power_mw(body)
+        if total is not None:
+            totals.append(total)
             with contextlib.suppress(ValueError, IndexError):
                 stamps.append(float(stamp.split()[0]))
     return totals, stamps if len(stamps) == len(totals) else []
+
+
+def hwmon_samples(lines: list[tuple[float, str]]) -> list[tuple[float, float]]:
+    """(epoch, mW) per sample of a sampler log stamped by power_log.py: a sample's time is its `@@` line's."""
+    samples: list[tuple[float, float]] = []
+    stamp: float | None = None
+    body: list[str] = []
+    for when, line in [*lines, (0.0, "@@ end")]:
+        if line.startswith("@@"):
+            total = chunk_power_mw("\n".join(body)) if stamp is not None else None
+            if stamp is not None and total is not None:
+                samples.append((stamp, total))
+            stamp, body = when, []
+        else:
+            body.append(line)
+    return samples
+
+
+def chunk_power_mw(body: str) -> float | None:
+    """Total milliwatts of one sample's `path:value` lines, or None when it holds no power reading."""
+    try:
+        devices = parse_hwmon(body).devices
+    except ParseError:
+        return None
+    chosen = [d for d in devices if d.name == "ina226"] or devices
+    powers = [c.power_mw for d in chosen for c in d.channels if c.power_mw is not None]
+    return sum(powers) if powers else None
 
 
 def _failure(log: str) -> str:

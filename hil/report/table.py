@@ -126,6 +126,13 @@ def render_run(summary: RunSummary, console: Console) -> None:
         console.print(Text("problems:", style="bold"))
         for line in problems:
             console.print(line, highlight=False)
+    if any(note.startswith("power modelled") for r in summary.results for note in r.budget_notes):
+        console.print(
+            Text(
+                "power (modelled) is a model of measured CPU load on simulated boards: modelled, not judged"
+            ),
+            style="dim",
+        )
     console.print(footer(summary.results, summary.status), highlight=False)
 
 

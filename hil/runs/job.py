@@ -8,6 +8,7 @@ jobs of that model and precision; the other boards never notice either.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import posixpath
 import shlex
 import traceback
@@ -21,12 +22,14 @@ from hil.platforms.base import (
     Conversion,
     ReplayRequest,
 )
-from hil.records import JobResult, Outcome, Precision
+from hil.records import JobResult, Outcome, ParityResult, Precision
 from hil.runs.build import BuildHost
 from hil.runs.context import board_context, harness_items
 from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, StepDone
 from hil.runs.lease import Lease
-from hil.runs.score import parse_frames, score
+from hil.runs.outcome import classify_replay_failure
+from hil.runs.reference import board_parity
+from hil.runs.score import Replay, parse_frames, score
 from hil.runs.suite import Clip, ModelUnderTest, Suite
 from hil.runs.target import BoardTarget
 from hil.transport.push import PushItem, item, push
@@ -176,7 +179,11 @@ class _BoardRun:
         )
         harness = platform.replay_argv(ctx, request)
         plan = platform.power_plan(ctx, self.target.power_source, self.target.power_interval_ms, tag)
+        if plan is not None:
+            plan = dataclasses.replace(plan, idle_s=self.target.power_idle_s)
+        # Power: the sampler starts, the board rests for the idle baseline, then the harness replays.
         start = f"{{ {plan.start} || echo 'hil: power sampling did not start' >&2; }}; " if plan else ""
+        start += f"sleep {plan.lead_s:g}; " if plan else ""
         stop = f"; {plan.stop} >/dev/null 2>&1" if plan else ""
         script = f"mkdir -p {shlex.quote(rundir)} && {start}{shlex.join(harness)}; rc=$?{stop}; exit $rc"
         res = ctx.conn.run_script(script, ctx.timeout_s)
@@ -186,8 +193,8 @@ class _BoardRun:
         ]
         if not res.ok:
             ctx.conn.run(["true"], 15)  # raises InfraError if the board itself is gone
-            tail = (res.stderr.strip().splitlines() or [f"exit code {res.exit_code}"])[-1]
-            self.finish(job, "fail", "replay", f"the harness failed on the board: {tail}", logs=logs)
+            outcome, message = classify_replay_failure(res.exit_code, res.stderr)
+            self.finish(job, outcome, "replay", message, logs=logs)
             return
         try:
             replayed = parse_frames(ctx.conn.read(out).decode(), clip, model)
@@ -202,6 +209,7 @@ class _BoardRun:
                 power = platform.read_power(plan, text)
             except HilError as exc:
                 logs.append(JobLog(kind="power", command=plan.command, text=f"no power reading: {exc}"))
+        parity = self.parity(ctx, model, clip, replayed, logs)
         base = self.base(job, "pass")
         base = base.model_copy(
             update={
@@ -210,10 +218,24 @@ class _BoardRun:
                 "engine_key": conversion.key,
             }
         )
-        result = score(base, replayed, power, self.target.budgets, model)
+        idle_s = plan.idle_s if plan is not None else 0.0
+        result = score(base, replayed, power, self.target.budgets, model, clip, parity, idle_s)
         self.emit(JobDone(result, replayed.samples, logs, self.facts))
         self.pending.remove(job)
         self.step("replay", f"{model.name} {precision} {clip.name}: {result.status}")
+
+    def parity(
+        self, ctx: BoardContext, model: ModelUnderTest, clip: Clip, replayed: Replay, logs: list[JobLog]
+    ) -> ParityResult | None:
+        """The board's saved outputs against the host FP32 reference; None (and a log) when unavailable."""
+        path = replayed.summary.get("parity_file")
+        if not path:
+            return None
+        try:
+            return board_parity(model, clip, ctx.conn.read(str(path)), replayed.summary)
+        except (HilError, ValueError, OSError, KeyError) as exc:
+            logs.append(JobLog(kind="parity", command="", text=f"no parity: {exc}"))
+            return None
 
     # -- results --------------------------------------------------------------------------------------
 

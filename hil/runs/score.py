@@ -8,11 +8,13 @@ from typing import Any
 
 from hil.errors import ModelError
 from hil.measure.accuracy import frame_accuracy, per_class
-from hil.measure.budgets import Budgets, verdicts
+from hil.measure.budgets import Budgets, Figures, judge
 from hil.measure.energy import energy
+from hil.measure.events import DEFAULT_RULES, event_scores, rules_for
 from hil.measure.latency import latency_stats
+from hil.measure.pacing import Timed, pacing, stage_medians, throughput
 from hil.platforms.base import PowerReading
-from hil.records import FrameSample, JobResult
+from hil.records import FrameSample, JobResult, Pacing, ParityResult
 from hil.runs.suite import Clip, ModelUnderTest
 
 
@@ -48,6 +50,9 @@ def parse_frames(text: str, clip: Clip, model: ModelUnderTest) -> Replay:
                 total_ms=record["total_ms"],
                 predicted=record["predicted"],
                 label=label,
+                start_s=record.get("start_s"),
+                end_s=record.get("end_s"),
+                due_s=record.get("due_s"),
             )
         )
     if summary is None:
@@ -55,13 +60,87 @@ def parse_frames(text: str, clip: Clip, model: ModelUnderTest) -> Replay:
     return Replay(samples, summary)
 
 
+def _timing(replay: Replay) -> dict[str, Any]:
+    """fps, replay_s, pacing and stage medians from the frames' own start/end times."""
+    frames = [
+        Timed(s.start_s, s.end_s, s.due_s, s.warmup)
+        for s in replay.samples
+        if s.start_s is not None and s.end_s is not None
+    ]
+    fps, replay_s = throughput(frames)
+    warmup = int(replay.summary.get("warmup") or 0)  # frames below this index are warm-up
+    dropped = [i for i in replay.summary.get("dropped") or [] if i >= warmup]
+    timed = [s for s in replay.samples if not s.warmup]
+    stages = {
+        "decode": [s.decode_ms for s in timed],
+        "preprocess": [s.preprocess_ms for s in timed],
+        "infer": [s.infer_ms for s in timed],
+        "postprocess": [s.postprocess_ms for s in timed],
+    }
+    return {
+        "fps": fps,
+        "replay_s": replay_s,
+        "pacing": Pacing.model_validate(pacing(replay.summary.get("target_fps"), frames, len(dropped))),
+        "stages_ms": stage_medians(stages),
+    }
+
+
+def _energy(replay: Replay, power: PowerReading | None, idle_s: float, frames: int) -> dict[str, Any]:
+    """Energy over the harness's replay windows, idle baseline from the idle_s before it launched."""
+    none: dict[str, Any] = {"power_w": None, "power_source": None, "energy_mj_per_frame": None}
+    windows = [(float(a), float(b)) for a, b in replay.summary.get("windows") or []]
+    if power is None or not power.samples or not windows:
+        return none
+    launched = replay.summary.get("launched_epoch")
+    idle = (float(launched) - idle_s, float(launched)) if launched is not None and idle_s > 0 else None
+    measured = energy(power.samples, windows, frames, idle)
+    if measured is None:
+        return none
+    return {
+        "power_w": measured.mean_w,
+        "power_source": power.source,
+        "energy_mj_per_frame": measured.energy_mj_per_frame,
+        "idle_power_w": measured.idle_w,
+        "active_power_w": measured.active_w,
+        "active_energy_mj_per_frame": measured.active_energy_mj_per_frame,
+        "power_samples": measured.samples,
+    }
+
+
+def board_events(replay: Replay, model: ModelUnderTest, clip: Clip) -> dict[str, dict[str, Any]] | None:
+    """Event scores of the board's predictions on a labelled clip (None without labels or a card).
+
+    A frame the board did not process (dropped in camera-paced replay) keeps the previous prediction, as
+    a pipeline's output holds until the next processed frame.
+    """
+    if model.card is None or clip.labels is None or not replay.samples:
+        return None
+    classes = model.card.classes
+    by_index = {s.index: s.predicted for s in replay.samples}
+    last = max(by_index)
+    predicted: list[str] = []
+    current = ""
+    for index in range(last + 1):
+        value = by_index.get(index)
+        if value is not None and 0 <= value < len(classes):
+            current = classes[value]
+        predicted.append(current)
+    truth = clip.labels[: last + 1]
+    return event_scores(truth, predicted[: len(truth)], clip.fps, rules_for(classes) or DEFAULT_RULES)
+
+
 def score(
-    base: JobResult, replay: Replay, power: PowerReading | None, budgets: Budgets, model: ModelUnderTest
+    base: JobResult,
+    replay: Replay,
+    power: PowerReading | None,
+    budgets: Budgets,
+    model: ModelUnderTest,
+    clip: Clip | None = None,
+    parity: ParityResult | None = None,
+    idle_s: float = 0.0,
 ) -> JobResult:
     timed = [s for s in replay.samples if not s.warmup]
     stats = latency_stats([s.total_ms for s in timed])
-    busy_s = sum(s.total_ms for s in timed) / 1000.0
-    fps = len(timed) / busy_s if busy_s > 0 else None
     labelled = model.card is not None and any(s.label is not None for s in replay.samples)
     accuracy = None
     classes: dict[str, dict[str, float | None]] = {}
@@ -70,28 +149,38 @@ def score(
         truth = [s.label for s in replay.samples]
         accuracy = frame_accuracy(predicted, truth)
         classes = per_class(predicted, truth, model.card.classes)
-    power_w = energy_mj = None
-    if power is not None:
-        measured = energy(power.total_mw, power.interval_s, len(replay.samples))
-        if measured is not None:
-            power_w, energy_mj = measured.mean_w, measured.energy_mj_per_frame
+    timing = _timing(replay)
+    power_figures = _energy(replay, power, idle_s, len(timed))
     memory = replay.summary.get("peak_rss_mb")
-    verdict = verdicts(budgets, stats, power_w, memory, accuracy)
+    figures = Figures(
+        latency=stats,
+        power_w=power_figures["power_w"],
+        power_source=power_figures["power_source"],
+        memory_mb=memory,
+        accuracy=accuracy,
+        fps=timing["fps"],
+        parity={k: v.model_dump() for k, v in parity.outputs.items()} if parity is not None else None,
+        precision=base.precision,
+    )
+    judged = judge(budgets, figures)
+    failed = bool(judged.failures)
     return base.model_copy(
         update={
-            "status": "fail" if verdict.failed() else "pass",
+            "status": "fail" if failed else "pass",
             "accuracy": accuracy,
             "latency_ms": stats,
-            "fps": fps,
-            "power_w": power_w,
-            "power_source": power.source if power is not None and power_w is not None else None,
-            "energy_mj_per_frame": energy_mj,
             "memory_peak_mb": memory,
-            "budgets": verdict,
+            "budgets": judged.verdicts,
+            "budget_profile": budgets.profile,
+            "budget_notes": judged.notes,
             "frames": len(replay.samples),
             "warmup_frames": len(replay.samples) - len(timed),
             "per_class": classes,
-            "error": ("over budget: " + ", ".join(verdict.failed())) if verdict.failed() else None,
-            "stage": "score" if verdict.failed() else None,
+            "parity": parity,
+            "events": board_events(replay, model, clip) if clip is not None else None,
+            "error": ("over budget: " + "; ".join(judged.failures)) if failed else None,
+            "stage": "score" if failed else None,
+            **timing,
+            **power_figures,
         }
     )

@@ -39,6 +39,7 @@ class Clip:
     name: str
     path: Path
     labels: list[str] | None
+    fps: float = 30.0  # the video's frame rate: event durations in seconds are counted at it
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Suite:
     max_frames: int = 0
     fps: float = 0.0
     skipped: list[str] = field(default_factory=list)  # what was asked for but cannot run, and why
+    named_precisions: bool = False  # the user named the precisions (else: every precision a board offers)
 
 
 def int8_sibling(model: Path) -> Path:
@@ -86,17 +88,45 @@ def load_clip(path: Path) -> Clip:
     error here rather than a puzzling failure on every board."""
     if not path.is_file():
         raise ConfigError(f"clip {path} does not exist", hint="pass a video file with --clip")
-    return Clip(path.stem, path, read_labels(path, frames=count_frames(path)))
+    return Clip(path.stem, path, read_labels(path, frames=count_frames(path)), video_fps(path))
+
+
+def video_fps(path: Path) -> float:
+    """The frame rate the container declares; 30 when it declares none."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    try:
+        rate = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    finally:
+        cap.release()
+    return rate if rate > 0 else 30.0
+
+
+def check_options(warmup: int, max_frames: int, fps: float) -> None:
+    """Replay options a run cannot mean: a ConfigError (exit 2) naming the option, before anything runs."""
+    if warmup < 0:
+        raise ConfigError(f"--warmup must be 0 or more frames, not {warmup}")
+    if max_frames < 0:
+        raise ConfigError(f"--max-frames must be 0 (every frame) or more, not {max_frames}")
+    if fps < 0 or fps != fps or fps == float("inf"):
+        raise ConfigError(f"--fps must be 0 (free run) or a positive camera rate, not {fps:g}")
 
 
 def build_suite(
     models: list[Path],
     clips: list[Path],
-    precisions: list[str],
+    precisions: list[str] | None,
     warmup: int = 10,
     max_frames: int = 0,
     fps: float = 0.0,
 ) -> Suite:
+    """`precisions` None: every precision each board offers; a list: the ones the user named."""
+    check_options(warmup, max_frames, fps)
+    if precisions is not None and not precisions:
+        raise ConfigError("--precision names no precision", hint=f"choose from {', '.join(PRECISIONS)}")
+    named = precisions is not None
+    precisions = list(PRECISIONS) if precisions is None else precisions
     unknown = [p for p in precisions if p not in PRECISIONS]
     if unknown:
         raise ConfigError(f"unknown precision {unknown[0]!r}; choose from {', '.join(PRECISIONS)}")
@@ -111,4 +141,5 @@ def build_suite(
         model, notes = load_model(m, wanted)
         loaded.append(model)
         skipped.extend(notes)
-    return Suite(loaded, wanted, [load_clip(c) for c in clips], warmup, max_frames, fps, skipped)
+    clip_list = [load_clip(c) for c in clips]
+    return Suite(loaded, wanted, clip_list, warmup, max_frames, fps, skipped, named)

@@ -25,6 +25,7 @@ class BoardTarget:
     command_timeout_s: float
     power_command: str | None = None  # the inventory's meter command line, for power source "command"
     build_host: BoardTarget | None = None  # where conversion runs, when not on the board itself
+    power_idle_s: float = 2.0  # idle baseline sampled before each replay (PowerSpec.idle_s)
 
 
 def target_for(
@@ -66,8 +67,17 @@ def target_for(
         sim=board.sim,
         power_source=board.power.source if board.power else "auto",
         power_interval_ms=board.power.interval_ms if board.power else 100,
-        budgets=Budgets(b.latency_ms, b.power_w, b.memory_mb, b.accuracy),
+        budgets=Budgets(
+            b.latency_ms,
+            b.power_w,
+            b.memory_mb,
+            b.accuracy,
+            b.fps_min,
+            b.judge_modelled_power,
+            board.budget_profile,
+        ),
         command_timeout_s=board.command_timeout_s,
         power_command=board.power.command if board.power else None,
+        power_idle_s=board.power.idle_s if board.power else 2.0,
         build_host=target_for(build_host, known_hosts, sim_key) if build_host is not None else None,
     )

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict
 from hil.records import BudgetVerdicts, FrameSample, JobResult, LatencyStats
 
 _LAT = ("min", "mean", "p50", "p90", "p99", "max", "n")
-_BUDGETS = ("latency", "power", "memory", "accuracy")
+_BUDGETS = ("latency", "power", "memory", "accuracy", "fps", "parity")
+# JSON-text columns of issue 8's structured figures.
+_JSON = ("pacing", "stages_ms", "parity", "events", "budget_notes")
 # JobResult fields that map one to one onto a column of the same name.
 _PLAIN = (
     "board",
@@ -42,6 +44,12 @@ _PLAIN = (
     "device_latency_ms",
     "engine_key",
     "source",
+    "replay_s",
+    "idle_power_w",
+    "active_power_w",
+    "active_energy_mj_per_frame",
+    "power_samples",
+    "budget_profile",
 )
 
 
@@ -100,6 +108,9 @@ def result_row(run_id: str, result: JobResult, created_at: str) -> dict[str, Any
         row[f"budget_{name}"] = _bool(getattr(result.budgets, name))
     row["fingerprint"] = json.dumps(result.fingerprint, sort_keys=True)
     row["per_class"] = json.dumps(result.per_class, sort_keys=True)
+    dumped = result.model_dump(include=set(_JSON))
+    for name in _JSON:
+        row[name] = None if dumped[name] is None else json.dumps(dumped[name], sort_keys=True)
     row["run_id"] = run_id
     row["created_at"] = created_at
     return row
@@ -118,8 +129,10 @@ def row_result(row: dict[str, Any]) -> JobResult:
             insufficient=json.loads(row["lat_insufficient"] or "[]"),
         )
     budgets = BudgetVerdicts(**{name: _opt_bool(row[f"budget_{name}"]) for name in _BUDGETS})
+    structured = {name: json.loads(row[name]) for name in _JSON if row[name] is not None}
     return JobResult(
         **{name: row[name] for name in _PLAIN},
+        **structured,
         latency_ms=latency,
         budgets=budgets,
         fingerprint=json.loads(row["fingerprint"]),

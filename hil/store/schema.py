@@ -118,7 +118,22 @@ def _v2(db: Database) -> None:
     db.executescript(_V2)
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2)
+def _measures(db: Database) -> None:
+    """Issue 8's figures: throughput and pacing, energy with an idle baseline, parity, events, the budget
+    profile and the fps/parity verdicts; per-frame start/end/due times. Old rows read back as None."""
+    results = db.table("results")
+    for name in ("replay_s", "idle_power_w", "active_power_w", "active_energy_mj_per_frame"):
+        results.add_column(name, float)
+    for name in ("power_samples", "budget_fps", "budget_parity"):
+        results.add_column(name, int)
+    for name in ("budget_profile", "pacing", "stages_ms", "parity", "events", "budget_notes"):
+        results.add_column(name, str)  # JSON text, except budget_profile
+    samples = db.table("samples")
+    for name in ("start_s", "end_s", "due_s"):
+        samples.add_column(name, float)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _measures)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = (

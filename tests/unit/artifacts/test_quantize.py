@@ -96,6 +96,7 @@ def test_score_counts_events() -> None:
     s = evaluate.score(truth, pred, ["attentive", "eyes_closed", "looking_away", "phone"])
     assert s["events"]["drowsiness"] == {
         "truth": 1, "predicted": 1, "found": 1, "correct": 1, "recall": 1.0, "precision": 1.0,
+        "mean_delay_s": round(2 / 30, 6),  # the model closed the episode's eyes 2 frames late
     }  # fmt: skip
     assert s["events"]["distraction"]["recall"] == 0.0 and s["events"]["distraction"]["precision"] is None
     assert s["per_class"]["looking_away"]["recall"] == 0.0

@@ -27,6 +27,7 @@ class Ctx:
     sim: bool = True
     timeout_s: float = 600.0
     power_command: str | None = None
+    harness_dir: str = "/home/u/hil work/harness"
 
     def path(self, *parts: str) -> str:
         return "/".join([self.workdir, *parts])
@@ -103,13 +104,24 @@ def test_power_plan_uses_the_inventory_command() -> None:
     assert PLATFORM.power_plan(ctx(), "command", 100, "t") is None  # simulated boards too: sim.yaml names it
     sim = PLATFORM.power_plan(ctx(power_command="qcs-meter"), "command", 50, "t")
     assert sim is not None and sim.source == "sim-model" and sim.command == "qcs-meter"
-    assert (
-        "HIL_POWER_INTERVAL_MS=50 setsid timeout 660 sh -c qcs-meter" in sim.start and sim.interval_s == 0.05
-    )
+    # The meter runs under the harness's power_log.py, which stamps each line with the board's clock.
+    assert "setsid timeout 660 python3" in sim.start and "power_log.py" in sim.start
+    assert shlex.quote("HIL_POWER_INTERVAL_MS=50 exec qcs-meter") in sim.start and sim.interval_s == 0.05
     assert sim.log_path == "/home/u/hil work/power/t.meter.csv"
     real = PLATFORM.power_plan(ctx(sim=False, power_command="otii-cli --csv 'ch 1'"), "command", 100, "t")
     assert real is not None and real.source == "command"
-    assert shlex.quote("otii-cli --csv 'ch 1'") in real.start and "kill -TERM --" in real.stop
+    assert "otii-cli --csv" in real.start and "kill -TERM --" in real.stop
+
+
+def test_meter_lines_keep_the_stamp_power_log_gave_them() -> None:
+    text = (
+        "10.000000 # qcs-meter: modelled\n10.000100 timestamp_s,voltage_v,current_a,power_w\n"
+        "10.100000 1.0,12.000,0.2000,2.400\n10.2\n10.300000 3.0,12.000,0.2500,3.000\n"
+    )
+    reading = PLATFORM.read_power(
+        PLATFORM.power_plan(ctx(power_command="qcs-meter"), "command", 100, "t"), text
+    )
+    assert reading.samples == [(10.1, 2400.0), (10.3, 3000.0)]
 
 
 CONVERTER_ERROR = "2024-01-01 00:00:00,000 - 209 - ERROR - Node X_1: 'No translation'"

@@ -93,7 +93,11 @@ def test_power_plan_brackets_the_replay_with_a_sampler_it_can_stop() -> None:
     plan = PLATFORM.power_plan(ctx, "hwmon", 250, "t")
     assert plan is not None and plan.source == "hwmon" and plan.interval_s == 0.25
     assert plan.log_path == "/w/power/t.hwmon" and "sleep 0.25" in plan.command
-    assert "echo $! > /w/power/t.pid" in plan.start and "kill" in plan.stop
+    assert (
+        "echo $! > /w/power/t.hwmon.pid" in plan.start
+        and "power_log.py" in plan.start
+        and "kill" in plan.stop
+    )
     sim = BoardContext("tda", conn=None, workdir="/w", sim=True)  # type: ignore[arg-type]
     auto = PLATFORM.power_plan(sim, "auto", 100, "t")
     assert auto is not None and auto.source == "sim-model"

@@ -3,6 +3,7 @@ sampler loop hil runs around a replay, read back with hil's hwmon parser."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hil.harness import HARNESS_DIR
 from hil.parsers.hwmon import parse_hwmon
 from hil.platforms.base import PowerPlan
 from hil.platforms.tda4vm import PLATFORM, parse_samples, sampler_loop
@@ -77,20 +79,37 @@ def test_sidecar_faults(board: Path) -> None:
     assert proc.returncode == 2
 
 
-def test_sampler_loop_runs_in_a_real_shell_and_reads_back(board: Path) -> None:
+def test_sampler_loop_runs_in_a_real_shell_and_reads_back(board: Path, tmp_path: Path) -> None:
+    """The loop under the harness's power_log.py, as the platform runs it: every line stamped on arrival."""
+    log = tmp_path / "power.hwmon"
     proc = subprocess.Popen(
-        ["sh", "-c", sampler_loop(50)],
+        [
+            sys.executable,
+            str(HARNESS_DIR / "power_log.py"),
+            "--out",
+            str(log),
+            "--",
+            "sh",
+            "-c",
+            sampler_loop(50),
+        ],
         env={**os.environ, "HIL_BOARD_ROOT": str(board)},
-        stdout=subprocess.PIPE,
-        text=True,
     )
-    time.sleep(0.5)
+    time.sleep(0.8)
     proc.terminate()
-    text, _ = proc.communicate(timeout=10)
-    reading = PLATFORM.read_power(PLAN, text)
+    proc.wait(timeout=10)
+    reading = PLATFORM.read_power(PLAN, log.read_text())
     assert len(reading.total_mw) >= 3 and set(reading.total_mw) == {2200.0}
-    assert 0.04 <= reading.interval_s < 0.2  # the loop's measured pace, from /proc/uptime stamps
+    stamps = [t for t, _ in reading.samples]
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert all(0.03 <= gap < 0.5 for gap in gaps), gaps  # the loop's real pace, on the wall clock
+    assert abs(stamps[-1] - time.time()) < 5
     assert reading.source == "sim-model"
+
+
+def stamped(text: str, t0: float) -> str:
+    """Each line as power_log.py writes it: `<epoch> <line>`, 0.05 s apart."""
+    return "".join(f"{t0 + 0.05 * i:.6f} {line}\n" for i, line in enumerate(text.splitlines()))
 
 
 def test_samples_sum_every_ina226_and_skip_what_is_not_a_reading() -> None:
@@ -102,9 +121,10 @@ def test_samples_sum_every_ina226_and_skip_what_is_not_a_reading() -> None:
         "@@ 10.20\n/sys/class/hwmon/hwmon1/name:ina226\n/sys/class/hwmon/hwmon1/power1_input:1600000\n"
     )
     assert parse_samples(text) == ([2200.0, 1600.0], [10.0, 10.2])
-    reading = PLATFORM.read_power(PLAN, text)
-    assert reading.interval_s == pytest.approx(0.2)
+    reading = PLATFORM.read_power(PLAN, stamped(text, 100.0))
+    # A sample's time is its `@@` line's stamp (lines 0 and 9 of the text).
+    assert reading.samples == [(100.0, 2200.0), (round(100.0 + 0.05 * 9, 6), 1600.0)]
     from hil.errors import ParseError
 
     with pytest.raises(ParseError):
-        PLATFORM.read_power(PLAN, "@@ 1.0\n")
+        PLATFORM.read_power(PLAN, stamped("@@ 1.0\n", 5.0))

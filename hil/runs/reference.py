@@ -1,0 +1,98 @@
+"""The host FP32 reference for output parity: the FP32 ONNX on ONNX Runtime (CPU) on the board's frames.
+
+The frames are decoded and preprocessed by the harness's own code (hil.harness.board_harness), with the
+model card's input spec (or, without a card, the spec the harness derives from the graph), so the reference
+sees the tensors the board saw. Outputs are cached per model x clip for the life of the process: every
+board and precision of a run compares against one reference computation.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from hil.harness import board_harness
+from hil.measure.parity import compare
+from hil.records import OutputParity, ParityResult
+from hil.runs.suite import Clip, ModelUnderTest
+
+_Key = tuple[str, int, int, str, int, int]
+_CACHE: dict[_Key, tuple[list[str], dict[int, list[np.ndarray]]]] = {}
+_LOCK = threading.Lock()  # boards run in threads; one computation per model x clip
+
+
+def _key(model: Path, clip: Path) -> _Key:
+    m, c = model.stat(), clip.stat()
+    return (str(model.resolve()), m.st_size, m.st_mtime_ns, str(clip.resolve()), c.st_size, c.st_mtime_ns)
+
+
+def reference_outputs(
+    model: ModelUnderTest, clip: Clip, indices: list[int]
+) -> tuple[list[str], list[np.ndarray]]:
+    """(output names, one array per output stacked over `indices`) of the FP32 model on those frames."""
+    key = _key(model.path, clip.path)
+    with _LOCK:
+        names, frames = _CACHE.get(key, ([], {}))
+        missing = [i for i in indices if i not in frames]
+        if missing:
+            names, computed = _compute(model, clip, max(missing) + 1)
+            frames = {**frames, **computed}
+            _CACHE[key] = (names, frames)
+    absent = [i for i in indices if i not in frames]
+    if absent:
+        raise ValueError(f"the clip has no frame {absent[0]} for the reference")
+    return names, [np.stack([frames[i][k] for i in indices]) for k in range(len(names))]
+
+
+def _compute(model: ModelUnderTest, clip: Clip, count: int) -> tuple[list[str], dict[int, list[np.ndarray]]]:
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(model.path), options, providers=["CPUExecutionProvider"])
+    inp = session.get_inputs()[0]
+    shape = [d if isinstance(d, int) and d > 0 else 1 for d in inp.shape]
+    spec: dict[str, Any] = (
+        model.card.input.model_dump() if model.card is not None else board_harness.default_spec(shape)
+    )
+    names = [o.name for o in session.get_outputs()]
+    out: dict[int, list[np.ndarray]] = {}
+    for index, (frame, _) in enumerate(board_harness.frames_from_clip(str(clip.path))):
+        if index >= count:
+            break
+        tensor = board_harness.preprocess(frame, spec)
+        out[index] = [np.asarray(x, dtype=np.float32) for x in session.run(None, {inp.name: tensor})]
+    return names, out
+
+
+def board_parity(
+    model: ModelUnderTest, clip: Clip, npz: bytes, summary: dict[str, Any]
+) -> ParityResult | None:
+    """Parity of the outputs the harness saved (.npz: index, out0, out1, ...) against the reference.
+
+    Board outputs are matched to the reference's by name when the names agree (SNPE writes files in name
+    order), else by position. None when the harness kept no frame.
+    """
+    with np.load(io.BytesIO(npz)) as data:
+        indices = [int(i) for i in data["index"]]
+        board = [data[f"out{k}"] for k in range(len(data.files) - 1)]
+    if not indices or not board:
+        return None
+    names, reference = reference_outputs(model, clip, indices)
+    board_names = [str(n) for n in summary.get("output_names") or []]
+    if sorted(board_names) == sorted(names) and len(board_names) == len(board):
+        by_name = dict(zip(board_names, board, strict=True))
+        board = [by_name[n] for n in names]
+    if len(board) != len(names):
+        raise ValueError(
+            f"the board returned {len(board)} outputs, the model has {len(names)}: {', '.join(names)}"
+        )
+    layout = str(summary.get("output_layout") or "")
+    outputs = {
+        name: OutputParity.model_validate(compare(ref, got, layout))
+        for name, ref, got in zip(names, reference, board, strict=True)
+    }
+    return ParityResult(reference="host-fp32", frames=len(indices), outputs=outputs)
