@@ -9,12 +9,25 @@ A lost connection never gets here: the transport raises InfraError for it.
 
 from __future__ import annotations
 
+import re
 import signal
 
 from hil.records import Outcome
 
 TIMEOUT_EXIT = 124  # coreutils `timeout`
 DISK_FULL = ("No space left on device", "ENOSPC", "Disk quota exceeded")
+# A tool's own error line: `module.Error: text` (a Python exception), `tool: text`, or one saying error.
+ERROR_LINE = re.compile(r"^[A-Za-z_][\w.-]*: \S|error", re.IGNORECASE)
+MAX_MESSAGE = 400
+
+
+def error_line(lines: list[str]) -> str:
+    """The last error line and what follows it (an exception's message may span lines), on one line."""
+    for k in range(len(lines) - 1, -1, -1):
+        if ERROR_LINE.search(lines[k]) and not lines[k].startswith((" ", "\t")):  # not a traceback frame
+            text = " ".join(line.strip() for line in lines[k:])
+            return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+    return lines[-1].strip()
 
 
 def signal_name(number: int) -> str:
@@ -26,8 +39,8 @@ def signal_name(number: int) -> str:
 
 def classify_replay_failure(exit_code: int, stderr: str) -> tuple[Outcome, str]:
     """(outcome, message) for a harness that exited with `exit_code` and printed `stderr`."""
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    tail = lines[-1] if lines else f"exit code {exit_code}"
+    lines = [line.rstrip() for line in stderr.strip().splitlines() if line.strip()]
+    tail = error_line(lines) if lines else f"exit code {exit_code}"
     full = next((line for line in lines if any(mark in line for mark in DISK_FULL)), None)
     if full is not None:
         return "infra_error", f"the board's disk is full: {full}"

@@ -162,3 +162,30 @@ def test_a_named_precision_a_board_does_not_offer_is_a_skipped_row(hil: Hil, tmp
     assert by_board["tda-s"]["status"] == "skipped" and "does not offer fp32" in by_board["tda-s"]["error"]
     stored = sqlite3.connect(tmp_path / "hil.sqlite").execute("select board, status from results").fetchall()
     assert ("tda-s", "skipped") in stored
+
+
+def test_failures_blame_the_right_party(hil: Hil, tmp_path: Path) -> None:
+    """A runtime killed by a signal and a full disk are the rack's fault; a model rejected fails."""
+    model = make_model(tmp_path / "bright.onnx")
+    clip = episode_clip(tmp_path / "c.mp4", STATES[:16])
+    rack = write_sim_inventory(tmp_path / "rack.yaml", {"qcs-f": "qcs8255"}).inventory
+    root = tmp_path / ".hil" / "sim" / "boards" / "qcs-f" / "root"
+    root.mkdir(parents=True)
+    args = ["-i", str(rack), "--model", str(model), "--clip", str(clip), "-p", "fp32", "--warmup", "2"]
+    for fault, words in [("crash", "killed by SIGSEGV"), ("disk_full", "disk is full")]:
+        (root / "sim-faults.json").write_text(json.dumps({"snpe-net-run": fault}))
+        code, payload, stderr = run(hil, *args)
+        (result,) = payload["results"]
+        assert result["status"] == "infra_error" and result["stage"] == "replay", (fault, result)
+        assert words in result["error"], result["error"]
+        assert code == 3, stderr
+    (root / "sim-faults.json").unlink()
+    # A card that promises another input shape than the graph takes: ONNX Runtime rejects the tensor.
+    card = tmp_path / "bright.card.yaml"
+    card.write_text(card.read_text().replace("  - 32\n  - 32\n", "  - 16\n  - 16\n"))
+    orin = write_sim_inventory(tmp_path / "orin.yaml", {"orin-f": "orin"}).inventory
+    code, payload, stderr = run(hil, *args[:1], str(orin), *args[2:])
+    (result,) = payload["results"]
+    assert result["status"] == "fail" and result["stage"] == "replay", result
+    assert "the harness failed on the board:" in result["error"] and "dimensions" in result["error"]
+    assert code == 1, stderr

@@ -28,6 +28,14 @@ from tests.fixtures.tiny import make_clip, make_model
             "fail",
             "the harness failed on the board: onnxruntime.InvalidArgument: Got invalid dimensions for input",
         ),
+        (
+            1,
+            'Traceback (most recent call last):\n  File "h.py", line 3\n'
+            "onnxruntime.InvalidArgument: [ONNXRuntimeError] : Got invalid dimensions for input\n"
+            " index: 2 Got: 16 Expected: 32\n Please fix either the inputs/outputs or the model.",
+            "fail",
+            "InvalidArgument: [ONNXRuntimeError] : Got invalid dimensions for input index: 2 Got: 16",
+        ),
         (3, "harness: the clip has no frames", "fail", "harness: the clip has no frames"),
         (2, "", "fail", "exit code 2"),
     ],
