@@ -53,6 +53,8 @@ def _testcase(suite: ET.Element, r: JobResult) -> None:
         message = f"{r.status}{stage}: " + (
             "budgets failed: " + ", ".join(failed) if failed else (r.error or "check failed")
         )
+        if failed and r.error:  # the values and limits: "over budget: p99 latency 131.2 ms > 100 ms"
+            message += f" ({r.error})"
         node = ET.SubElement(case, "failure", message=clean(message), type=r.status)
         node.text = clean("\n".join(filter(None, [r.error, _metrics(r)])))
     elif r.status == "infra_error":
