@@ -60,7 +60,7 @@ class ReplayRequest:
     input_spec: dict[str, Any] | None  # the model card's input (InputSpec), None without a card
 
 
-SETTLE_S = 0.5  # after the sampler starts, before the idle window: the sampler's own start-up load
+SETTLE_S = 0.3  # after the sampler starts, before the idle window: the sampler's own start-up load
 
 
 @dataclass(frozen=True)
