@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hil.errors import ArtifactError
+from hil.measure.events import EventRule, rules_for
 
 
 class InputSpec(BaseModel):
@@ -29,6 +30,16 @@ class InputSpec(BaseModel):
     std: list[float] = Field(default_factory=lambda: [1.0])
 
 
+class EventRuleSpec(BaseModel):
+    """An event is an episode of `state` (one of the card's classes) lasting at least `min_seconds`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    state: str
+    min_seconds: float = Field(gt=0)
+
+
 class ModelCardSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +53,22 @@ class ModelCardSpec(BaseModel):
     precision: Literal["fp32", "fp16", "int8"] = "fp32"
     source: str | None = None  # the card of the FP32 model this one was derived from, if any
     calibration: str | None = None  # INT8 only: the calibration set it was quantized with (name@digest)
+    # Episode rules for event-level scores; None: hil's DMS rules (eyes_closed >= 1 s is drowsiness,
+    # looking_away >= 2 s distraction, phone >= 1 s phone_use) for the states among the classes.
+    events: list[EventRuleSpec] | None = None
+
+    @model_validator(mode="after")
+    def _event_states_are_classes(self) -> ModelCardSpec:
+        for rule in self.events or []:
+            if rule.state not in self.classes:
+                raise ValueError(f"event {rule.kind!r}: state {rule.state!r} is not one of the classes")
+        return self
+
+    def event_rules(self) -> tuple[EventRule, ...]:
+        """The rules event scores use for this model (see docs/results.md, "Events")."""
+        if self.events is not None:
+            return tuple(EventRule(r.kind, r.state, r.min_seconds) for r in self.events)
+        return rules_for(self.classes)
 
 
 def card_path(model: Path) -> Path:

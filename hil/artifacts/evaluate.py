@@ -23,7 +23,7 @@ from hil.artifacts.quantize import input_spec, load_onnx
 from hil.errors import ArtifactError, ConfigError
 from hil.measure.accuracy import frame_accuracy
 from hil.measure.accuracy import per_class as measure_per_class
-from hil.measure.events import DEFAULT_RULES, event_scores, merge_scores, rules_for
+from hil.measure.events import DEFAULT_RULES, EventRule, event_scores, merge_scores, rules_for
 
 
 @dataclass
@@ -73,7 +73,13 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def score(truth: list[str], predicted: list[str], classes: list[str], fps: float = 30.0) -> dict[str, Any]:
+def score(
+    truth: list[str],
+    predicted: list[str],
+    classes: list[str],
+    fps: float = 30.0,
+    rules: tuple[EventRule, ...] | None = None,
+) -> dict[str, Any]:
     """Frame accuracy, per-class precision/recall/support and event scores for one sequence of frames."""
     # Frame scores are hil's one definition (hil.measure.accuracy), on class indices.
     index = {c: k for k, c in enumerate(classes)}
@@ -87,7 +93,9 @@ def score(truth: list[str], predicted: list[str], classes: list[str], fps: float
         }
         for c, s in measure_per_class(p, t, classes).items()
     }
-    kinds = event_scores(truth, predicted, fps, rules_for(classes) or DEFAULT_RULES)
+    kinds = event_scores(
+        truth, predicted, fps, rules if rules is not None else rules_for(classes) or DEFAULT_RULES
+    )
     return {
         "accuracy": _rounded(accuracy),
         "frames": len(t),
@@ -144,7 +152,7 @@ def _evaluate_variant(
             )
         idx = logits.argmax(axis=1)
         states = [card.classes[i] for i in idx]
-        per_clip_events.append(score(d.states, states, card.classes, d.fps)["events"])
+        per_clip_events.append(score(d.states, states, card.classes, d.fps, card.event_rules())["events"])
         preds.append(idx)
         truth.extend(d.states)
     flat = np.concatenate(preds)

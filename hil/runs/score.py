@@ -10,7 +10,7 @@ from hil.errors import ModelError
 from hil.measure.accuracy import frame_accuracy, per_class
 from hil.measure.budgets import Budgets, Figures, judge
 from hil.measure.energy import energy
-from hil.measure.events import DEFAULT_RULES, event_scores, rules_for
+from hil.measure.events import event_scores
 from hil.measure.latency import latency_stats
 from hil.measure.pacing import Timed, pacing, stage_medians, throughput
 from hil.platforms.base import PowerReading
@@ -108,12 +108,13 @@ def _energy(replay: Replay, power: PowerReading | None, idle_s: float, frames: i
 
 
 def board_events(replay: Replay, model: ModelUnderTest, clip: Clip) -> dict[str, dict[str, Any]] | None:
-    """Event scores of the board's predictions on a labelled clip (None without labels or a card).
+    """Event scores of the board's predictions on a labelled clip, by the card's episode rules (None without
+    labels, a card, or rules for its classes).
 
     A frame the board did not process (dropped in camera-paced replay) keeps the previous prediction, as
     a pipeline's output holds until the next processed frame.
     """
-    if model.card is None or clip.labels is None or not replay.samples:
+    if model.card is None or clip.labels is None or not replay.samples or not model.card.event_rules():
         return None
     classes = model.card.classes
     by_index = {s.index: s.predicted for s in replay.samples}
@@ -126,7 +127,7 @@ def board_events(replay: Replay, model: ModelUnderTest, clip: Clip) -> dict[str,
             current = classes[value]
         predicted.append(current)
     truth = clip.labels[: last + 1]
-    return event_scores(truth, predicted[: len(truth)], clip.fps, rules_for(classes) or DEFAULT_RULES)
+    return event_scores(truth, predicted[: len(truth)], clip.fps, model.card.event_rules())
 
 
 def score(

@@ -48,3 +48,27 @@ def test_missed_and_false_events_and_pooling_over_clips() -> None:
     pooled = merge_scores([one, missed])
     assert pooled["drowsiness"]["truth"] == 1 and pooled["distraction"]["predicted"] == 1
     assert rules_for(["attentive", "phone"]) == (DEFAULT_RULES[2],)
+
+
+def test_the_model_card_sets_the_episode_rules() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from hil.artifacts.card import InputSpec, ModelCardSpec
+
+    spec = InputSpec(name="input", shape=[1, 1, 32, 32])
+    card = ModelCardSpec.model_validate(
+        {"name": "m", "input": spec.model_dump(), "classes": CLASSES,
+         "events": [{"kind": "microsleep", "state": "eyes_closed", "min_seconds": 0.5}]}
+    )  # fmt: skip
+    truth = [A] * 10 + [C] * 18 + [A] * 10  # 0.6 s: a microsleep by this card, no drowsiness by default
+    scores = event_scores(truth, truth, 30.0, card.event_rules())
+    assert list(scores) == ["microsleep"] and scores["microsleep"]["truth"] == 1
+    default = ModelCardSpec(name="m", input=spec, classes=CLASSES)
+    assert [r.kind for r in default.event_rules()] == ["drowsiness", "distraction", "phone_use"]
+    assert ModelCardSpec(name="m", input=spec, classes=["face", "no_face"]).event_rules() == ()
+    with pytest.raises(ValidationError, match="not one of the classes"):
+        ModelCardSpec.model_validate(
+            {"name": "m", "input": spec.model_dump(), "classes": CLASSES,
+             "events": [{"kind": "yawn", "state": "yawning", "min_seconds": 1}]}
+        )  # fmt: skip
