@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,12 @@ def build(log: Log, opts: Options, fault: str | None) -> Network | None:
         _creation_failed(log)
         return None
     source, model = parsed
-    specs, overridden = engine.input_specs(model, opts.shapes)
+    ranges = build_profile(log, opts, model)
+    if ranges is None:
+        log.e("Network And Config setup failed")
+        _creation_failed(log)
+        return None
+    specs, overridden = engine.input_specs(model, {n: r.opt for n, r in ranges.items()})
     for name in overridden:
         dims = "x".join(map(str, specs[name].shape))
         log.w(
@@ -127,7 +133,12 @@ def build(log: Log, opts: Options, fault: str | None) -> Network | None:
         log.i("[TRT] Global timing cache in use. Profiling results in this builder pass will be stored.")
     else:
         log.i("[TRT] Local timing cache in use. Profiling results in this builder pass will not be stored.")
-    network_bytes = engine.convert(model, precision, specs).SerializeToString()
+    for name, r in ranges.items():
+        log.i(f"Set shape of input tensor {name} for optimization profile 0 to: {r.text()}")
+    # Overridden inputs are built at 1 for every dynamic dim, as TensorRT does: only that shape runs.
+    fixed = {n: r.opt for n, r in ranges.items() if r.fixed} | {n: specs[n].shape for n in overridden}
+    network = engine.convert(fix_static_inputs(model, fixed), precision, specs)
+    network_bytes = network.SerializeToString()
     # Running the built network once is the emulated tactic timing, and gives the output shapes.
     session = engine.make_session(network_bytes)
     outputs = session.run(None, engine.random_feed(specs, np.random.default_rng(0)))
@@ -222,6 +233,120 @@ def _save(log: Log, path: Path, data: bytes, fault: str | None) -> bool:
         _creation_failed(log)
         return False
     return True
+
+
+# -- dynamic shapes --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShapeRange:
+    """One input's optimization profile: the engine accepts any shape from min to max, tuned for opt."""
+
+    min: list[int]
+    opt: list[int]
+    max: list[int]
+
+    def text(self) -> str:
+        return " ".join(
+            f"{k}={'x'.join(map(str, v))}"
+            for k, v in (("MIN", self.min), ("OPT", self.opt), ("MAX", self.max))
+        )
+
+    @property
+    def fixed(self) -> bool:
+        return self.min == self.max
+
+
+def parse_shape_spec(text: str) -> dict[str, list[int]]:
+    """`in0:1x3x224x224,'in:1':2x8` -> {name: dims}, as trtexec reads --shapes and the profile flags."""
+    shapes: dict[str, list[int]] = {}
+    for item in filter(None, text.split(",")):
+        name, sep, dims = item.rpartition(":")
+        if not sep or not name:
+            raise ValueError(f"Invalid shape spec: {item} (expected name:NxCxHxW)")
+        try:
+            shapes[name.strip("'\"")] = [int(d) for d in dims.split("x")]
+        except ValueError as exc:
+            raise ValueError(f"Invalid shape spec: {item} (dimensions must be integers)") from exc
+    return shapes
+
+
+def build_profile(log: Log, opts: Options, model: onnx.ModelProto) -> dict[str, ShapeRange] | None:
+    """The optimization profile of the dynamic inputs from --minShapes/--optShapes/--maxShapes, or --shapes
+    alone (min = opt = max), as trtexec builds it; None after printing trtexec's error."""
+    given = {
+        k: parse_shape_spec(opts.get(k)) for k in ("--minShapes", "--optShapes", "--maxShapes", "--shapes")
+    }
+    explicit = any(given[k] for k in ("--minShapes", "--optShapes", "--maxShapes"))
+    if explicit and not all(given[k] for k in ("--minShapes", "--optShapes", "--maxShapes")):
+        log.e(
+            "When any of --minShapes, --optShapes, or --maxShapes is specified, all three must be specified."
+        )
+        return None
+    inputs = engine.graph_input_dims(model)
+    names = set(given["--optShapes"] if explicit else given["--shapes"]) | set(given["--minShapes"])
+    for name in sorted(names | set(given["--maxShapes"])):
+        if name not in inputs:
+            log.e(
+                f'Cannot find input tensor with name "{name}" in the network inputs! '
+                "Please make sure the input tensor names are correct."
+            )
+            return None
+    profile: dict[str, ShapeRange] = {}
+    for name, dims in inputs.items():
+        if explicit:
+            if name not in given["--optShapes"]:
+                continue
+            low = given["--minShapes"].get(name, given["--optShapes"][name])
+            high = given["--maxShapes"].get(name, given["--optShapes"][name])
+            shape = ShapeRange(low, given["--optShapes"][name], high)
+        elif name in given["--shapes"]:
+            fixed = given["--shapes"][name]
+            shape = ShapeRange(fixed, fixed, fixed)
+        else:
+            continue
+        if all(d > 0 for d in dims):
+            log.w(
+                f"Static model does not take explicit shapes since the shape of inference tensors will be "
+                f"determined by the model itself (input {name})"
+            )
+            continue
+        problem = _profile_problem(name, dims, shape)
+        if problem:
+            log.e(f"[TRT] IOptimizationProfile::setDimensions: Error Code 3: API Usage Error ({problem})")
+            return None
+        profile[name] = shape
+    return profile
+
+
+def _profile_problem(name: str, dims: list[int], shape: ShapeRange) -> str:
+    for kind, value in (("MIN", shape.min), ("OPT", shape.opt), ("MAX", shape.max)):
+        if len(value) != len(dims):
+            return f"{name}: {kind} dimensions have rank {len(value)}, the network input has rank {len(dims)}"
+        for axis, (have, want) in enumerate(zip(dims, value, strict=True)):
+            if have > 0 and have != want:
+                return f"{name}: {kind} dimension {axis} is {want}, but the network fixes it at {have}"
+            if want < 1:
+                return f"{name}: {kind} dimension {axis} must be positive"
+    if not all(a <= b <= c for a, b, c in zip(shape.min, shape.opt, shape.max, strict=True)):
+        return f"{name}: the profile needs MIN <= OPT <= MAX in every dimension ({shape.text()})"
+    return ""
+
+
+def fix_static_inputs(model: onnx.ModelProto, fixed: dict[str, list[int]]) -> onnx.ModelProto:
+    """The network with these inputs made static (a profile of one shape: TensorRT specialises for it); an
+    input with a range stays dynamic, so any shape in the profile runs."""
+    if not fixed:
+        return model
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    for value in out.graph.input:
+        if value.name in fixed:
+            shape = value.type.tensor_type.shape
+            del shape.dim[:]
+            for d in fixed[value.name]:
+                shape.dim.add().dim_value = d
+    return out
 
 
 # -- loading ------------------------------------------------------------------------------------------
