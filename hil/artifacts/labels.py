@@ -146,7 +146,7 @@ def _read_objects_csv(path: Path, frames: int | None) -> list[FrameTruth]:
     classes: dict[str, str] = {}
     for line, (index, row) in enumerate(zip(indices, rows, strict=True), start=2):
         if not 0 <= index < n:
-            raise ArtifactError(f"{path}:{line}: frame {index} is outside the clip's frames 0..{n - 1}")
+            raise ArtifactError(f"{path}:{line}: frame {index} is past the clip's {n} frames (0..{n - 1})")
         uid, cls, kind, name = row["object"], row["class"], row["kind"], row["name"]
         if not uid or not cls:
             raise ArtifactError(f"{path}:{line}: every row needs an object id and its class")
