@@ -66,7 +66,8 @@ class ModelUnderTest:
         return self.variants[precision], self.sha256[precision]
 
     def class_index(self, state: str) -> int | None:
-        if self.card is None:
+        # Only a classifier's output index is a class of the state labels (a detector's class ids are not).
+        if self.card is None or self.card.task != "classification":
             return None
         return self.card.classes.index(state) if state in self.card.classes else None
 
