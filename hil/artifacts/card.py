@@ -130,6 +130,38 @@ class ModelCardSpec(BaseModel):
         return self
 
 
+def card_outputs(card: ModelCardSpec) -> dict[str, str]:
+    """Card field -> the output tensor it names (each must be an output of the model)."""
+    named: dict[str, str | None] = {"output": card.output}
+    if card.detection is not None:
+        named |= {
+            "detection.boxes": card.detection.boxes,
+            "detection.scores": card.detection.scores,
+            "detection.labels": card.detection.labels,
+        }
+    if card.landmarks is not None:
+        named["landmarks.output"] = card.landmarks.output
+    if card.regression is not None:
+        named["regression.output"] = card.regression.output
+    return {field: name for field, name in named.items() if name is not None}
+
+
+def check_card_against_graph(path: Path, card: ModelCardSpec, inputs: list[str], outputs: list[str]) -> None:
+    """ArtifactError when the card names an input or output tensor the model does not have."""
+    where = card_path(path).name
+    if card.input.name not in inputs:
+        raise ArtifactError(
+            f"model card {where}: input.name {card.input.name!r} is not an input of {path.name} "
+            f"(inputs: {', '.join(inputs)})"
+        )
+    for field, name in card_outputs(card).items():
+        if name not in outputs:
+            raise ArtifactError(
+                f"model card {where}: {field} {name!r} is not an output of {path.name} "
+                f"(outputs: {', '.join(outputs)})"
+            )
+
+
 def card_path(model: Path) -> Path:
     return model.with_name(model.name.removesuffix(".onnx") + ".card.yaml")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hil.artifacts.card import ModelCardSpec, load_card
+from hil.artifacts.card import ModelCardSpec, check_card_against_graph, load_card
 from hil.artifacts.frames import count_frames
 from hil.artifacts.labels import read_labels
 from hil.artifacts.quantize import load_onnx
@@ -109,6 +109,10 @@ def load_model(
     )  # a file that is not ONNX is an error here, not a converter failure on every board
     card = load_card(path)
     names = {v.name for v in graph.graph.input}
+    if card is not None:  # a card naming tensors the graph lacks is an error here, not on every board
+        initializers = {i.name for i in graph.graph.initializer}
+        graph_inputs = [v.name for v in graph.graph.input if v.name not in initializers]
+        check_card_against_graph(path, card, graph_inputs, [o.name for o in graph.graph.output])
     given = {k: v for k, v in (input_shapes or {}).items() if k in names}  # others may be another model's
     shapes = fix_input_shapes(path, graph, card, given)  # before any board is touched
     name = card.name if card else path.name.removesuffix(".onnx")

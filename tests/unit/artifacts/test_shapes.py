@@ -106,3 +106,17 @@ def test_card_input_spec_takes_the_fixed_shape(tmp_path: Path) -> None:
     model, _ = load_model(path, ["fp32"], {INPUT: [1, 96, 128, 3]}, static_dir=tmp_path / "s")
     spec = model.input_spec()
     assert spec is not None and spec["shape"] == [1, 96, 128, 3] and spec["colour"] == "rgb"
+
+
+def test_a_card_naming_tensors_the_graph_lacks_is_refused_on_the_host(tmp_path: Path) -> None:
+    path = make_face_model(tmp_path / "face.onnx")
+    spec = InputSpec(name=INPUT, shape=[1, 48, 64, 3], layout="NHWC", colour="rgb")
+    write_card(path, ModelCardSpec(name="f", input=spec, classes=["a"], output="logits"))
+    with pytest.raises(ArtifactError, match=r"output 'logits' is not an output of face\.onnx"):
+        load_model(path, ["fp32"], static_dir=tmp_path / "s")
+    wrong_input = spec.model_copy(update={"name": "input"})
+    write_card(path, ModelCardSpec(name="f", input=wrong_input, classes=["a"]))
+    with pytest.raises(
+        ArtifactError, match=r"input\.name 'input' is not an input of face\.onnx \(inputs: image\)"
+    ):
+        load_model(path, ["fp32"], static_dir=tmp_path / "s")
