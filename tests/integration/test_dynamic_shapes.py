@@ -8,8 +8,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import yaml
 
+from hil.runs.suite import int8_sibling
 from tests.conftest import Hil, free_endpoint, needs_sshd
 from tests.fixtures.faces import INPUT, make_face_model
 from tests.fixtures.tiny import make_clip
@@ -124,3 +126,34 @@ def test_the_cards_input_shape_fixes_the_dynamic_input(hil: Hil, tmp_path: Path)
     results = json.loads(proc.stdout)["results"]
     assert {r["board"] for r in results} == {"orin-d1", "qcs-d1", "tda-d1"}
     assert all(r["status"] == "pass" and r["model"] == "face-dyn" for r in results), results
+
+
+def test_a_dynamic_qdq_int8_model_runs_on_all_three_platforms(hil: Hil, tmp_path: Path) -> None:
+    """The host's QDQ model of a dynamic model is dynamic too: its shape reaches trtexec, the SNPE
+    converter and calibration list, and TIDL's static copy the same way."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    model = make_face_model(tmp_path / "face.onnx")
+    rng = np.random.default_rng(0)
+    batches = iter([{INPUT: rng.uniform(0, 1, (1, 48, 64, 3)).astype(np.float32)} for _ in range(4)])
+
+    class Reader:
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return next(batches, None)
+
+    quantize_static(
+        str(model), str(int8_sibling(model)), Reader(), quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+    )  # fmt: skip
+    clip = unlabelled_clip(tmp_path / "cabin.mp4")
+    inventory = three_boards(tmp_path / "rack.yaml")
+    proc = hil(
+        "run", "-i", str(inventory), "--db", str(tmp_path / "r.db"), "--model", str(model),
+        "--clip", str(clip),
+        "--input-shape", f"{INPUT}=1x48x64x3", "--precision", "int8", "--warmup", "2", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    results = json.loads(proc.stdout)["results"]
+    assert {(r["board"], r["precision"], r["status"]) for r in results} == {
+        ("orin-d1", "int8", "pass"), ("qcs-d1", "int8", "pass"), ("tda-d1", "int8", "pass")
+    }  # fmt: skip
