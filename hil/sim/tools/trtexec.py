@@ -150,6 +150,10 @@ def build(log: Log, opts: Options, fault: str | None) -> Network | None:
     ]
     in_shapes = {name: spec.shape for name, spec in specs.items()}
     header = engine.make_header(precision, engine.sha256_hex(source), flags, in_shapes, out_shapes)
+    # The optimization profile of every input (a static or overridden input: its one shape).
+    header["profile"] = {n: [spec.shape] * 3 for n, spec in specs.items()} | {
+        n: [r.min, r.opt, r.max] for n, r in ranges.items()
+    }
     data = engine.engine_bytes(network_bytes, header)
     log.i(f"Created engine with size: {g(len(data) / 2**20)} MiB")
     if opts.get("--saveEngine") and not _save(log, Path(opts.get("--saveEngine")), data, fault):
@@ -333,6 +337,27 @@ def _profile_problem(name: str, dims: list[int], shape: ShapeRange) -> str:
     return ""
 
 
+def check_in_profile(name: str, shape: list[int], profile: list[list[int]] | None) -> None:
+    """ValueError with TensorRT's words when an inference shape lies outside the engine's profile."""
+    if profile is None:
+        return
+    low, _opt, high = profile
+    shown, lows, highs = (",".join(map(str, x)) for x in (shape, low, high))
+    api = (
+        "IExecutionContext::setInputShape: Error Code 3: API Usage Error (Parameter check failed, condition:"
+    )
+    if low == high and shape != low:
+        raise ValueError(
+            f"{api} engineDims.d[i] == dims.d[i]. Static dimension mismatch while setting input shape for "
+            f"{name}. Set dimensions are [{shown}]. Expected dimensions are [{lows}].)"
+        )
+    if len(shape) != len(low) or not all(a <= d <= b for a, d, b in zip(low, shape, high, strict=True)):
+        raise ValueError(
+            f"{api} satisfyProfile. Set dimension [{shown}] for tensor {name} does not satisfy any "
+            f"optimization profiles. Valid range for profile 0: [{lows}]..[{highs}].)"
+        )
+
+
 def fix_static_inputs(model: onnx.ModelProto, fixed: dict[str, list[int]]) -> onnx.ModelProto:
     """The network with these inputs made static (a profile of one shape: TensorRT specialises for it); an
     input with a range stays dynamic, so any shape in the profile runs."""
@@ -393,6 +418,8 @@ def run_inference(log: Log, opts: Options, header: dict[str, Any], network_bytes
         i.name: engine.TensorSpec(opts.shapes.get(i.name, header["inputs"][i.name]), _np_dtype(i.type))
         for i in session.get_inputs()
     }
+    for name, spec in specs.items():
+        check_in_profile(name, spec.shape, header.get("profile", {}).get(name))
     host_inputs = engine.random_feed(specs, np.random.default_rng(1))
     for name, spec in specs.items():
         log.i(f"Using random values for input {name}")

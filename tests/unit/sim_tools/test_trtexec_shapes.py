@@ -107,3 +107,32 @@ def test_bad_profiles_fail_the_build_with_tensorrts_errors(
     assert error in result.err
     assert result.out.splitlines()[-1].startswith("&&&& FAILED")
     assert not out.exists()
+
+
+def test_inference_shapes_outside_the_engines_profile_fail_as_tensorrt_does(
+    board: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = make_face_model(tmp_path / "face.onnx")
+    fixed, ranged = tmp_path / "fixed.engine", tmp_path / "ranged.engine"
+    built = run(
+        capsys, f"--onnx={model}", f"--saveEngine={fixed}", f"--shapes={INPUT}:1x48x64x3", "--skipInference"
+    )
+    assert built.rc == 0, built.both
+    other = run(capsys, f"--loadEngine={fixed}", f"--shapes={INPUT}:1x96x128x3", *QUICK)
+    assert other.rc == 1
+    assert (
+        f"Static dimension mismatch while setting input shape for {INPUT}. Set dimensions are [1,96,128,3]"
+        in other.err
+    )
+    same = run(capsys, f"--loadEngine={fixed}", *QUICK)
+    assert same.rc == 0, same.both
+    built = run(
+        capsys, f"--onnx={model}", f"--saveEngine={ranged}", f"--minShapes={INPUT}:1x32x32x3",
+        f"--optShapes={INPUT}:1x48x64x3", f"--maxShapes={INPUT}:1x64x96x3", "--skipInference",
+    )  # fmt: skip
+    assert built.rc == 0, built.both
+    inside = run(capsys, f"--loadEngine={ranged}", f"--shapes={INPUT}:1x64x96x3", *QUICK)
+    assert inside.rc == 0, inside.both
+    assert "Output binding for heat with dimensions 1x4x32x48 is created." in inside.out
+    outside = run(capsys, f"--loadEngine={ranged}", f"--shapes={INPUT}:1x96x96x3", *QUICK)
+    assert outside.rc == 1 and "does not satisfy any optimization profiles" in outside.err
