@@ -225,10 +225,17 @@ def read_openlabel_objects(path: Path, frames: int | None = None) -> list[FrameT
     if not isinstance(declared, dict):
         raise ArtifactError(f"{path}: 'objects' must map object ids to {{name, type}}")
     classes: dict[str, str] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}  # object id -> its declared frame intervals, if any
     for uid, obj in declared.items():
         if not isinstance(obj, dict) or not obj.get("type"):
             raise ArtifactError(f"{path}: object {uid} has no 'type' (its class, e.g. face)")
         classes[str(uid)] = str(obj["type"])
+        try:
+            spans[str(uid)] = [
+                (int(iv["frame_start"]), int(iv["frame_end"])) for iv in obj.get("frame_intervals") or []
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{path}: object {uid} has a malformed frame interval") from exc
     covered = frame_count(body)
     n = frames if frames is not None else covered
     if frames is not None and body.get("frame_intervals") and covered != frames:
@@ -250,6 +257,11 @@ def read_openlabel_objects(path: Path, frames: int | None = None) -> list[FrameT
                 raise ArtifactError(
                     f"{path}: frame {index}: object {uid} is not declared in openlabel.objects",
                     hint="declare every object once under openlabel.objects with its type",
+                )
+            span = spans[str(uid)]
+            if span and not any(start <= index <= end for start, end in span):
+                raise ArtifactError(
+                    f"{path}: frame {index}: object {uid} has data outside its own frame_intervals {span}"
                 )
             _add_object(path, truth[index], index, str(uid), classes[str(uid)], content or {})
     return truth

@@ -66,6 +66,10 @@ def test_openlabel_object_errors_name_frame_and_object(tmp_path: Path) -> None:
     write(clip, openlabel(3, FACE, {0: {"0": {"object_data": {"bbox": [{"name": "b", "val": [1, 2]}]}}}}))
     with pytest.raises(ArtifactError, match=r"frame 0, object 0 bbox: val \[1, 2\] must have 4 numbers"):
         read_objects(clip, frames=3)
+    spanned = {"0": {"name": "f", "type": "face", "frame_intervals": [{"frame_start": 0, "frame_end": 0}]}}
+    write(clip, openlabel(3, spanned, {2: {"0": box}}))
+    with pytest.raises(ArtifactError, match=r"frame 2: object 0 has data outside its own frame_intervals"):
+        read_objects(clip, frames=3)
     write(clip, openlabel(3, {"0": {"name": "x"}}, {}))
     with pytest.raises(ArtifactError, match="object 0 has no 'type'"):
         read_objects(clip, frames=3)
