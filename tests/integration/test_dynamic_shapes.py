@@ -157,3 +157,37 @@ def test_a_dynamic_qdq_int8_model_runs_on_all_three_platforms(hil: Hil, tmp_path
     assert {(r["board"], r["precision"], r["status"]) for r in results} == {
         ("orin-d1", "int8", "pass"), ("qcs-d1", "int8", "pass"), ("tda-d1", "int8", "pass")
     }  # fmt: skip
+
+
+def test_detection_and_landmark_cards_run_and_never_score_state_labels_as_classes(
+    hil: Hil, tmp_path: Path
+) -> None:
+    """Task cards load, pass the card-vs-graph checks and replay on a board; their accuracy stays null (board
+    runs score classifiers only so far) even when the clip's state labels share a name with a class."""
+    rack_inventory = three_boards(tmp_path / "rack.yaml")
+    clip = make_clip(tmp_path / "cabin.mp4", frames=16)  # state labels, one of them "phone"
+    image = {"name": INPUT, "shape": [1, 48, 64, 3], "layout": "NHWC", "colour": "rgb"}
+    cards = {
+        "det": {
+            "name": "face-det", "task": "detection", "input": image,
+            "classes": ["face", "hand", "phone", "attentive"],
+            "detection": {"boxes": "peaks", "scores": "scores", "box_format": "cxcywh"},
+        },
+        "marks": {
+            "name": "eye-points", "task": "landmarks", "input": image,
+            "landmarks": {"output": "peaks", "points": ["l", "r"], "left_eye": ["l"], "right_eye": ["r"]},
+        },
+    }  # fmt: skip
+    models = []
+    for stem, card in cards.items():
+        models += ["--model", str(make_face_model(tmp_path / f"{stem}.onnx"))]
+        (tmp_path / f"{stem}.card.yaml").write_text(yaml.safe_dump(card))
+    proc = hil(
+        "run", "-i", str(rack_inventory), "--where", "platform=orin", "--db", str(tmp_path / "r.db"), *models,
+        "--clip", str(clip), "--precision", "fp32", "--warmup", "2", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    results = json.loads(proc.stdout)["results"]
+    assert {r["model"] for r in results} == {"face-det", "eye-points"}
+    for r in results:
+        assert r["status"] == "pass" and r["accuracy"] is None and not r["per_class"], r
