@@ -41,7 +41,10 @@ COMMAND = "trtexec"
 PLATFORMS = ("orin",)
 
 BUILD_FLAGS = ("--fp16", "--int8", "--best", "--allowGPUFallback")
-BUILD_VALUED = ("--useDLACore", "--memPoolSize", "--builderOptimizationLevel", "--shapes", "--optShapes")
+BUILD_VALUED = (
+    "--useDLACore", "--memPoolSize", "--builderOptimizationLevel", "--shapes", "--minShapes", "--optShapes",
+    "--maxShapes",
+)  # fmt: skip
 Network = tuple[dict[str, Any], bytes]  # (engine header, ONNX bytes the engine executes)
 
 
