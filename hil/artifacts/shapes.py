@@ -34,11 +34,6 @@ class InputShapes:
     def dynamic_shapes(self) -> dict[str, list[int]]:
         return {name: self.shapes[name] for name in self.dynamic}
 
-    def key(self) -> str:
-        """A short stable digest of the dynamic inputs' shapes (for file names and cache keys)."""
-        text = ";".join(f"{n}={dims_text(self.shapes[n])}" for n in sorted(self.dynamic))
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
-
 
 def dims_text(dims: list[int], sep: str = "x") -> str:
     return sep.join(str(d) for d in dims)
