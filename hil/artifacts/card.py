@@ -60,6 +60,17 @@ class DetectionSpec(BaseModel):
     max_detections: int = Field(default=100, ge=1)
 
 
+class EyeClosedSpec(BaseModel):
+    """Eye state derived from landmarks by the eye aspect ratio (hil.measure.landmarks)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    left: list[str] = Field(min_length=6, max_length=6)  # p1..p6 of the left eye (corners p1, p4)
+    right: list[str] = Field(min_length=6, max_length=6)
+    ear_below: float = Field(default=0.2, gt=0.0)  # closed when the mean EAR is below this
+    state: str = "eyes_closed"  # the label state a closed eye is
+
+
 class LandmarksSpec(BaseModel):
     """Points: their output, their names (matched to the labels' point names) and how NME normalises."""
 
@@ -71,10 +82,12 @@ class LandmarksSpec(BaseModel):
     left_eye: list[str] = Field(min_length=1)  # points whose mean is the left eye centre
     right_eye: list[str] = Field(min_length=1)  # ... the right eye centre: inter-ocular distance
     failure_threshold: float = Field(default=0.1, gt=0.0)  # a frame fails when its NME is above this
+    eye_closed: EyeClosedSpec | None = None  # derive the eyes-closed state from the points (optional)
 
     @model_validator(mode="after")
     def _eyes_are_points(self) -> Self:
-        unknown = [p for p in [*self.left_eye, *self.right_eye] if p not in self.points]
+        ear = [*self.eye_closed.left, *self.eye_closed.right] if self.eye_closed is not None else []
+        unknown = [p for p in [*self.left_eye, *self.right_eye, *ear] if p not in self.points]
         if unknown:
             raise ValueError(f"eye point {unknown[0]!r} is not one of landmarks.points")
         if len(set(self.points)) != len(self.points):

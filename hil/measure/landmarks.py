@@ -9,6 +9,10 @@ eye points that are labelled in that frame). A point missing from the truth (occ
 left out of the mean, never counted as zero error; a frame without both eye centres, or whose eye centres
 coincide, cannot be normalised and is skipped (counted in `skipped_frames`). The run's NME is the mean of
 the frame NMEs; the failure rate is the fraction of scored frames whose NME is above the threshold.
+
+Eye state from landmarks (for pipelines that derive it so): the eye aspect ratio of Soukupová and Čech
+(2016) over six points p1..p6 of one eye (p1, p4 the corners; p2, p3 on the upper lid; p6, p5 below them):
+EAR = (|p2 - p6| + |p3 - p5|) / (2 |p1 - p4|), small when the eye is closed.
 """
 
 from __future__ import annotations
@@ -92,3 +96,23 @@ def landmark_metrics(
         "frames": len(scores),
         "skipped_frames": skipped,
     }
+
+
+def eye_aspect_ratio(points: Mapping[str, Point], names: Sequence[str]) -> float | None:
+    """EAR of one eye from its six points named p1..p6 in `names` (see the module doc); None when a point is
+    missing or the corners coincide."""
+    if len(names) != 6 or any(n not in points for n in names):
+        return None
+    p1, p2, p3, p4, p5, p6 = (np.asarray(points[n], dtype=np.float64) for n in names)
+    width = float(np.linalg.norm(p1 - p4))
+    if width <= 0:
+        return None
+    return float(np.linalg.norm(p2 - p6) + np.linalg.norm(p3 - p5)) / (2.0 * width)
+
+
+def eyes_closed(
+    points: Mapping[str, Point], left: Sequence[str], right: Sequence[str], ear_below: float
+) -> bool | None:
+    """Closed when the mean EAR of the eyes that can be measured is below `ear_below`; None when neither."""
+    ears = [e for e in (eye_aspect_ratio(points, left), eye_aspect_ratio(points, right)) if e is not None]
+    return sum(ears) / len(ears) < ear_below if ears else None

@@ -9,7 +9,10 @@ pixels. Results (JSON-ready):
 
 - detection: {"task", "frames", "map50", "f1", "per_class": {cls: {precision, recall, f1, ap50, tp, fp, fn,
   truth}}, "detections": [per frame list of [x1, y1, x2, y2, class, score]]}
-- landmarks: {"task", "frames", "nme", "failure_rate", "skipped_frames"}
+- landmarks: {"task", "frames", "nme", "failure_rate", "skipped_frames"}, and with the card's
+  `landmarks.eye_closed` and the clip's state labels (`states`, aligned with `outputs`): "eye_closed" =
+  {precision, recall, f1, frames} of the eyes-closed state derived from the predicted points (EAR) against
+  the frames labelled with that state
 - regression: {"task", "frames", "mae", "angular_error_deg", "per_target": {name: {mae, frames}}}
 
 Classification keeps its own scoring (hil.measure.accuracy); asking this function for it is a ValueError.
@@ -23,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hil.measure.detection import Box, box_parity, decode, detection_metrics
-from hil.measure.landmarks import decode_points, landmark_metrics
+from hil.measure.landmarks import decode_points, eyes_closed, landmark_metrics
 from hil.measure.regression_error import regression_metrics
 from hil.measure.truth import FrameTruth
 
 if TYPE_CHECKING:  # the card is plain data here; measure does not depend on how cards are loaded
-    from hil.artifacts.card import ModelCardSpec
+    from hil.artifacts.card import EyeClosedSpec, ModelCardSpec
 
 Outputs = Mapping[str, np.ndarray]
 
@@ -93,6 +96,7 @@ def score_task(
     outputs: Sequence[Outputs],
     truth: Sequence[FrameTruth | None],
     frame_size: tuple[int, int],
+    states: Sequence[str | None] | None = None,
 ) -> dict[str, Any]:
     if len(outputs) != len(truth):
         raise ValueError(f"{len(outputs)} frames of outputs but {len(truth)} frames of truth")
@@ -113,7 +117,11 @@ def score_task(
         points = [decode_landmarks(card, out, frame_size) for out, _ in pairs]
         gts: list[Mapping[str, tuple[float, float]] | None] = [t.points for _, t in pairs]
         metrics_l = landmark_metrics(points, gts, spec.left_eye, spec.right_eye, spec.failure_threshold)
-        return {"task": "landmarks", **metrics_l}
+        result: dict[str, Any] = {"task": "landmarks", **metrics_l}
+        if spec.eye_closed is not None and states is not None:
+            every = [decode_landmarks(card, out, frame_size) for out in outputs]
+            result["eye_closed"] = eye_state_scores(every, states, spec.eye_closed)
+        return result
     if card.task == "regression" and card.regression is not None:
         spec_r = card.regression
         values = [decode_values(card, out) for out, _ in pairs]
@@ -121,6 +129,31 @@ def score_task(
         metrics_r = regression_metrics(values, gts_r, spec_r.targets, spec_r.gaze, spec_r.units)
         return {"task": "regression", "frames": len(pairs), **metrics_r}
     raise ValueError(f"score_task scores detection, landmarks and regression cards, not {card.task}")
+
+
+def eye_state_scores(
+    points: Sequence[Mapping[str, tuple[float, float]]], states: Sequence[str | None], spec: EyeClosedSpec
+) -> dict[str, float | int | None]:
+    """Precision, recall and F1 of the EAR-derived closed state against the labelled state, over the frames
+    with a label and a measurable eye."""
+    if len(points) != len(states):
+        raise ValueError(f"{len(points)} frames of points but {len(states)} state labels")
+    tp = fp = fn = frames = 0
+    for pts, state in zip(points, states, strict=True):
+        closed = eyes_closed(pts, spec.left, spec.right, spec.ear_below)
+        if state is None or closed is None:
+            continue
+        frames += 1
+        truth = state == spec.state
+        tp += closed and truth
+        fp += closed and not truth
+        fn += truth and not closed
+    return {
+        "precision": tp / (tp + fp) if tp + fp else None,
+        "recall": tp / (tp + fn) if tp + fn else None,
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None,
+        "frames": frames,
+    }
 
 
 def detection_parity(

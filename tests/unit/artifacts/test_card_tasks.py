@@ -73,6 +73,11 @@ def test_task_errors_name_the_field(tmp_path: Path) -> None:
     assert "task:" in error(tmp_path, {**DETECTION, "task": "segmentation"})
     bad_eye = {**LANDMARKS, "landmarks": {**LANDMARKS["landmarks"], "left_eye": ["nose"]}}  # type: ignore[dict-item]
     assert "eye point 'nose' is not one of landmarks.points" in error(tmp_path, bad_eye)
+    ear = {"left": ["l_out", "l_in", "l_in", "l_out", "l_in", "lid"], "right": ["r_in"] * 6}
+    bad_ear = {**LANDMARKS, "landmarks": {**LANDMARKS["landmarks"], "eye_closed": ear}}  # type: ignore[dict-item]
+    assert "eye point 'lid' is not one of landmarks.points" in error(tmp_path, bad_ear)
+    short = {**LANDMARKS, "landmarks": {**LANDMARKS["landmarks"], "eye_closed": {**ear, "right": ["r_in"]}}}  # type: ignore[dict-item]
+    assert "landmarks.eye_closed.right" in error(tmp_path, short)
     typo = {**DETECTION, "detection": {**DETECTION["detection"], "score_treshold": 0.3}}  # type: ignore[dict-item]
     assert "detection.score_treshold" in error(tmp_path, typo)
     bad_gaze = {**REGRESSION, "regression": {"output": "g", "targets": ["yaw"], "gaze": ["yaw", "pitch"]}}

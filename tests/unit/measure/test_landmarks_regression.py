@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from hil.measure.landmarks import decode_points, frame_nme, landmark_metrics
+from hil.measure.landmarks import decode_points, eye_aspect_ratio, eyes_closed, frame_nme, landmark_metrics
 from hil.measure.regression_error import angular_error_deg, gaze_vector, regression_metrics
 
 LEFT, RIGHT = ["l_out", "l_in"], ["r_in", "r_out"]
@@ -70,3 +70,28 @@ def test_regression_mae_per_target_with_missing_truth() -> None:
     assert per["yaw"] == {"mae": 1.0, "frames": 2} and per["pitch"] == {"mae": 1.0, "frames": 1}
     assert m["mae"] == 1.0
     assert m["angular_error_deg"] == pytest.approx(angular_error_deg((10.0, 0.0), (12.0, 1.0)))
+
+
+EYE = ["p1", "p2", "p3", "p4", "p5", "p6"]
+
+
+def eye(opening: float, dx: float = 0.0) -> dict[str, tuple[float, float]]:
+    """Corners 40 px apart; lids `opening` px apart at x = 13 and 27 (lid points above/below the line y=0)."""
+    half = opening / 2
+    return {
+        "p1": (dx + 0.0, 0.0), "p2": (dx + 13.0, -half), "p3": (dx + 27.0, -half),
+        "p4": (dx + 40.0, 0.0), "p5": (dx + 27.0, half), "p6": (dx + 13.0, half),
+    }  # fmt: skip
+
+
+def test_eye_aspect_ratio_by_hand() -> None:
+    assert eye_aspect_ratio(eye(12.0), EYE) == pytest.approx((12 + 12) / (2 * 40))  # 0.3: open
+    assert eye_aspect_ratio(eye(4.0), EYE) == pytest.approx(0.1)  # nearly shut
+    assert eye_aspect_ratio({k: v for k, v in eye(4.0).items() if k != "p5"}, EYE) is None  # a point missing
+    assert eye_aspect_ratio({n: (0.0, 0.0) for n in EYE}, EYE) is None  # corners coincide
+    right = ["q" + n for n in EYE]
+    both = {**eye(4.0), **{"q" + k: v for k, v in eye(12.0, dx=100).items()}}
+    assert eyes_closed(both, EYE, right, ear_below=0.2) is False  # mean EAR (0.1 + 0.3) / 2 = 0.2
+    assert eyes_closed(both, EYE, right, ear_below=0.21) is True
+    assert eyes_closed(eye(4.0), EYE, right, ear_below=0.2) is True  # only the left eye measurable
+    assert eyes_closed({}, EYE, right, ear_below=0.2) is None

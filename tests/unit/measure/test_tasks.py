@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hil.artifacts.card import DetectionSpec, InputSpec, LandmarksSpec, ModelCardSpec, RegressionSpec
+from hil.artifacts.card import (
+    DetectionSpec,
+    EyeClosedSpec,
+    InputSpec,
+    LandmarksSpec,
+    ModelCardSpec,
+    RegressionSpec,
+)
 from hil.measure.detection import Box
 from hil.measure.tasks import detection_parity, input_size, score_task
 from hil.measure.truth import FrameTruth
@@ -110,3 +117,27 @@ def test_classification_is_not_scored_here() -> None:
     card = ModelCardSpec(name="m", input=NHWC, classes=["a"])
     with pytest.raises(ValueError, match="not classification"):
         score_task(card, [], [], FRAME)
+
+
+def test_eye_state_derived_from_predicted_landmarks_against_state_labels() -> None:
+    names = ["p1", "p2", "p3", "p4", "p5", "p6"]
+    card = ModelCardSpec(
+        name="eye", task="landmarks", input=NHWC,
+        landmarks=LandmarksSpec(
+            output="pts", points=names, left_eye=["p1"], right_eye=["p4"], normalized=False,
+            eye_closed=EyeClosedSpec(left=names, right=names, ear_below=0.2),
+        ),
+    )  # fmt: skip
+
+    def frame(opening: float) -> dict[str, np.ndarray]:  # input px; corners 20 apart -> EAR = opening / 20
+        h = opening / 2
+        return {"pts": np.array([[0, 0], [7, -h], [13, -h], [20, 0], [13, h], [7, h]], np.float32)}
+
+    outputs = [frame(6.0), frame(1.0), frame(1.0), frame(6.0), frame(1.0)]  # EAR .3, .05, .05, .3, .05
+    states = ["attentive", "eyes_closed", "attentive", "eyes_closed", None]
+    truth: list[FrameTruth | None] = [None] * 5  # no point labels: NME has nothing to score
+    result = score_task(card, outputs, truth, FRAME, states=states)
+    assert result["nme"] is None and result["frames"] == 0
+    # closed predicted on frames 1, 2 (frame 4 unlabelled); truth closed on 1, 3 -> TP 1, FP 1, FN 1
+    assert result["eye_closed"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "frames": 4}
+    assert "eye_closed" not in score_task(card, outputs, truth, FRAME)  # no state labels given
