@@ -119,6 +119,11 @@ def compare(
     spec, card = input_spec(first)
     if card is None:
         raise ConfigError(f"{first} has no model card, so its outputs have no class names to score against")
+    if card.task != "classification":
+        raise ConfigError(
+            f"{first} is a {card.task} model: host evaluation scores classification cards only so far",
+            hint="hil run still replays it on boards (latency, raw outputs, no accuracy)",
+        )
     data = []
     for clip in clips:
         if progress:

@@ -9,6 +9,11 @@ hil turns such a file into one class per frame with a fixed priority, the same r
 labels by: a phone action (`driver_actions/phonecall_*`, `driver_actions/texting_*`) gives `phone`, else
 `gaze_on_road/not_looking_road` gives `looking_away`, else `eyes_state/close` gives `eyes_closed`, else
 `attentive`. Levels a file does not annotate count as attentive.
+
+Objects (faces, hands, phones, eyes) are read by `read_openlabel_objects`: `openlabel.objects` declares each
+object (`{"name", "type"}`, the type being its class), and each frame's `objects` carry its `object_data`:
+`bbox` `[{"name", "val": [x, y, w, h]}]` with (x, y) the box centre as OpenLABEL defines it, `point2d`
+`[{"name", "val": [x, y]}]` and `num` `[{"name", "val": v}]` (e.g. gaze yaw/pitch), all in frame pixels.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from hil.errors import ArtifactError
+from hil.measure.detection import Box
+from hil.measure.truth import FrameTruth
 
 SCHEMA_VERSION = "1.0.0"
 ONTOLOGY = "http://dmd.vicomtech.org/ontology"
@@ -187,3 +194,94 @@ def blink_intervals(path: Path) -> list[tuple[int, int]]:
     """The `blinks/blinking` intervals of a file, (start, end) inclusive."""
     intervals = action_intervals(load_openlabel(path)).get("blinks/blinking", [])
     return [(int(iv["frame_start"]), int(iv["frame_end"])) for iv in intervals]
+
+
+def _vals(path: Path, where: str, items: Any, size: int | None) -> list[tuple[str, list[float]]]:
+    """(name, numbers) of an object_data list; ArtifactError naming the frame and object for bad entries."""
+    if not isinstance(items, list):
+        raise ArtifactError(f"{path}: {where}: expected a list of {{name, val}} entries")
+    out: list[tuple[str, list[float]]] = []
+    for entry in items:
+        val: Any = entry.get("val") if isinstance(entry, dict) else None
+        numbers: list[Any] = val if isinstance(val, list) else [val]
+        try:
+            floats = [float(v) for v in numbers]
+        except (TypeError, ValueError) as exc:
+            raise ArtifactError(f"{path}: {where}: val {val!r} is not numeric") from exc
+        if size is not None and len(floats) != size:
+            raise ArtifactError(f"{path}: {where}: val {val!r} must have {size} numbers")
+        out.append((str(entry.get("name", "")), floats))
+    return out
+
+
+def read_openlabel_objects(path: Path, frames: int | None = None) -> list[FrameTruth] | None:
+    """Boxes, points and values per frame, or None when the file has no objects. With `frames` (the clip's
+    decoded count), a file covering another number of frames, or object data on a frame past the clip, is
+    an ArtifactError; so is object data for an object id `openlabel.objects` does not declare."""
+    body = load_openlabel(path)
+    declared = body.get("objects") or {}
+    if not declared:
+        return None
+    if not isinstance(declared, dict):
+        raise ArtifactError(f"{path}: 'objects' must map object ids to {{name, type}}")
+    classes: dict[str, str] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}  # object id -> its declared frame intervals, if any
+    for uid, obj in declared.items():
+        if not isinstance(obj, dict) or not obj.get("type"):
+            raise ArtifactError(f"{path}: object {uid} has no 'type' (its class, e.g. face)")
+        classes[str(uid)] = str(obj["type"])
+        try:
+            spans[str(uid)] = [
+                (int(iv["frame_start"]), int(iv["frame_end"])) for iv in obj.get("frame_intervals") or []
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{path}: object {uid} has a malformed frame interval") from exc
+    covered = frame_count(body)
+    n = frames if frames is not None else covered
+    if frames is not None and body.get("frame_intervals") and covered != frames:
+        raise ArtifactError(
+            f"{path} labels {covered} frames but the clip has {frames}",
+            hint="the labels belong to another clip or the video was re-encoded; regenerate them",
+        )
+    truth = [FrameTruth() for _ in range(n)]
+    for key, frame in (body.get("frames") or {}).items():
+        try:
+            index = int(key)
+        except ValueError as exc:
+            raise ArtifactError(f"{path}: frame key {key!r} is not a frame number") from exc
+        objects = (frame or {}).get("objects") or {}
+        if objects and not 0 <= index < n:
+            raise ArtifactError(f"{path}: frame {index} has objects but the clip has frames 0..{n - 1}")
+        for uid, content in objects.items():
+            if str(uid) not in classes:
+                raise ArtifactError(
+                    f"{path}: frame {index}: object {uid} is not declared in openlabel.objects",
+                    hint="declare every object once under openlabel.objects with its type",
+                )
+            span = spans[str(uid)]
+            if span and not any(start <= index <= end for start, end in span):
+                raise ArtifactError(
+                    f"{path}: frame {index}: object {uid} has data outside its own frame_intervals {span}"
+                )
+            _add_object(path, truth[index], index, str(uid), classes[str(uid)], content or {})
+    return truth
+
+
+def _add_object(
+    path: Path, frame: FrameTruth, index: int, uid: str, cls: str, content: dict[str, Any]
+) -> None:
+    where = f"frame {index}, object {uid}"
+    data = content.get("object_data") or {}
+    frame.objects[uid] = cls
+    for _name, (x, y, w, h) in _vals(path, f"{where} bbox", data.get("bbox", []), 4):
+        if w < 0 or h < 0:
+            raise ArtifactError(f"{path}: {where}: bbox width and height must not be negative")
+        frame.boxes.append(Box(x - w / 2, y - h / 2, x + w / 2, y + h / 2, cls))
+    for name, (px, py) in _vals(path, f"{where} point2d", data.get("point2d", []), 2):
+        if name in frame.points:
+            raise ArtifactError(f"{path}: {where}: point {name!r} is given twice in this frame")
+        frame.points[name] = (px, py)
+    for name, (value,) in _vals(path, f"{where} num", data.get("num", []), 1):
+        if name in frame.values:
+            raise ArtifactError(f"{path}: {where}: value {name!r} is given twice in this frame")
+        frame.values[name] = value

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from hil.artifacts.shapes import parse_input_shapes
 from hil.cli import context
 from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, WhereOption, err, out
 from hil.records import JobResult, RunSummary, overall_status
@@ -71,6 +72,13 @@ def run(
             "deadline misses counted (0: free run, fps is the peak rate)."
         ),
     ] = 0.0,
+    input_shape: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input-shape",
+            help="Fix a dynamic model input: NAME=1x240x320x3 (repeatable; beats the card).",
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (for CI servers).")] = None,
@@ -94,11 +102,15 @@ def run(
       hil run
       hil run --precision fp16 --where platform=orin
       hil run -i inventory/lab.yaml --model dms.onnx --clip night.mp4 --json
+      hil run --model face.onnx --input-shape input=1x240x320x3   (a model with dynamic input dims)
     """
     inv, boards = context.boards(inventory, where)
     models = model or [context.bundled(DEFAULT_MODEL)]
     named = None if precision is None else [p.strip() for p in precision.split(",") if p.strip()]
-    suite = build_suite(models, clip or default_clips(), named, warmup=warmup, max_frames=max_frames, fps=fps)
+    suite = build_suite(
+        models, clip or default_clips(), named, warmup=warmup, max_frames=max_frames, fps=fps,
+        input_shapes=parse_input_shapes(input_shape or []),
+    )  # fmt: skip
     for note in suite.skipped:
         err.print(f"[yellow]skipped:[/] {note}", highlight=False)
     rack = context.rack()

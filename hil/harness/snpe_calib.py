@@ -90,8 +90,10 @@ def to_snpe_dims(dims: list[int]) -> list[int]:
     return [dims[0], dims[2], dims[3], dims[1]] if len(dims) == 4 else dims
 
 
-def placeholders(onnx_path: str, count: int) -> list[dict[str, np.ndarray]]:
-    inputs = onnx_inputs(onnx_path)
+def placeholders(
+    onnx_path: str, count: int, fixed: dict[str, list[int]] | None = None
+) -> list[dict[str, np.ndarray]]:
+    inputs = {**onnx_inputs(onnx_path), **(fixed or {})}  # --input_dim fixes dynamic inputs, as for the DLC
     levels = np.linspace(0.0, 1.0, max(count, 1), dtype=np.float32)
     return [{n: np.full(to_snpe_dims(d), level, np.float32) for n, d in inputs.items()} for level in levels]
 
@@ -135,13 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input-json", default="", help="input spec from the model card (with --clip)")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--count", type=int, default=0, help="tensors to write (16 from a clip, else 4)")
+    parser.add_argument(
+        "--input_dim", nargs=2, action="append", default=[], metavar=("NAME", "DIMS"),
+        help="with --onnx: a dynamic input's dims (ONNX order, comma-separated), as snpe-onnx-to-dlc takes",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.clip:
         if not args.input_json:
             parser.error("--clip needs --input-json (the model card's input spec)")
         batches = from_clip(args.clip, json.loads(args.input_json), args.count or 16)
     else:
-        batches = placeholders(args.onnx, args.count or 4)
+        fixed = {name: [int(d) for d in dims.split(",")] for name, dims in args.input_dim}
+        batches = placeholders(args.onnx, args.count or 4, fixed)
     print(write_list(batches, args.out_dir))
     return 0
 

@@ -160,9 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     so = rt.SessionOptions()
     so.log_severity_level = 3
     providers = ["TIDLCompilationProvider", "CPUExecutionProvider"]
-    sess = rt.InferenceSession(
-        args.model, providers=providers, provider_options=[options, {}], sess_options=so
-    )
+    try:
+        sess = rt.InferenceSession(
+            args.model, providers=providers, provider_options=[options, {}], sess_options=so
+        )
+    except Exception as exc:  # the import's own error (ONNX Runtime and TI raise their own types)
+        return fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 1)
     inp = sess.get_inputs()[0]
     shape = [d if isinstance(d, int) and d > 0 else 1 for d in inp.shape]
     spec = json.loads(args.input_json) if args.input_json else default_spec(shape)

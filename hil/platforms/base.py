@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shlex
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -138,6 +138,9 @@ class Platform(ABC):
     def fact_commands(self) -> dict[str, str]:
         """Fact name -> shell line printing it; all run in one round trip."""
 
+    # True where the converter needs a static-shape ONNX (dynamic dims rewritten on the host before the push).
+    static_shapes: ClassVar[bool] = False
+
     # How the platform's own tools name each precision (e.g. "DSP int8"), for reports.
     precision_labels: ClassVar[dict[str, str]] = {}
 
@@ -166,11 +169,14 @@ class Platform(ABC):
         *,
         clips: Sequence[str] = (),
         input_spec: dict[str, Any] | None = None,
+        input_shapes: Mapping[str, list[int]] | None = None,
     ) -> Conversion:
         """Build the engine on the board; raise ConversionError with the tool's own error on failure.
 
         `clips` (paths on the board) and `input_spec` (the model card's input) are there for converters that
         calibrate on real frames; a converter that takes its scales from a QDQ model ignores them.
+        `input_shapes` fixes the model's dynamic inputs (name -> dims); the converter passes them with its
+        own flags. A platform with `static_shapes` gets a static-shape model instead (rewritten on the host).
         """
 
     def replay_argv(self, ctx: BoardContext, req: ReplayRequest) -> list[str]:

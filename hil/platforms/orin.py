@@ -13,7 +13,7 @@ import contextlib
 import re
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError, ParseError
@@ -92,6 +92,7 @@ class Orin(Platform):
         *,
         clips: Sequence[str] = (),
         input_spec: dict[str, Any] | None = None,
+        input_shapes: Mapping[str, list[int]] | None = None,
     ) -> Conversion:
         version = self.converter_version(ctx.facts)
         if version is None:
@@ -99,7 +100,7 @@ class Orin(Platform):
                 f"{ctx.name}: trtexec not found (looked on PATH and in /usr/src/tensorrt/bin)",
                 hint="install TensorRT on the board (JetPack's nvidia-tensorrt) or fix the board's PATH",
             )
-        flags = ["--skipInference", *PRECISION_FLAGS[precision]]
+        flags = ["--skipInference", *PRECISION_FLAGS[precision], *shape_flags(input_shapes or {})]
         key = cache_key("trtexec", model_sha, precision, version, flags, ctx.facts.get("l4t", ""))
         cache = EngineCache(ctx, key, ".engine")
         engine, log = cache.engine, cache.log
@@ -159,6 +160,15 @@ def total_input_mw(sample: TegrastatsSample) -> float:
     rails = {name: float(rail.current_mw) for name, rail in sample.rails.items()}
     total = next((rails[r] for r in TOTAL_RAILS if r in rails), None)
     return total if total is not None else sum(rails.values())
+
+
+def shape_flags(shapes: Mapping[str, list[int]]) -> list[str]:
+    """trtexec's optimization profile for the dynamic inputs: min = opt = max = the fixed shape (without
+    it, trtexec sets every dynamic dimension to 1 and only warns)."""
+    if not shapes:
+        return []
+    spec = ",".join(f"{name}:{'x'.join(map(str, dims))}" for name, dims in sorted(shapes.items()))
+    return [f"--minShapes={spec}", f"--optShapes={spec}", f"--maxShapes={spec}"]
 
 
 def _first_error(log: str) -> str:

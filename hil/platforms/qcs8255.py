@@ -19,7 +19,7 @@ import json
 import re
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError, ParseError
@@ -109,6 +109,7 @@ class Qcs8255(Platform):
         *,
         clips: Sequence[str] = (),
         input_spec: dict[str, Any] | None = None,
+        input_shapes: Mapping[str, list[int]] | None = None,
     ) -> Conversion:
         version = self.converter_version(ctx.facts)
         if version is None:
@@ -119,14 +120,17 @@ class Qcs8255(Platform):
         runtime = RUNTIMES[precision]
         soc = HTP_SOCS.get(ctx.facts.get("soc", "").upper(), DEFAULT_HTP_SOC)
         # The key covers every command line (with placeholder paths), so a changed flag builds a new DLC.
-        key = cache_key("snpe", model_sha, precision, version, steps("M", "E", "H", precision, soc), soc)
+        dims = dict(input_shapes or {})
+        key = cache_key(
+            "snpe", model_sha, precision, version, steps("M", "E", "H", precision, soc, dims), soc
+        )
         cache = EngineCache(ctx, key, f".{runtime}.dlc")
         base, engine, log = cache.base, cache.engine, cache.log
         hit = cache.lookup()
         if hit is not None:
             return hit
         harness = ctx.harness_dir
-        argvs = steps(model, base, harness, precision, soc)
+        argvs = steps(model, base, harness, precision, soc, dims)
         shown = " && ".join(shlex.join(a) for a in argvs)
         chain = " && ".join(f"echo {shlex.quote('+ ' + shlex.join(a))} && {shlex.join(a)}" for a in argvs)
         script = (
@@ -203,20 +207,32 @@ class Qcs8255(Platform):
         return PowerReading(samples, plan.source, plan.interval_s)
 
 
-def steps(model: str, base: str, harness: str, precision: str, soc: str) -> list[list[str]]:
-    """The conversion's command lines; `base` is the engine path without its suffix."""
+def steps(
+    model: str,
+    base: str,
+    harness: str,
+    precision: str,
+    soc: str,
+    shapes: Mapping[str, list[int]] | None = None,
+) -> list[list[str]]:
+    """The conversion's command lines; `base` is the engine path without its suffix. `shapes` fixes the
+    model's dynamic inputs with `--input_dim NAME 1,240,320,3` (ONNX order), as SNPE's converter takes it."""
     runtime = RUNTIMES[precision]
     part = f"{base}.{runtime}.dlc.part"
+    dims = [a for n, d in sorted((shapes or {}).items()) for a in ("--input_dim", n, ",".join(map(str, d)))]
     if precision == "fp32":
-        return [["snpe-onnx-to-dlc", "--input_network", model, "--output_path", part]]
+        return [["snpe-onnx-to-dlc", "--input_network", model, "--output_path", part, *dims]]
     if precision == "fp16":
         return [
-            ["snpe-onnx-to-dlc", "--input_network", model, "--output_path", part, "--float_bitwidth", "16"]
+            [
+                *("snpe-onnx-to-dlc", "--input_network", model, "--output_path", part),
+                *("--float_bitwidth", "16", *dims),
+            ]
         ]
     floating, quantized, calib = f"{base}.float.dlc", f"{base}.int8.dlc", f"{base}.calib"
     return [
-        ["snpe-onnx-to-dlc", "--input_network", model, "--output_path", floating],
-        ["python3", f"{harness}/snpe_calib.py", "--onnx", model, "--out-dir", calib],
+        ["snpe-onnx-to-dlc", "--input_network", model, "--output_path", floating, *dims],
+        ["python3", f"{harness}/snpe_calib.py", "--onnx", model, "--out-dir", calib, *dims],
         [
             *("snpe-dlc-quantize", "--input_dlc", floating, "--input_list", f"{calib}/input_list.txt"),
             *("--override_params", "--output_dlc", quantized),

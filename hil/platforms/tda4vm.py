@@ -24,7 +24,7 @@ import posixpath
 import re
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError, ParseError
@@ -76,6 +76,7 @@ class Tda4vm(Platform):
     key = "tda4vm"
     title = "TI TDA4VM (TIDL via ONNX Runtime)"
     precisions = ("fp16", "int8")
+    static_shapes = True  # TIDL imports static shapes only: the host rewrites a dynamic model's input dims
     precision_labels: ClassVar[dict[str, str]] = {"fp16": "TIDL 16-bit", "int8": "TIDL 8-bit"}
 
     def fact_commands(self) -> dict[str, str]:
@@ -114,6 +115,7 @@ class Tda4vm(Platform):
         *,
         clips: Sequence[str] = (),
         input_spec: dict[str, Any] | None = None,
+        input_shapes: Mapping[str, list[int]] | None = None,  # unused: the host made the model static
     ) -> Conversion:
         version = self.converter_version(ctx.facts)
         if version is None:

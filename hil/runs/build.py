@@ -63,6 +63,7 @@ class BuildHost:
         precision: Precision,
         clips: list[Path],
         input_spec: dict[str, Any] | None,
+        input_shapes: dict[str, list[int]] | None = None,
     ) -> tuple[Conversion, int]:
         """The engine built on the build host, now on the board; and the bytes shipped to the board."""
         with _lock(self.target.name):
@@ -76,6 +77,7 @@ class BuildHost:
                 precision,
                 clips=[i.remote for i in items[1:]],
                 input_spec=input_spec,
+                input_shapes=input_shapes,
             )
             with tempfile.TemporaryDirectory(prefix="hil-engine-") as tmp:
                 packed = Path(tmp) / f"{conversion.key}.tar"

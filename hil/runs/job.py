@@ -120,22 +120,29 @@ class _BoardRun:
     def convert(
         self, ctx: BoardContext, model: ModelUnderTest, precision: Precision, clips: list[Clip]
     ) -> Conversion:
-        spec = model.card.input.model_dump() if model.card is not None else None
+        spec = model.input_spec()
+        onnx, sha = self.onnx_of(model, precision)
+        shapes = model.shapes.dynamic_shapes()
         if self.builder is None:
             return self.target.platform.convert(
                 ctx,
-                self.remote[str(model.variants[precision])],
-                model.sha256[precision],
+                self.remote[str(onnx)],
+                sha,
                 precision,
                 clips=[self.remote[str(c.path)] for c in clips],
                 input_spec=spec,
+                input_shapes=shapes,
             )
         conversion, shipped = self.builder.convert(
-            ctx, model.variants[precision], model.sha256[precision], precision, [c.path for c in clips], spec
+            ctx, onnx, sha, precision, [c.path for c in clips], spec, shapes
         )
-        key = str(model.variants[precision])
+        key = str(onnx)
         self.pushed_bytes[key] = self.pushed_bytes.get(key, 0) + shipped
         return conversion
+
+    def onnx_of(self, model: ModelUnderTest, precision: Precision) -> tuple[Path, str]:
+        """The ONNX this board's converter gets: a static-shape copy where the platform needs one."""
+        return model.pushed(precision, self.target.platform.static_shapes)
 
     def step(self, name: str, detail: str = "") -> None:
         self.emit(StepDone(self.target.name, name, detail))
@@ -150,7 +157,7 @@ class _BoardRun:
     def push_all(self, ctx: BoardContext, jobs: list[Job]) -> None:
         local: list[Path] = []
         for m, p, c in jobs:
-            local += [m.variants[p], c.path]
+            local += [self.onnx_of(m, p)[0], c.path]
         items: list[PushItem] = [item(path, ctx.path("blobs")) for path in dict.fromkeys(local)]
         items += harness_items(ctx)
         result = push(ctx.conn, items)
@@ -175,7 +182,7 @@ class _BoardRun:
             warmup=self.suite.warmup,
             max_frames=self.suite.max_frames,
             fps=self.suite.fps,
-            input_spec=model.card.input.model_dump() if model.card is not None else None,
+            input_spec=model.input_spec(),
         )
         harness = platform.replay_argv(ctx, request)
         plan = platform.power_plan(ctx, self.target.power_source, self.target.power_interval_ms, tag)
@@ -242,7 +249,7 @@ class _BoardRun:
     def base(self, job: Job, status: Outcome) -> JobResult:
         model, precision, clip = job
         # Bytes pushed are charged to the first job that used an artifact, so a run's sum is what moved.
-        used = [str(model.variants[precision]), str(clip.path), *(str(p) for p in harness_files())]
+        used = [str(self.onnx_of(model, precision)[0]), str(clip.path), *(str(p) for p in harness_files())]
         pushed = sum(self.pushed_bytes.pop(path, 0) for path in used)
         fingerprint_keys = ("kernel", "os", *self.target.platform.fingerprint_keys())
         return JobResult(

@@ -6,18 +6,22 @@ An INT8 run needs a QDQ model from the host (`hil quantize --precision int8`), f
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from hil.artifacts.card import ModelCardSpec, load_card
+from hil.artifacts.card import ModelCardSpec, check_card_against_graph, load_card
 from hil.artifacts.frames import count_frames
 from hil.artifacts.labels import read_labels
 from hil.artifacts.quantize import load_onnx
+from hil.artifacts.shapes import InputShapes, fix_input_shapes, write_static
 from hil.errors import ArtifactError, ConfigError
 from hil.records import PRECISIONS, Precision
 from hil.transport.push import sha256_file
 
 ONNX_MAGIC_HINT = "an ONNX model file (.onnx)"
+STATIC_DIR = Path(tempfile.gettempdir()) / "hil-static-models"  # static-shape copies for TIDL, by digest
 
 
 @dataclass(frozen=True, eq=False)  # identity: the same model object is the same model
@@ -27,9 +31,43 @@ class ModelUnderTest:
     card: ModelCardSpec | None
     variants: dict[str, Path]  # precision -> the ONNX pushed for it
     sha256: dict[str, str]  # precision -> sha of that ONNX
+    # Every input's fixed dims (card, --input-shape or the graph) and which were dynamic in the graph.
+    shapes: InputShapes = field(default_factory=lambda: InputShapes({}))
+    static: dict[str, Path] = field(default_factory=dict)  # precision -> static-shape copy (dynamic only)
+    static_sha256: dict[str, str] = field(default_factory=dict)
+
+    def input_spec(self) -> dict[str, Any] | None:
+        """What the harness preprocesses to: the card's input with its fixed shape; without a card, the
+        harness's own default for a shape given by --input-shape (None: the harness reads the graph)."""
+        if self.card is not None:
+            spec = self.card.input.model_dump()
+            spec["shape"] = list(self.shapes.shapes.get(self.card.input.name, spec["shape"]))
+            return spec
+        fixed = self.shapes.shapes.get(self.shapes.dynamic[0]) if self.shapes.dynamic else None
+        if fixed is None or len(fixed) != 4:
+            return None
+        nchw = fixed[1] in (1, 3)
+        channels = fixed[1] if nchw else fixed[3]
+        return {
+            "name": self.shapes.dynamic[0],
+            "shape": fixed,
+            "layout": "NCHW" if nchw else "NHWC",
+            "colour": "gray" if channels == 1 else "rgb",
+            "scale": 1.0 / 255.0,
+            "mean": [0.0],
+            "std": [1.0],
+        }
+
+    def pushed(self, precision: str, static: bool) -> tuple[Path, str]:
+        """(ONNX to push, its sha) for a converter that takes dynamic inputs with flags, or (`static`) one
+        that needs a static-shape model."""
+        if static and precision in self.static:
+            return self.static[precision], self.static_sha256[precision]
+        return self.variants[precision], self.sha256[precision]
 
     def class_index(self, state: str) -> int | None:
-        if self.card is None:
+        # Only a classifier's output index is a class of the state labels (a detector's class ids are not).
+        if self.card is None or self.card.task != "classification":
             return None
         return self.card.classes.index(state) if state in self.card.classes else None
 
@@ -58,13 +96,27 @@ def int8_sibling(model: Path) -> Path:
     return model.with_name(model.name.removesuffix(".onnx") + ".int8.onnx")
 
 
-def load_model(path: Path, precisions: list[Precision]) -> tuple[ModelUnderTest, list[str]]:
+def load_model(
+    path: Path,
+    precisions: list[Precision],
+    input_shapes: dict[str, list[int]] | None = None,
+    static_dir: Path = STATIC_DIR,
+) -> tuple[ModelUnderTest, list[str]]:
     if not path.is_file():
         raise ConfigError(f"model {path} does not exist", hint="pass an ONNX file with --model")
     if path.suffix != ".onnx":
         raise ArtifactError(f"model {path} is not {ONNX_MAGIC_HINT}")
-    load_onnx(path)  # a file that is not ONNX is an error here, not a converter failure on every board
+    graph = load_onnx(
+        path
+    )  # a file that is not ONNX is an error here, not a converter failure on every board
     card = load_card(path)
+    names = {v.name for v in graph.graph.input}
+    if card is not None:  # a card naming tensors the graph lacks is an error here, not on every board
+        initializers = {i.name for i in graph.graph.initializer}
+        graph_inputs = [v.name for v in graph.graph.input if v.name not in initializers]
+        check_card_against_graph(path, card, graph_inputs, [o.name for o in graph.graph.output])
+    given = {k: v for k, v in (input_shapes or {}).items() if k in names}  # others may be another model's
+    shapes = fix_input_shapes(path, graph, card, given)  # before any board is touched
     name = card.name if card else path.name.removesuffix(".onnx")
     variants: dict[str, Path] = {}
     skipped: list[str] = []
@@ -80,7 +132,11 @@ def load_model(path: Path, precisions: list[Precision]) -> tuple[ModelUnderTest,
         else:
             variants[precision] = path
     shas = {p: sha256_file(v) for p, v in variants.items()}
-    return ModelUnderTest(name, path, card, variants, shas), skipped
+    static: dict[str, Path] = {}
+    if shapes.dynamic:
+        static = {p: write_static(v, shapes.shapes, static_dir) for p, v in variants.items()}
+    static_shas = {p: sha256_file(v) for p, v in static.items()}
+    return ModelUnderTest(name, path, card, variants, shas, shapes, static, static_shas), skipped
 
 
 def load_clip(path: Path) -> Clip:
@@ -120,6 +176,7 @@ def build_suite(
     warmup: int = 10,
     max_frames: int = 0,
     fps: float = 0.0,
+    input_shapes: dict[str, list[int]] | None = None,
 ) -> Suite:
     """`precisions` None: every precision each board offers; a list: the ones the user named."""
     check_options(warmup, max_frames, fps)
@@ -138,8 +195,14 @@ def build_suite(
     loaded: list[ModelUnderTest] = []
     skipped: list[str] = []
     for m in models:
-        model, notes = load_model(m, wanted)
+        model, notes = load_model(m, wanted, input_shapes)
         loaded.append(model)
         skipped.extend(notes)
+    unknown = sorted(set(input_shapes or {}) - {n for m in loaded for n in m.shapes.shapes})
+    if unknown:
+        inputs = ", ".join(sorted({n for m in loaded for n in m.shapes.shapes}))
+        raise ConfigError(
+            f"--input-shape names {unknown[0]!r}, which is not an input of any model (inputs: {inputs})"
+        )
     clip_list = [load_clip(c) for c in clips]
     return Suite(loaded, wanted, clip_list, warmup, max_frames, fps, skipped, named)

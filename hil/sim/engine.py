@@ -198,6 +198,19 @@ def input_specs(
     return specs, overridden
 
 
+def graph_input_dims(model: onnx.ModelProto) -> dict[str, list[int]]:
+    """Graph inputs (not initializers) -> dims, a dynamic dimension as -1 (TensorRT's notation)."""
+    initializers = {init.name for init in model.graph.initializer}
+    return {
+        value.name: [
+            d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else -1
+            for d in value.type.tensor_type.shape.dim
+        ]
+        for value in model.graph.input
+        if value.name not in initializers
+    }
+
+
 def random_feed(specs: Mapping[str, TensorSpec], rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Random input values, as trtexec uses when no --loadInputs is given."""
     feed: dict[str, np.ndarray] = {}

@@ -39,6 +39,21 @@ def _names(options: Mapping[str, Any], key: str) -> list[str]:
     return [x.strip() for x in str(options.get(key, "")).replace(";", ",").split(",") if x.strip()]
 
 
+def _require_static_inputs(model: onnx.ModelProto) -> None:
+    """TIDL imports a network of static shapes only: a dynamic (or zero) input dimension stops the import."""
+    initializers = {init.name for init in model.graph.initializer}
+    for value in model.graph.input:
+        if value.name in initializers:
+            continue
+        dims = [d.dim_value if d.HasField("dim_value") else -1 for d in value.type.tensor_type.shape.dim]
+        if any(d <= 0 for d in dims):
+            shown = "x".join("?" if d <= 0 else str(d) for d in dims)
+            raise RuntimeError(
+                f"TIDL_IMPORT: input '{value.name}' has dynamic dimensions ({shown}); TIDL supports static "
+                "input shapes only: fix the input dimensions of the ONNX model before compiling"
+            )
+
+
 class CompileSession:
     def __init__(self, model_bytes: bytes, options: Mapping[str, Any], sess_options: Any) -> None:
         self.options = dict(options)
@@ -51,6 +66,7 @@ class CompileSession:
         if fault == "hang":
             faults.hang()
         self.model = onnx.load_from_string(model_bytes)
+        _require_static_inputs(self.model)
         self.model_sha256 = hashlib.sha256(model_bytes).hexdigest()
         self.bits = _int(self.options, "tensor_bits", 8)
         self.debug = _int(self.options, "debug_level", 0)

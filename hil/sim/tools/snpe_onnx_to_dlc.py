@@ -70,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     if rejected is not None:
         _print_no_translation(rejected)
         return 1
-    for name, dims in args.input_dim or []:
-        _override_dims(model, name, [int(d) for d in dims.split(",")])
+    problem = _fix_inputs(model, args.input_dim or [])
+    if problem:
+        log("ERROR", f"Encountered Error: {problem}", 209)
+        return 1
     log("INFO", "INFO_INITIALIZATION_SUCCESS: ")
     network = dlc.convert_network(model, args.float_bitwidth)
     inputs, outputs = dlc.io_dims(network)
@@ -102,13 +104,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _override_dims(model: onnx.ModelProto, name: str, dims: list[int]) -> None:
-    for value in model.graph.input:
-        if value.name == name:
-            shape = value.type.tensor_type.shape
-            del shape.dim[:]
-            for d in dims:
-                shape.dim.add().dim_value = d
+def _fix_inputs(model: onnx.ModelProto, given: list[list[str]]) -> str:
+    """Apply `--input_dim NAME DIMS` (ONNX order, comma-separated); the converter's error when a name is no
+    input or when an input is left with a dynamic (placeholder) dimension, else ""."""
+    initializers = {init.name for init in model.graph.initializer}
+    inputs = {v.name: v for v in model.graph.input if v.name not in initializers}
+    for name, text in given:
+        if name not in inputs:
+            return f"Input name {name} not found in the graph inputs: {', '.join(inputs)}"
+        try:
+            dims = [int(d) for d in text.split(",")]
+        except ValueError:
+            return f"Invalid --input_dim for {name}: {text!r} (expected comma-separated integers)"
+        shape = inputs[name].type.tensor_type.shape
+        del shape.dim[:]
+        for d in dims:
+            shape.dim.add().dim_value = d
+    for name, value in inputs.items():
+        dims = [d.dim_value if d.HasField("dim_value") else 0 for d in value.type.tensor_type.shape.dim]
+        if any(d <= 0 for d in dims):
+            note = " Use --input_dim to provide static dimensions for input " + name
+            return f"Negative/placeholder dimensions is not supported.Expected shape: {dims} > 0.{note}"
+    return ""
 
 
 def _print_no_translation(rejected: dlc.RejectedNode) -> None:

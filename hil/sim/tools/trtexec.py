@@ -35,12 +35,16 @@ from hil.sim.tools.trtexec_log import (
     report,
     usage,
 )
+from hil.sim.tools.trtexec_shapes import build_profile, check_in_profile, fix_static_inputs
 
 COMMAND = "trtexec"
 PLATFORMS = ("orin",)
 
 BUILD_FLAGS = ("--fp16", "--int8", "--best", "--allowGPUFallback")
-BUILD_VALUED = ("--useDLACore", "--memPoolSize", "--builderOptimizationLevel", "--shapes", "--optShapes")
+BUILD_VALUED = (
+    "--useDLACore", "--memPoolSize", "--builderOptimizationLevel", "--shapes", "--minShapes", "--optShapes",
+    "--maxShapes",
+)  # fmt: skip
 Network = tuple[dict[str, Any], bytes]  # (engine header, ONNX bytes the engine executes)
 
 
@@ -108,7 +112,12 @@ def build(log: Log, opts: Options, fault: str | None) -> Network | None:
         _creation_failed(log)
         return None
     source, model = parsed
-    specs, overridden = engine.input_specs(model, opts.shapes)
+    ranges = build_profile(log, opts, model)
+    if ranges is None:
+        log.e("Network And Config setup failed")
+        _creation_failed(log)
+        return None
+    specs, overridden = engine.input_specs(model, {n: r.opt for n, r in ranges.items()})
     for name in overridden:
         dims = "x".join(map(str, specs[name].shape))
         log.w(
@@ -127,7 +136,12 @@ def build(log: Log, opts: Options, fault: str | None) -> Network | None:
         log.i("[TRT] Global timing cache in use. Profiling results in this builder pass will be stored.")
     else:
         log.i("[TRT] Local timing cache in use. Profiling results in this builder pass will not be stored.")
-    network_bytes = engine.convert(model, precision, specs).SerializeToString()
+    for name, r in ranges.items():
+        log.i(f"Set shape of input tensor {name} for optimization profile 0 to: {r.text()}")
+    # Overridden inputs are built at 1 for every dynamic dim, as TensorRT does: only that shape runs.
+    fixed = {n: r.opt for n, r in ranges.items() if r.fixed} | {n: specs[n].shape for n in overridden}
+    network = engine.convert(fix_static_inputs(model, fixed), precision, specs)
+    network_bytes = network.SerializeToString()
     # Running the built network once is the emulated tactic timing, and gives the output shapes.
     session = engine.make_session(network_bytes)
     outputs = session.run(None, engine.random_feed(specs, np.random.default_rng(0)))
@@ -139,6 +153,10 @@ def build(log: Log, opts: Options, fault: str | None) -> Network | None:
     ]
     in_shapes = {name: spec.shape for name, spec in specs.items()}
     header = engine.make_header(precision, engine.sha256_hex(source), flags, in_shapes, out_shapes)
+    # The optimization profile of every input (a static or overridden input: its one shape).
+    header["profile"] = {n: [spec.shape] * 3 for n, spec in specs.items()} | {
+        n: [r.min, r.opt, r.max] for n, r in ranges.items()
+    }
     data = engine.engine_bytes(network_bytes, header)
     log.i(f"Created engine with size: {g(len(data) / 2**20)} MiB")
     if opts.get("--saveEngine") and not _save(log, Path(opts.get("--saveEngine")), data, fault):
@@ -268,6 +286,8 @@ def run_inference(log: Log, opts: Options, header: dict[str, Any], network_bytes
         i.name: engine.TensorSpec(opts.shapes.get(i.name, header["inputs"][i.name]), _np_dtype(i.type))
         for i in session.get_inputs()
     }
+    for name, spec in specs.items():
+        check_in_profile(name, spec.shape, header.get("profile", {}).get(name))
     host_inputs = engine.random_feed(specs, np.random.default_rng(1))
     for name, spec in specs.items():
         log.i(f"Using random values for input {name}")

@@ -127,6 +127,21 @@ def _shapes(opts: Options) -> str:
     return ", ".join(f"{n}={'x'.join(map(str, d))}" for n, d in opts.shapes.items()) or "model"
 
 
+def _spec(text: str) -> dict[str, str]:
+    return {n.strip("'\""): d for n, _, d in (i.rpartition(":") for i in text.split(",") if i)}
+
+
+def _build_shapes(opts: Options) -> str:
+    """`Input build shape: x=1x3x8x8+4x3x8x8+16x3x8x8` per input of an explicit profile (as TensorRT prints
+    it), else the --shapes used for the build, else `Input build shapes: model`."""
+    low, opt, high = (_spec(opts.get(k)) for k in ("--minShapes", "--optShapes", "--maxShapes"))
+    if opt:
+        return "Input build shape: " + ", ".join(
+            f"{n}={low.get(n, d)}+{d}+{high.get(n, d)}" for n, d in opt.items()
+        )
+    return f"Input build shapes: {_shapes(opts)}"
+
+
 def _build_options(opts: Options) -> list[str]:
     pools = dict.fromkeys(("workspace", "dlaSRAM", "dlaLocalDRAM", "dlaGlobalDRAM"), "default")
     for item in filter(None, opts.get("--memPoolSize").split(",")):
@@ -157,7 +172,7 @@ def _build_options(opts: Options) -> list[str]:
         f"BuilderOptimizationLevel: {opts.get('--builderOptimizationLevel', '-1')}",
         "Input(s)s format: fp32:CHW",
         "Output(s)s format: fp32:CHW",
-        f"Input build shapes: {_shapes(opts)}",
+        _build_shapes(opts),
         "Input calibration shapes: model",
     ]
 
