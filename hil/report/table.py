@@ -159,6 +159,14 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
             cells.number(row.fps),
             cells.power(row.power_w, row.power_source),
             cells.number(row.memory_peak_mb, 0),
-            Text("imported", style="cyan") if row.imported else Text("run", style="dim"),
+            _source(row),
         )
     print_table(console, table)
+
+
+def _source(row: HistoryRow) -> Text:
+    """`run`, or `imported` naming the tool whose percentiles these are (hil did not compute them)."""
+    if not row.imported:
+        return Text("run", style="dim")
+    by = f" ({row.percentiles_from} %iles)" if row.percentiles_from else ""
+    return Text("imported" + by, style="cyan")
