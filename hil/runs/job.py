@@ -22,6 +22,7 @@ from hil.platforms.base import (
     ReplayRequest,
 )
 from hil.records import JobResult, Outcome, Precision
+from hil.runs import thermal
 from hil.runs.build import BuildHost
 from hil.runs.context import board_context, harness_items
 from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, StepDone
@@ -179,7 +180,9 @@ class _BoardRun:
         start = f"{{ {plan.start} || echo 'hil: power sampling did not start' >&2; }}; " if plan else ""
         stop = f"; {plan.stop} >/dev/null 2>&1" if plan else ""
         script = f"mkdir -p {shlex.quote(rundir)} && {start}{shlex.join(harness)}; rc=$?{stop}; exit $rc"
+        before = thermal.read_state(ctx, platform)  # temperatures and throttle state around the replay
         res = ctx.conn.run_script(script, ctx.timeout_s)
+        after = thermal.read_state(ctx, platform)
         logs = [
             JobLog(kind="convert", command=conversion.command, text=conversion.log),
             JobLog(kind="replay", command=shlex.join(harness), text=(res.stdout + res.stderr)[-20000:]),
@@ -210,7 +213,7 @@ class _BoardRun:
                 "engine_key": conversion.key,
             }
         )
-        result = score(base, replayed, power, self.target.budgets, model)
+        result = thermal.annotate(score(base, replayed, power, self.target.budgets, model), before, after)
         self.emit(JobDone(result, replayed.samples, logs, self.facts))
         self.pending.remove(job)
         self.step("replay", f"{model.name} {precision} {clip.name}: {result.status}")
