@@ -26,6 +26,7 @@ from hil.report import cells
 from hil.report.table import print_table
 
 PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int8": 2}
+NOISY_NOTE = "! noisy: taken while the board throttled (noisy_reason in --json)"
 MODELLED_NOTE = "* power W (modelled): computed from measured CPU load, never measured"
 Groups = dict[str, list[JobResult]]
 
@@ -81,7 +82,18 @@ def _latency(results: list[JobResult]) -> tuple[Text, Text]:
 
 
 def _status(results: list[JobResult]) -> Text:
-    return cells.status(max(results, key=lambda r: OUTCOME_RANK[r.status]).status)
+    """The worst outcome; `!` when a result was taken while the board throttled (noisy)."""
+    cell = cells.status(max(results, key=lambda r: OUTCOME_RANK[r.status]).status)
+    if any(r.noisy for r in results):
+        cell.append("!", style="bold yellow")
+    return cell
+
+
+def _caption(results: list[JobResult], modelled: bool) -> str | None:
+    notes = [MODELLED_NOTE] if modelled else []
+    if any(r.noisy for r in results):
+        notes.append(NOISY_NOTE)
+    return "\n".join(notes) or None
 
 
 def _table(title: str, first: tuple[str, ...], base: str, last: tuple[str, ...]) -> Table:
@@ -138,8 +150,7 @@ def _precision_table(console: Console, title: str, platform: str, by_precision: 
             label, _status(results), cells.percent(weighted_accuracy(results)), delta_cell(vs), p50,
             speedup_cell(vs), worst, power, _memory(results),
         )  # fmt: skip
-    if modelled:
-        table.caption = MODELLED_NOTE
+    table.caption = _caption([r for v in by_precision.values() for r in v], modelled)
     print_table(console, table)
 
 

@@ -77,3 +77,16 @@ def test_several_models_are_compared_with_the_first_one() -> None:
     rows = [line for line in text.splitlines() if line.startswith("dms-student")]
     assert len(rows) == 2 and "-2.0 pp" in rows[0] and "2.00×" in rows[0] and "1.00×" in rows[1]
     assert [line.split()[2] for line in text.splitlines() if line.startswith("dms ")] == ["fp32", "int8"]
+
+
+def test_noisy_results_are_flagged_with_a_note() -> None:
+    hot = result("fp32", "a", 0.9, 100, None).model_copy(
+        update={
+            "noisy": True,
+            "noisy_reason": "board throttled during the replay: cooling device x at state 1/1",
+        }
+    )
+    console = Console(record=True, width=80)
+    render_matrix(RunSummary(run_id="r", status="pass", results=[hot]), console)
+    text = console.export_text()
+    assert "pass!" in text and "! noisy: taken while the board throttled" in text
