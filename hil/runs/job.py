@@ -214,6 +214,8 @@ class _BoardRun:
             }
         )
         result = thermal.annotate(score(base, replayed, power, self.target.budgets, model), before, after)
+        logs += thermal.state_log(before, after)
+        self.facts = {**self.facts, **thermal.state_facts(before, after)}  # a new dict: JobDone keeps its own
         self.emit(JobDone(result, replayed.samples, logs, self.facts))
         self.pending.remove(job)
         self.step("replay", f"{model.name} {precision} {clip.name}: {result.status}")

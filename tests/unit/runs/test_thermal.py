@@ -15,7 +15,7 @@ import pytest
 from hil.parsers.thermal import parse_thermal
 from hil.platforms import get
 from hil.records import JobResult
-from hil.runs.thermal import annotate
+from hil.runs.thermal import Reading, annotate, state_facts, state_log
 from hil.sim import sysfs
 
 
@@ -33,6 +33,10 @@ def _read(root: Path, platform: str) -> str:
     return subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, check=True).stdout
 
 
+def _reading(text: str) -> Reading:
+    return Reading("grep -s . ...", text, parse_thermal(text))
+
+
 @pytest.mark.parametrize("platform", ["orin", "qcs8255", "tda4vm"])
 def test_each_platform_reads_the_emulated_sysfs_and_sees_the_throttle(tmp_path: Path, platform: str) -> None:
     root = tmp_path / "root"
@@ -44,39 +48,39 @@ def test_each_platform_reads_the_emulated_sysfs_and_sees_the_throttle(tmp_path: 
     sysfs.set_throttled(root, True)
     hot = parse_thermal(_read(root, platform))
     assert [(d.cur_state, d.max_state) for d in hot.cooling] == [(sysfs.MAX_STATE, sysfs.MAX_STATE)]
-    assert annotate(_result(), cool, hot).noisy
+    assert annotate(_result(), _reading(_read(root, platform)), None).noisy
     sysfs.set_throttled(root, False)
-    assert not annotate(_result(), cool, parse_thermal(_read(root, platform))).noisy
+    assert not annotate(_result(), _reading(_read(root, platform)), None).noisy
+    assert not cool.cooling[0].cur_state
 
 
 def test_annotate_marks_noisy_with_the_reason_and_records_the_state() -> None:
-    before = parse_thermal(
+    before = _reading(
         "/sys/class/thermal/thermal_zone0/type:cpu-thermal\n/sys/class/thermal/thermal_zone0/temp:61000\n"
         "/sys/devices/system/cpu/cpufreq/policy0/scaling_cur_freq:1984000\n"
         "/sys/class/hwmon/hwmon3/oc1_event_cnt:0\n"
     )
-    after = parse_thermal(
+    after = _reading(
         "/sys/class/thermal/thermal_zone0/type:cpu-thermal\n/sys/class/thermal/thermal_zone0/temp:72500\n"
         "/sys/class/hwmon/hwmon3/oc1_event_cnt:3\n"
     )
     result = annotate(_result(), before, after)
-    assert result.noisy and result.noisy_reason == (
-        "board throttled during the replay: over-current throttling: hwmon3/oc1 3 event(s)"
-    )
-    fp = result.fingerprint
-    assert (fp["temp_before_c"], fp["temp_after_c"], fp["cpu_mhz"], fp["throttled"]) == (
-        "61",
-        "72.5",
-        "1984",
-        "yes",
-    )
-    assert fp["tensorrt"] == "10.3.0"
+    reason = "over-current throttling: hwmon3/oc1 3 event(s)"
+    assert result.noisy and result.noisy_reason == f"board throttled during the replay: {reason}"
+    assert result.fingerprint == {"tensorrt": "10.3.0"}  # per-replay state never enters the fingerprint
+    facts = state_facts(before, after)
+    assert (facts["temp_before_c"], facts["temp_after_c"], facts["cpu_mhz"]) == ("61", "72.5", "1984")
+    assert facts["throttled"] == f"yes: {reason}"
+    [log] = state_log(before, after)
+    assert log.kind == "thermal" and log.text.startswith("# before the replay\n/sys/class/thermal")
+    assert "# after the replay\n" in log.text and "temp:72500" in log.text
     calm = annotate(_result(), before, before)
-    assert not calm.noisy and calm.noisy_reason is None and calm.fingerprint["throttled"] == "no"
+    assert not calm.noisy and calm.noisy_reason is None and state_facts(before, before)["throttled"] == "no"
 
 
-def test_no_readings_leave_the_result_as_it_was() -> None:
-    assert annotate(_result(), None, None) == _result()  # unknown: neither noisy nor "throttled: no"
+def test_no_readings_leave_the_result_and_facts_as_they_were() -> None:
+    assert annotate(_result(), None, None) == _result()
+    assert state_facts(None, None) == {} and state_log(None, None) == []  # unknown, never "throttled: no"
 
 
 def test_throttle_really_holds_the_boards_processes_to_half_the_cpu(tmp_path: Path) -> None:
