@@ -126,6 +126,7 @@ def render_matrix(summary: RunSummary, console: Console, baseline_model: str | N
     if len(models) < 2:
         return
     base = baseline_model if baseline_model in models else models[0]
+    models = [base, *(m for m in models if m != base)]  # the baseline's rows first
     boards = dict.fromkeys((r.board, r.platform) for r in summary.results)
     for board, platform in boards:
         per_model = {m: groups[(board, platform, m)] for m in models if (board, platform, m) in groups}
