@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from hil.cli import parse as parse_cli
 from hil.errors import ConfigError, ParseError
 from hil.parsers import PARSERS
+from tests.unit.parsers.conftest import REAL_LOGS
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "parsers"
@@ -101,10 +102,10 @@ def test_real_entry_point_exit_codes() -> None:
 
 
 def test_real_entry_point_on_the_shared_capture() -> None:
-    capture = REPO / ".." / "shared" / "real-logs" / "trtexec-05.log"
+    capture = REAL_LOGS / "trtexec-05.log"
     if not capture.is_file():
         pytest.skip(f"real capture not found at {capture.resolve()} (it lives beside the repo)")
-    done = _hil("trtexec", "../shared/real-logs/trtexec-05.log", "--json")
+    done = _hil("trtexec", str(capture), "--json")
     assert done.returncode == 0, done.stderr
     [run] = json.loads(done.stdout)["invocations"]
     assert (run["status"], run["tensorrt_version"], run["precision"]) == ("passed", "8.5.2", ["fp32", "fp16"])
