@@ -15,8 +15,9 @@ Logs (`tidl-log`). One `TidlModelRun` per model, opened by `Running_Model : <nam
   and calibration pass: `#    0 . .. T    2224.85  .... ..... ... .... .....` -> `ref_only_frame_times`, in
   the order printed. TIDL prints no unit on these rows, so hil keeps the number and names no unit;
 - the memory statistics TIDL's runtime prints when it shuts down (`MEM: Alloc's: 26 alloc's of 89155080
-  bytes`, `MEM: Free's : 26 free's  of 89155080 bytes`, `MEM: Open's : 0 allocs  of 0 bytes`): the only
-  memory figures TIDL prints. `mem_open_bytes` is what was still allocated at shut-down (a leak when > 0).
+  bytes`, `MEM: Free's : 26 free's  of 89155080 bytes`, `MEM: Open's : 0 allocs  of 0 bytes`; newer SDKs
+  print `DDR_SHARED_MEM:` instead of `MEM:`): the only memory figures TIDL prints. `mem_open_bytes` is what
+  was still allocated at shut-down (a leak when > 0).
 
 When several models run in parallel their lines interleave; subgraph counts, frame rows and memory
 statistics go to the model named by the latest `Running_Model` line (the memory block follows the model's
@@ -59,7 +60,10 @@ _COMPLETED_FIELDS = {
 # `#    0 . .. T    2224.85  .... ..... ... .... .....`: frame index, then the frame's time after `T`.
 _REF_FRAME = re.compile(rf"^#\s*(\d+)\s+\.\s+\.\.\s+T\s+({NUMBER})\b")
 # `MEM: Alloc's: 26 alloc's of 89155080 bytes`, `MEM: Free's : 26 free's  of ...`, `MEM: Open's : ...`
-_MEM = re.compile(r"^MEM:\s*(Alloc|Free|Open)'s\s*:\s*(\d+)\s+\S+\s+of\s+(\d+)\s+bytes", re.IGNORECASE)
+# Newer SDKs print the same block as `DDR_SHARED_MEM: Alloc's: ...` (TI's app_mem appMemPrintMemAllocInfo).
+_MEM = re.compile(
+    r"^(?:DDR_SHARED_)?MEM:\s*(Alloc|Free|Open)'s\s*:\s*(\d+)\s+\S+\s+of\s+(\d+)\s+bytes", re.IGNORECASE
+)
 _NAME_COLUMNS = {"model_id", "model_name", "artifact_name", "model_path", "run_dir"}
 
 

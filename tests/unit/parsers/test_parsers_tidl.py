@@ -112,3 +112,14 @@ def test_mem_statistics_and_ref_only_rows_go_to_their_model() -> None:
 def test_a_log_with_only_frame_rows_is_still_a_tidl_log() -> None:
     [run] = parse_tidl_log("#    0 . .. T    2224.85  .... ..... ... .... .....\n").models
     assert run.name is None and run.ref_only_frame_times == [2224.85]
+
+
+def test_newer_sdks_ddr_shared_mem_block() -> None:
+    text = (
+        "Completed_Model :     1, Name : m   , Total time :   3.00, Offload Time :   1.00 , DDR RW MBs : 0\n"
+        "DDR_SHARED_MEM: Alloc's: 8 alloc's of 11841687 bytes \n"
+        "DDR_SHARED_MEM: Free's : 8 free's  of 11841687 bytes \n"
+        "DDR_SHARED_MEM: Open's : 0 allocs  of 0 bytes \n"
+    )
+    [run] = parse_tidl_log(text).models
+    assert (run.mem_allocs, run.mem_alloc_bytes, run.mem_frees, run.mem_open_bytes) == (8, 11841687, 8, 0)
