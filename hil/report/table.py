@@ -152,7 +152,7 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
             row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             row.run_id,
             *[getattr(row, k) for k in varying],
-            cells.status(row.status),
+            _noisy(cells.status(row.status), row.noisy),
             cells.percent(row.accuracy),
             cells.percentile(row.p50, "p50", row.n),
             cells.percentile(row.p99, "p99", row.n),
@@ -170,3 +170,10 @@ def _source(row: HistoryRow) -> Text:
         return Text("run", style="dim")
     by = f" ({row.percentiles_from} %iles)" if row.percentiles_from else ""
     return Text("imported" + by, style="cyan")
+
+
+def _noisy(status: Text, noisy: bool) -> Text:
+    """`pass!`: the result was taken while the board throttled (see noisy_reason in `hil show`)."""
+    if noisy:
+        status.append("!", style="bold yellow")
+    return status

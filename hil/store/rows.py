@@ -79,6 +79,7 @@ class HistoryRow(BaseModel):
     p99: float | None
     n: int | None  # latency samples behind p50/p99; p99 is None below 662 (see docs/results.md)
     percentiles_from: str | None = None  # None: hil computed them; else the tool that did (imports)
+    noisy: bool = False  # taken while the board throttled
     fps: float | None
     power_w: float | None
     power_source: str | None
@@ -155,6 +156,7 @@ def history_row(row: dict[str, Any]) -> HistoryRow:
         memory_peak_mb=row["memory_peak_mb"],
         source=row["source"],
         imported=row["source"] == "import",
+        noisy=bool(row.get("noisy")),
     )
 
 

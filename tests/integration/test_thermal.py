@@ -46,3 +46,9 @@ def test_a_throttled_board_gives_noisy_results_and_says_why(
     assert shown.returncode == 0, shown.stderr
     [stored] = json.loads(shown.stdout)["results"]
     assert (stored["noisy"], stored["noisy_reason"]) == (True, hot["noisy_reason"])
+    history = hil("history", "--json")
+    assert {r["board"]: r["noisy"] for r in json.loads(history.stdout)["results"]} == {
+        "orin-hot": True,
+        "orin-cool": False,
+    }
+    assert "pass!" in hil("history", "--board", "orin-hot").stdout
