@@ -110,3 +110,12 @@ def test_real_entry_point_on_the_shared_capture() -> None:
     [run] = json.loads(done.stdout)["invocations"]
     assert (run["status"], run["tensorrt_version"], run["precision"]) == ("passed", "8.5.2", ["fp32", "fp16"])
     assert run["latency_ms"]["p99"] == 10.9744
+
+
+def test_thermal_kind_through_the_real_entry_point() -> None:
+    done = _hil("thermal", "tests/fixtures/parsers/thermal-orin-throttled.txt", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["gpu_max_mhz"] == 612.0 and report["zones"][0]["passive_c"] == 95.5
+    table = _hil("auto", "tests/fixtures/parsers/thermal-orin-throttled.txt")
+    assert table.returncode == 0 and "detected KIND: thermal" in table.stderr
