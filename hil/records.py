@@ -91,7 +91,7 @@ class JobResult(BaseModel):
     engine_key: str | None = None
     fingerprint: dict[str, str] = Field(default_factory=dict)
     source: Literal["run", "import"] = "run"
-    noisy: bool = False  # taken while the board throttled (see fingerprint["throttled"]): not comparable
+    noisy: bool = False  # taken while the board throttled (why: noisy_reason): not comparable with quiet ones
     noisy_reason: str | None = None
 
 
