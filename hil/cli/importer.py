@@ -99,3 +99,12 @@ def import_result(
         err.print(
             f"imported {kind} {file.name} as {board}/{model}/{result.precision} into {db} (run {run_id})"
         )
+    lat = result.latency_ms
+    if lat is not None and lat.percentiles_from:  # on stderr, so `--json | jq` still works
+        missing = [name for name in ("p50", "p90", "p99") if getattr(lat, name) is None]
+        err.print(
+            f"latency statistics are {lat.percentiles_from}'s own, over an unknown sample count (n: null)"
+            + (f"; not printed, so left empty: {', '.join(missing)}" if missing else ""),
+            style="dim",
+            markup=False,
+        )

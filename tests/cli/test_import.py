@@ -37,6 +37,7 @@ def test_import_trtexec_and_tegrastats_show_in_history_as_imported(hil: Hil) -> 
     # trtexec's own statistics over a number of queries it does not print: n unknown, never 0.
     assert result["latency_ms"]["n"] is None and result["latency_ms"]["percentiles_from"] == "trtexec"
     assert result["latency_ms"]["p50"] == pytest.approx(gpu["median"])
+    assert "trtexec's own, over an unknown sample count" in trt.stderr
     teg = hil("import", "tegrastats", str(REAL_LOGS / "tegrastats-01.txt"), "-b", "orin-lab-1", "-m", "yolo",
               "-p", "fp16")  # fmt: skip
     assert teg.returncode == 0, teg.stderr
