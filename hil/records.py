@@ -24,18 +24,23 @@ class LatencyStats(BaseModel):
 
     A percentile is None when n is too small for it to mean anything (MLPerf: >= 64 samples for p90,
     >= 662 for p99); `insufficient` then names it so the report can say so instead of printing a number.
+
+    Statistics hil did not compute itself (`hil import` of a trtexec log) name their author in
+    `percentiles_from` ("trtexec"); `n` is then None (the tool does not say how many samples), and a
+    percentile the tool did not print is None, never filled in from another statistic.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     min: float
     mean: float
-    p50: float
+    p50: float | None
     p90: float | None
     p99: float | None
     max: float
-    n: int
+    n: int | None  # None: unknown (imported figures)
     insufficient: list[str] = Field(default_factory=list)
+    percentiles_from: str | None = None  # None: hil computed them from its own n samples
 
 
 class BudgetVerdicts(BaseModel):
@@ -130,6 +135,8 @@ class JobResult(BaseModel):
     events: dict[str, dict[str, Any]] | None = None
     budget_profile: str | None = None
     budget_notes: list[str] = Field(default_factory=list)  # e.g. "power modelled, not judged"
+    noisy: bool = False  # taken while the board throttled (why: noisy_reason): not comparable with quiet ones
+    noisy_reason: str | None = None
 
 
 class FrameSample(BaseModel):

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from hil.cli import context
-from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, err, out
+from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, err
 from hil.errors import ConfigError, HilError
 from hil.measure.budgets import Budgets
 from hil.parsers.tegrastats import parse_tegrastats
@@ -61,6 +61,9 @@ def import_result(
     """Store a measurement made by hand so it joins the board's history, marked as imported.
 
     trtexec: the last PASSED run's GPU compute time becomes the (device) latency, its throughput the fps.
+    The percentiles are trtexec's own (stored as such, `percentiles_from: trtexec`); how many queries
+    they cover is not printed, so n is stored as unknown (null), and a percentile trtexec did not print
+    stays empty (never the mean).
     tegrastats: the mean total input power over the samples (VDD_IN, or the board's total rail).
     Budgets are the board's from the inventory when it lists the board, else the defaults.
 
@@ -91,8 +94,17 @@ def import_result(
         store.record_job(run_id, result, [], [])
         store.finish_run(run_id, result.status)
     if json:
-        out.print(result.model_dump_json(indent=2), highlight=False)
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")  # raw: never through rich markup
     else:
         err.print(
             f"imported {kind} {file.name} as {board}/{model}/{result.precision} into {db} (run {run_id})"
+        )
+    lat = result.latency_ms
+    if lat is not None and lat.percentiles_from:  # on stderr, so `--json | jq` still works
+        missing = [name for name in ("p50", "p90", "p99") if getattr(lat, name) is None]
+        err.print(
+            f"latency statistics are {lat.percentiles_from}'s own, over an unknown sample count (n: null)"
+            + (f"; not printed, so left empty: {', '.join(missing)}" if missing else ""),
+            style="dim",
+            markup=False,
         )

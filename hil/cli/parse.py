@@ -34,6 +34,7 @@ class Kind(StrEnum):
     tidl_log = "tidl-log"
     tidl_report = "tidl-report"
     hwmon = "hwmon"
+    thermal = "thermal"
 
 
 HELP = """Parse a vendor tool's output into hil's normalized form and show it.
@@ -49,6 +50,8 @@ KIND says which tool printed FILE:
   tidl-report      edgeai-benchmark report_*.csv
   hwmon            INA3221/INA226 sysfs as `path:value` lines, made by
                    grep . /sys/class/hwmon/hwmon*/{name,label,*_label,*_input}
+  thermal          clocks, temperatures, throttle indicators as `path:value`:
+                   grep . /sys/class/thermal/*/* /sys/devices/system/cpu/cpufreq/*/*
   auto             guess the KIND from the text
 
 FILE may be - for standard input. Text that is not what KIND expects is an error (exit 2), \

@@ -155,7 +155,7 @@ def run(
         out.print(run_json(summary), highlight=False, soft_wrap=True, markup=False)
     else:
         render_run(summary, out)
-        render_matrix(summary, out)
+        render_matrix(summary, out, baseline_model=suite.models[0].name if suite.models else None)
         out.print(f"stored as run {run_id} in {db}  (hil history --last 10)", style="dim")
     raise typer.Exit(EXIT_CODES[summary.status])
 

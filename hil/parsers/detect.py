@@ -12,6 +12,7 @@ from hil.parsers.hwmon import parse_hwmon
 from hil.parsers.qnn import parse_qnn_profile
 from hil.parsers.snpe import parse_snpe_diagview, parse_snpe_throughput
 from hil.parsers.tegrastats import parse_tegrastats
+from hil.parsers.thermal import parse_thermal
 from hil.parsers.tidl import parse_tidl_log, parse_tidl_report
 from hil.parsers.trtexec import parse_trtexec
 
@@ -24,6 +25,7 @@ PARSERS: dict[str, Callable[[str], BaseModel]] = {
     "tidl-log": parse_tidl_log,
     "tidl-report": parse_tidl_report,
     "hwmon": parse_hwmon,
+    "thermal": parse_thermal,
 }
 KINDS: tuple[str, ...] = tuple(PARSERS)
 
@@ -50,6 +52,12 @@ _SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "hwmon",
         re.compile(r"^\s*/\S*/(?:curr\d+_input|power\d+_input|in_current\d+_input|in_power\d+_input):", re.M),
     ),
+    (
+        "thermal",
+        re.compile(
+            r"^\s*\S*/sys/(?:class/thermal/thermal_zone|devices/system/cpu/|class/kgsl/|class/devfreq/)", re.M
+        ),
+    ),
 )
 # Legacy TensorRT 7 runs have no summary header; their block titles are enough.
 _TRT7 = re.compile(r"\[I\] (?:Host Latency|GPU Compute)\s*$", re.M)
@@ -65,7 +73,7 @@ def detect_kind(text: str) -> str:
     raise ParseError(
         "could not tell which tool printed this text: looked for trtexec `&&&&` lines, tegrastats "
         "`RAM` and `CPU` lines, SNPE/QNN statistics sections, TIDL `Completed_Model` lines, "
-        "an edgeai-benchmark CSV header and sysfs `.../curr1_input:` lines",
+        "an edgeai-benchmark CSV header, sysfs `.../curr1_input:` and `.../thermal_zone0/temp:` lines",
         hint=f"name the KIND instead of auto: one of {', '.join(KINDS)}",
     )
 

@@ -11,8 +11,17 @@ Logs (`tidl-log`). One `TidlModelRun` per model, opened by `Running_Model : <nam
   ...` line: times are ms per frame. `DDR RW MBs : 18446744073709.55` is 2^64/1e6, an unavailable
   counter (PC emulation), so any value that large is None, never a bandwidth.
 
-When several models run in parallel their lines interleave; subgraph counts go to the model named by the
-latest `Running_Model` line.
+- the per-frame rows of TIDL's reference (PC emulation, `REF_ONLY FLOW`) runs of a compile, one per frame
+  and calibration pass: `#    0 . .. T    2224.85  .... ..... ... .... .....` -> `ref_only_frame_times`, in
+  the order printed. TIDL prints no unit on these rows, so hil keeps the number and names no unit;
+- the memory statistics TIDL's runtime prints when it shuts down (`MEM: Alloc's: 26 alloc's of 89155080
+  bytes`, `MEM: Free's : 26 free's  of 89155080 bytes`, `MEM: Open's : 0 allocs  of 0 bytes`; newer SDKs
+  print `DDR_SHARED_MEM:` instead of `MEM:`): the only memory figures TIDL prints. `mem_open_bytes` is what
+  was still allocated at shut-down (a leak when > 0).
+
+When several models run in parallel their lines interleave; subgraph counts, frame rows and memory
+statistics go to the model named by the latest `Running_Model` line (the memory block follows the model's
+`Completed_Model` line).
 
 Reports (`tidl-report`). The CSV that edgeai-benchmark writes (`report_*.csv`). Column sets differ
 between releases (older ones add `metric_16bits`, `metric_32bits`, `perfsim_*`), so every column is
@@ -25,6 +34,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+
+from pydantic import Field
 
 from hil.parsers.text import NUMBER, ParsedModel, not_recognised, number, snake
 
@@ -46,6 +57,13 @@ _COMPLETED_FIELDS = {
     "output file": "output_file",
     "output image file": "output_file",
 }
+# `#    0 . .. T    2224.85  .... ..... ... .... .....`: frame index, then the frame's time after `T`.
+_REF_FRAME = re.compile(rf"^#\s*(\d+)\s+\.\s+\.\.\s+T\s+({NUMBER})\b")
+# `MEM: Alloc's: 26 alloc's of 89155080 bytes`, `MEM: Free's : 26 free's  of ...`, `MEM: Open's : ...`
+# Newer SDKs print the same block as `DDR_SHARED_MEM: Alloc's: ...` (TI's app_mem appMemPrintMemAllocInfo).
+_MEM = re.compile(
+    r"^(?:DDR_SHARED_)?MEM:\s*(Alloc|Free|Open)'s\s*:\s*(\d+)\s+\S+\s+of\s+(\d+)\s+bytes", re.IGNORECASE
+)
 _NAME_COLUMNS = {"model_id", "model_name", "artifact_name", "model_path", "run_dir"}
 
 
@@ -62,6 +80,13 @@ class TidlModelRun(ParsedModel):
     offload_time_ms: float | None = None
     ddr_rw_mbs: float | None = None
     output_file: str | None = None
+    ref_only_frame_times: list[float] = Field(default_factory=list)  # unit not printed by TIDL
+    mem_allocs: int | None = None
+    mem_alloc_bytes: int | None = None
+    mem_frees: int | None = None
+    mem_free_bytes: int | None = None
+    mem_opens: int | None = None  # allocations still open at shut-down
+    mem_open_bytes: int | None = None
 
 
 class TidlLogReport(ParsedModel):
@@ -89,6 +114,14 @@ def parse_tidl_log(text: str) -> TidlLogReport:
                 runs[str(name)] = runs.pop("None")
             run = runs.setdefault(str(name), TidlModelRun(name=name))
             _apply_completed(run, fields)
+            current = run  # the memory block TIDL prints at shut-down follows this line
+        elif found := _REF_FRAME.match(line):
+            _model(runs, current).ref_only_frame_times.append(float(found.group(2)))
+        elif found := _MEM.match(line):
+            kind = found.group(1).lower()
+            run = _model(runs, current)
+            setattr(run, f"mem_{kind}s", int(found.group(2)))
+            setattr(run, f"mem_{kind}_bytes", int(found.group(3)))
         elif counts := _counts(line):
             if current is None:
                 current = runs.setdefault("None", TidlModelRun(name=None))
@@ -104,7 +137,12 @@ def parse_tidl_log(text: str) -> TidlLogReport:
 
 
 def _has_prelim(run: TidlModelRun) -> bool:
-    return run.preliminary_subgraphs is not None
+    return run.preliminary_subgraphs is not None or bool(run.ref_only_frame_times)
+
+
+def _model(runs: dict[str, TidlModelRun], current: TidlModelRun | None) -> TidlModelRun:
+    """The model a line belongs to: the latest one named, or an unnamed one before any name."""
+    return current if current is not None else runs.setdefault("None", TidlModelRun(name=None))
 
 
 def _counts(line: str) -> dict[str, int]:

@@ -28,12 +28,24 @@ from hil.platforms.base import (
     stamped_sampler,
 )
 from hil.platforms.cache import EngineCache, cache_key
+from hil.platforms.thermal import thermal_command, thermal_facts
 from hil.records import Precision
 
 TRTEXEC = "$(command -v trtexec || echo /usr/src/tensorrt/bin/trtexec)"
 PRECISION_FLAGS: dict[str, list[str]] = {"fp32": [], "fp16": ["--fp16"], "int8": ["--int8"]}
 # Rails that measure the whole board's input, most specific first; else all rails are summed.
 TOTAL_RAILS = ("VDD_IN", "VIN_SYS_5V0", "POM_5V_IN")
+# Beyond the common thermal files: the GPU's devfreq node (JetPack 5: 17000000.ga10b, 6: 17000000.gpu),
+# INA3221 over-current throttle events, and DLA/PVA clocks (BPMP debugfs, readable by root only).
+THERMAL_FILES = (
+    "sys/class/devfreq/17000000.ga10b/cur_freq",
+    "sys/class/devfreq/17000000.ga10b/max_freq",
+    "sys/class/devfreq/17000000.gpu/cur_freq",
+    "sys/class/devfreq/17000000.gpu/max_freq",
+    "sys/class/hwmon/hwmon*/oc*_event_cnt",
+    "sys/kernel/debug/bpmp/debug/clk/nafll_dla*/rate",
+    "sys/kernel/debug/bpmp/debug/clk/nafll_pva*/rate",
+)
 
 
 def tensorrt_version(banner: str) -> str | None:
@@ -68,16 +80,19 @@ class Orin(Platform):
             "l4t_release": 'head -n 1 "${HIL_BOARD_ROOT:-}/etc/nv_tegra_release"',
             "tensorrt_banner": f'{TRTEXEC} --help 2>&1 | grep -m 1 "TensorRT v"',
             "power_mode": "nvpmodel -q 2>/dev/null | head -n 1",
+            "thermal": thermal_command(THERMAL_FILES),
         }
 
     def fingerprint_keys(self) -> tuple[str, ...]:
-        return ("l4t", "tensorrt", "power_mode")
+        # The power mode and the clock caps it sets decide what a result can be compared with.
+        return ("l4t", "tensorrt", "power_mode", "cpu_max_mhz", "gpu_max_mhz")
 
     def normalise_facts(self, facts: dict[str, str]) -> dict[str, str]:
         out = dict(facts)
         out["l4t"] = l4t_release(facts.get("l4t_release", "")) or ""
         out["tensorrt"] = tensorrt_version(facts.get("tensorrt_banner", "")) or ""
         out["power_mode"] = facts.get("power_mode", "").removeprefix("NV Power Mode:").strip()
+        out.update(thermal_facts(facts.get("thermal", "")))
         return out
 
     def converter_version(self, facts: dict[str, str]) -> str | None:

@@ -34,7 +34,15 @@ from hil.platforms.base import (
     stamped_sampler,
 )
 from hil.platforms.cache import EngineCache, cache_key
+from hil.platforms.thermal import thermal_command, thermal_facts
 from hil.records import PowerSource, Precision
+
+# Beyond the common thermal files: the Adreno GPU's KGSL node; thermal_pwrlevel > 0 is a thermal cap.
+THERMAL_FILES = (
+    "sys/class/kgsl/kgsl-3d0/gpuclk",
+    "sys/class/kgsl/kgsl-3d0/max_gpuclk",
+    "sys/class/kgsl/kgsl-3d0/thermal_pwrlevel",
+)
 
 # What `source $SNPE_ROOT/bin/envsetup.sh` would add, for a non-interactive SSH session: the SDK's tools
 # and libraries for this machine's architecture, and its Python converters.
@@ -80,10 +88,11 @@ class Qcs8255(Platform):
             "qnn_banner": f"{SNPE_ENV}; qnn-net-run --version 2>&1 | grep -m 1 -i 'qnn.*v[0-9]'",
             "soc_machine": 'cat "${HIL_BOARD_ROOT:-}/sys/devices/soc0/machine"',
             "soc_family": 'cat "${HIL_BOARD_ROOT:-}/sys/devices/soc0/family"',
+            "thermal": thermal_command(THERMAL_FILES),
         }
 
     def fingerprint_keys(self) -> tuple[str, ...]:
-        return ("soc", "snpe")
+        return ("soc", "snpe", "cpu_max_mhz", "gpu_max_mhz")
 
     def normalise_facts(self, facts: dict[str, str]) -> dict[str, str]:
         out = dict(facts)
@@ -92,6 +101,7 @@ class Qcs8255(Platform):
         )
         out["qnn"] = snpe_version(facts.get("qnn_banner", "")) or ""
         out["soc"] = facts.get("soc_machine", "").strip()
+        out.update(thermal_facts(facts.get("thermal", "")))
         return out
 
     def converter_version(self, facts: dict[str, str]) -> str | None:

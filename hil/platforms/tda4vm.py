@@ -41,6 +41,7 @@ from hil.platforms.base import (
     stamped_sampler,
 )
 from hil.platforms.cache import EngineCache, cache_key
+from hil.platforms.thermal import thermal_command, thermal_facts
 from hil.records import Precision
 
 TENSOR_BITS: dict[str, int] = {"fp16": 16, "int8": 8}
@@ -89,6 +90,8 @@ class Tda4vm(Platform):
             # The device tree's model string ends in NUL, not a newline: add one for the next fact.
             "dt_model": "tr -d '\\000' < \"${HIL_BOARD_ROOT:-}/proc/device-tree/model\"; echo",
             "onnxruntime_info": f"python3 -c {shlex.quote(ort)}",
+            # The common files only: the C7x/MMA clocks are the firmware's, not shown to Linux.
+            "thermal": thermal_command(),
         }
 
     def normalise_facts(self, facts: dict[str, str]) -> dict[str, str]:
@@ -98,10 +101,11 @@ class Tda4vm(Platform):
         version, _, providers = facts.get("onnxruntime_info", "").partition("\n")
         out["onnxruntime"] = version.strip()
         out["tidl_providers"] = ",".join(p for p in providers.strip().split(",") if p.startswith("TIDL"))
+        out.update(thermal_facts(facts.get("thermal", "")))
         return out
 
     def fingerprint_keys(self) -> tuple[str, ...]:
-        return ("soc", "edgeai_sdk", "tidl_tools", "onnxruntime")
+        return ("soc", "edgeai_sdk", "tidl_tools", "onnxruntime", "cpu_max_mhz")
 
     def converter_version(self, facts: dict[str, str]) -> str | None:
         return facts.get("tidl_tools") or None

@@ -1,26 +1,34 @@
-"""The precision matrix: per board, one row per precision across every clip of the run.
+"""The precision matrix: per board, one row per precision across every clip of the run, with the
+compression figures a team decides on: "Δ acc vs fp32" and "speedup vs fp32" (p50 ratio, see
+hil.measure.compare). When a run tests several models (`--model teacher.onnx --model student.onnx`), a
+second table per board compares each model with the first one, precision by precision.
 
 Accuracy and power are frame-weighted over the clips; latency shows the median clip's p50 and the worst
 clip's p99 (a conservative summary: the per-clip table and `hil show` have every figure). Precisions are
 named as the board's own toolchain names them (e.g. "DSP int8" on a QCS8255, "TIDL 8-bit" on a TDA4VM).
+Tables stay within 80 columns: two-line headers, modelled power marked `*` and explained in the caption.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from hil.errors import ConfigError
+from hil.measure.compare import Comparison, compare, median_p50, weighted_accuracy
 from hil.platforms import get
 from hil.records import OUTCOME_RANK, JobResult, RunSummary
 from hil.report import cells
 from hil.report.table import print_table
 
 PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int8": 2}
+NOISY_NOTE = "! noisy: taken while the board throttled (noisy_reason in --json)"
+MODELLED_NOTE = "* power W (modelled): computed from measured CPU load, never measured"
+Groups = dict[str, list[JobResult]]
 
 
 def _label(platform: str, precision: str) -> str:
@@ -36,33 +44,144 @@ def _weighted(results: list[JobResult], value: str) -> float | None:
     return sum(v * n for v, n in pairs) / total if total else None
 
 
-def _row(results: list[JobResult]) -> list[Text | str]:
-    worst = max(results, key=lambda r: OUTCOME_RANK[r.status]).status
-    p50s = [r.latency_ms.p50 for r in results if r.latency_ms is not None]
-    p99s = [r.latency_ms.p99 for r in results if r.latency_ms is not None and r.latency_ms.p99 is not None]
-    n_min = min((r.latency_ms.n for r in results if r.latency_ms is not None), default=None)
+def delta_cell(comparison: Comparison | None) -> Text:
+    """Accuracy change in percentage points (`-1.2 pp`); `base` on the baseline row itself."""
+    if comparison is None:
+        return Text("base", style="dim")
+    if comparison.delta_accuracy is None:
+        return cells.number(None)
+    points = 100 * comparison.delta_accuracy
+    style = "red" if points <= -1.0 else ""
+    return Text(f"{points:+.1f} pp", style=style)
+
+
+def speedup_cell(comparison: Comparison | None) -> Text:
+    """Baseline p50 over this p50 (`1.85×`: faster; `0.90×`: slower); `base` on the baseline row."""
+    if comparison is None:
+        return Text("base", style="dim")
+    if comparison.speedup is None:
+        return cells.number(None)
+    return Text(f"{comparison.speedup:.2f}×", style="green" if comparison.speedup >= 1.0 else "")
+
+
+def _power(results: list[JobResult]) -> tuple[Text, bool]:
+    watts = _weighted(results, "power_w")
     sources = {r.power_source for r in results if r.power_source}
-    return [
-        cells.status(worst),
-        cells.percent(_weighted(results, "accuracy")),
-        cells.number(statistics.median(p50s), 2) if p50s else cells.number(None),
-        cells.number(max(p99s), 2) if p99s else cells.percentile(None, "p99", n_min),
-        cells.power(_weighted(results, "power_w"), sources.pop() if len(sources) == 1 else None),
-        cells.number(max((r.memory_peak_mb or 0.0) for r in results) or None, 0),
-        str(len(results)),
-    ]
+    if watts is None:
+        return cells.number(None), False
+    modelled = "sim-model" in sources
+    return Text(f"{watts:.2f}" + ("*" if modelled else "")), modelled
 
 
-def render_matrix(summary: RunSummary, console: Console) -> None:
-    groups: dict[tuple[str, str, str], dict[str, list[JobResult]]] = defaultdict(lambda: defaultdict(list))
+def _latency(results: list[JobResult]) -> tuple[Text, Text]:
+    p50 = median_p50(results)
+    p99s = [r.latency_ms.p99 for r in results if r.latency_ms is not None and r.latency_ms.p99 is not None]
+    ns = [r.latency_ms.n for r in results if r.latency_ms is not None and r.latency_ms.n is not None]
+    worst = cells.number(max(p99s), 2) if p99s else cells.percentile(None, "p99", min(ns, default=None))
+    return cells.number(p50, 2), worst
+
+
+def _status(results: list[JobResult]) -> Text:
+    """The worst outcome; `!` when a result was taken while the board throttled (noisy)."""
+    cell = cells.status(max(results, key=lambda r: OUTCOME_RANK[r.status]).status)
+    if any(r.noisy for r in results):
+        cell.append("!", style="bold yellow")
+    return cell
+
+
+def _caption(results: list[JobResult], modelled: bool) -> str | None:
+    notes = [MODELLED_NOTE] if modelled else []
+    if any(r.noisy for r in results):
+        notes.append(NOISY_NOTE)
+    return "\n".join(notes) or None
+
+
+def _table(title: str, first: tuple[str, ...], base: str, last: tuple[str, ...]) -> Table:
+    table = Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for name in first:
+        table.add_column(name, no_wrap=True)
+    for name in ("acc", f"Δ acc\nvs {base}", "p50\nms", f"speedup\nvs {base}", *last):
+        table.add_column(name, justify="right", no_wrap=True)
+    return table
+
+
+def render_matrix(summary: RunSummary, console: Console, baseline_model: str | None = None) -> None:
+    """One precision table per board and model; then, when the run has several models, one table per
+    board comparing each with `baseline_model` (default: the first model in the results)."""
+    groups: dict[tuple[str, str, str], Groups] = defaultdict(lambda: defaultdict(list))
     for r in summary.results:
         groups[(r.board, r.platform, r.model)][r.precision].append(r)
     for (board, platform, model), by_precision in groups.items():
-        table = Table(title=f"{board} ({platform}) · {model}", title_justify="left", header_style="bold")
-        table.add_column("precision", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        for name in ("accuracy", "p50 ms", "worst p99 ms", "power W", "mem MB", "clips"):
-            table.add_column(name, justify="right", no_wrap=True)
+        _precision_table(console, f"{board} ({platform}) · {model}", platform, by_precision)
+    models = list(dict.fromkeys(r.model for r in summary.results))
+    if len(models) < 2:
+        return
+    base = baseline_model if baseline_model in models else models[0]
+    models = [base, *(m for m in models if m != base)]  # the baseline's rows first
+    boards = dict.fromkeys((r.board, r.platform) for r in summary.results)
+    for board, platform in boards:
+        per_model = {m: groups[(board, platform, m)] for m in models if (board, platform, m) in groups}
+        if base in per_model and len(per_model) > 1:
+            _model_table(console, board, platform, base, per_model)
+
+
+def _precision_table(console: Console, title: str, platform: str, by_precision: Groups) -> None:
+    clips = {len(v) for v in by_precision.values()}
+    title += f" · {clips.pop()} clip(s)" if len(clips) == 1 else ""
+    table = _table(title, ("precision", "status"), "fp32", ("worst\np99 ms", "power\nW", "mem\nMB"))
+    baseline = by_precision.get("fp32")
+    modelled = False
+    for precision in sorted(by_precision, key=lambda p: PRECISION_ORDER.get(p, 9)):
+        results = by_precision[precision]
+        vs = None if precision == "fp32" else compare(baseline, results) if baseline else _absent()
+        power, is_modelled = _power(results)
+        modelled = modelled or is_modelled
+        p50, worst = _latency(results)
+        label = _label(platform, precision) + ("" if len(clips) <= 1 else f" ({len(results)})")
+        table.add_row(
+            label, _status(results), cells.percent(weighted_accuracy(results)), delta_cell(vs), p50,
+            speedup_cell(vs), worst, power, _memory(results),
+        )  # fmt: skip
+    table.caption = _caption([r for v in by_precision.values() for r in v], modelled)
+    print_table(console, table)
+
+
+def _model_table(
+    console: Console, board: str, platform: str, base: str, per_model: dict[str, Groups]
+) -> None:
+    # The baseline model is named in the title: headers stay narrow whatever its name.
+    table = _table(f"{board} ({platform}) · models vs {base}", ("model", "precision"), "base", ("power\nW",))
+    modelled = False
+    for model, by_precision in per_model.items():
         for precision in sorted(by_precision, key=lambda p: PRECISION_ORDER.get(p, 9)):
-            table.add_row(_label(platform, precision), *_row(by_precision[precision]))
-        print_table(console, table)
+            results = by_precision[precision]
+            reference = per_model[base].get(precision)
+            vs = None if model == base else compare(reference, results) if reference else _absent()
+            power, is_modelled = _power(results)
+            modelled = modelled or is_modelled
+            p50, _ = _latency(results)
+            table.add_row(
+                model, _label(platform, precision), cells.percent(weighted_accuracy(results)), delta_cell(vs),
+                p50, speedup_cell(vs), power,
+            )  # fmt: skip
+    if modelled:
+        table.caption = MODELLED_NOTE
+    print_table(console, table)
+
+
+def _absent() -> Comparison:
+    """No baseline to compare with (the baseline precision or model was not run on this board)."""
+    return Comparison(delta_accuracy=None, speedup=None, clips=0)
+
+
+def _memory(results: list[JobResult]) -> Text:
+    return cells.number(max((r.memory_peak_mb or 0.0) for r in results) or None, 0)

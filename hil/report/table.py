@@ -159,13 +159,28 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
             row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             row.run_id,
             *[getattr(row, k) for k in varying],
-            cells.status(row.status),
+            _noisy(cells.status(row.status), row.noisy),
             cells.percent(row.accuracy),
             cells.percentile(row.p50, "p50", row.n),
             cells.percentile(row.p99, "p99", row.n),
             cells.number(row.fps),
             cells.power(row.power_w, row.power_source),
             cells.number(row.memory_peak_mb, 0),
-            Text("imported", style="cyan") if row.imported else Text("run", style="dim"),
+            _source(row),
         )
     print_table(console, table)
+
+
+def _source(row: HistoryRow) -> Text:
+    """`run`, or `imported` naming the tool whose percentiles these are (hil did not compute them)."""
+    if not row.imported:
+        return Text("run", style="dim")
+    by = f" ({row.percentiles_from} %iles)" if row.percentiles_from else ""
+    return Text("imported" + by, style="cyan")
+
+
+def _noisy(status: Text, noisy: bool) -> Text:
+    """`pass!`: the result was taken while the board throttled (see noisy_reason in `hil show`)."""
+    if noisy:
+        status.append("!", style="bold yellow")
+    return status

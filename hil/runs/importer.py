@@ -2,6 +2,9 @@
 
 An imported result is stored with source = "import" and shown as imported; its figures are what the tool
 printed, its budgets judged where the tool gives the figure and left unjudged (None) where it does not.
+hil never invents a statistic: the latency's `n` is None (trtexec does not print how many queries its
+statistics cover), `percentiles_from` says the tool computed the percentiles, and one it did not print
+(p90 before TensorRT 8.5, a median missing from a pasted tail) stays None rather than taking the mean.
 """
 
 from __future__ import annotations
@@ -41,12 +44,13 @@ def from_trtexec(
     latency = LatencyStats(
         min=stats.min,
         mean=stats.mean,
-        p50=stats.median if stats.median is not None else stats.mean,
+        p50=stats.median,  # None when not printed: the mean is no median
         p90=stats.p90,
         p99=stats.p99,
         max=stats.max,
-        n=0,  # trtexec computed the percentiles itself; it does not print how many queries they cover
+        n=None,  # trtexec computed the percentiles itself; it does not print how many queries they cover
         insufficient=[],
+        percentiles_from="trtexec",
     )
     verdict = verdicts(budgets, latency, None, None, None)
     return JobResult(

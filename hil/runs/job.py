@@ -23,6 +23,7 @@ from hil.platforms.base import (
     ReplayRequest,
 )
 from hil.records import JobResult, Outcome, ParityResult, Precision
+from hil.runs import thermal
 from hil.runs.build import BuildHost
 from hil.runs.context import board_context, harness_items
 from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, StepDone
@@ -193,7 +194,9 @@ class _BoardRun:
         start += f"sleep {plan.lead_s:g}; " if plan else ""
         stop = f"; {plan.stop} >/dev/null 2>&1" if plan else ""
         script = f"mkdir -p {shlex.quote(rundir)} && {start}{shlex.join(harness)}; rc=$?{stop}; exit $rc"
+        before = thermal.read_state(ctx, platform)  # temperatures and throttle state around the replay
         res = ctx.conn.run_script(script, ctx.timeout_s)
+        after = thermal.read_state(ctx, platform)
         logs = [
             JobLog(kind="convert", command=conversion.command, text=conversion.log),
             JobLog(kind="replay", command=shlex.join(harness), text=(res.stdout + res.stderr)[-20000:]),
@@ -226,7 +229,10 @@ class _BoardRun:
             }
         )
         idle_s = plan.idle_s if plan is not None else 0.0
-        result = score(base, replayed, power, self.target.budgets, model, clip, parity, idle_s)
+        scored = score(base, replayed, power, self.target.budgets, model, clip, parity, idle_s)
+        result = thermal.annotate(scored, before, after)
+        logs += thermal.state_log(before, after)
+        self.facts = {**self.facts, **thermal.state_facts(before, after)}  # a new dict: JobDone keeps its own
         self.emit(JobDone(result, replayed.samples, logs, self.facts))
         self.pending.remove(job)
         self.step("replay", f"{model.name} {precision} {clip.name}: {result.status}")

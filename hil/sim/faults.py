@@ -10,6 +10,9 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
 - `disk_full`: fail where the tool writes its output file, with the error the real tool prints then.
 - `corrupt`: write a damaged output file and report success, as a flaky disk or copy would.
 - `unsupported_op`: (trtexec) reject the network as if an operator had no importer.
+- `throttle`: (key `thermal`, played by the hil.sim.sysfs sidecar) the board throttles for real: its CPU
+  cooling device goes to its top state, its CPU cap halves and its processes get half the CPU, until the
+  fault is cleared.
 
 No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
 """
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import NoReturn
 
 FAULTS_FILE = "sim-faults.json"
-FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op")
+FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op", "throttle")
 CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
 
 

@@ -50,6 +50,7 @@ _PLAIN = (
     "active_energy_mj_per_frame",
     "power_samples",
     "budget_profile",
+    "noisy_reason",
 )
 
 
@@ -85,6 +86,8 @@ class HistoryRow(BaseModel):
     p50: float | None
     p99: float | None
     n: int | None  # latency samples behind p50/p99; p99 is None below 662 (see docs/results.md)
+    percentiles_from: str | None = None  # None: hil computed them; else the tool that did (imports)
+    noisy: bool = False  # taken while the board throttled
     fps: float | None
     power_w: float | None
     power_source: str | None
@@ -104,6 +107,7 @@ def result_row(run_id: str, result: JobResult, created_at: str) -> dict[str, Any
     for name in _LAT:
         row[f"lat_{name}"] = None if lat is None else getattr(lat, name)
     row["lat_insufficient"] = None if lat is None else json.dumps(lat.insufficient)
+    row["lat_percentiles_from"] = None if lat is None else lat.percentiles_from
     for name in _BUDGETS:
         row[f"budget_{name}"] = _bool(getattr(result.budgets, name))
     row["fingerprint"] = json.dumps(result.fingerprint, sort_keys=True)
@@ -111,6 +115,7 @@ def result_row(run_id: str, result: JobResult, created_at: str) -> dict[str, Any
     dumped = result.model_dump(include=set(_JSON))
     for name in _JSON:
         row[name] = None if dumped[name] is None else json.dumps(dumped[name], sort_keys=True)
+    row["noisy"] = int(result.noisy)
     row["run_id"] = run_id
     row["created_at"] = created_at
     return row
@@ -123,10 +128,11 @@ def _opt_bool(value: int | None) -> bool | None:
 def row_result(row: dict[str, Any]) -> JobResult:
     """Rebuild the JobResult a `results` row was written from."""
     latency = None
-    if row["lat_n"] is not None:
+    if row["lat_mean"] is not None:  # lat_n is NULL for imported statistics (unknown sample count)
         latency = LatencyStats(
             **{name: row[f"lat_{name}"] for name in _LAT},
             insufficient=json.loads(row["lat_insufficient"] or "[]"),
+            percentiles_from=row.get("lat_percentiles_from"),
         )
     budgets = BudgetVerdicts(**{name: _opt_bool(row[f"budget_{name}"]) for name in _BUDGETS})
     structured = {name: json.loads(row[name]) for name in _JSON if row[name] is not None}
@@ -137,6 +143,7 @@ def row_result(row: dict[str, Any]) -> JobResult:
         budgets=budgets,
         fingerprint=json.loads(row["fingerprint"]),
         per_class=json.loads(row["per_class"]),
+        noisy=bool(row.get("noisy")),  # NULL in rows stored before throttling was checked
     )
 
 
@@ -155,12 +162,14 @@ def history_row(row: dict[str, Any]) -> HistoryRow:
         p50=row["lat_p50"],
         p99=row["lat_p99"],
         n=row["lat_n"],
+        percentiles_from=row.get("lat_percentiles_from"),
         fps=row["fps"],
         power_w=row["power_w"],
         power_source=row["power_source"],
         memory_peak_mb=row["memory_peak_mb"],
         source=row["source"],
         imported=row["source"] == "import",
+        noisy=bool(row.get("noisy")),
     )
 
 

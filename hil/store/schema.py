@@ -133,7 +133,21 @@ def _measures(db: Database) -> None:
         samples.add_column(name, float)
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _measures)
+def _honest_numbers(db: Database) -> None:
+    """Who computed the latency percentiles (NULL: hil, from lat_n samples; else the tool, e.g. trtexec),
+    and whether a result was taken while the board throttled (noisy) and why. Imports stored before this
+    claimed lat_n = 0 for statistics trtexec computed over an unknown number of queries: now NULL."""
+    results = db.table("results")
+    results.add_column("lat_percentiles_from", str)
+    results.add_column("noisy", int)
+    results.add_column("noisy_reason", str)
+    db.execute(
+        "UPDATE results SET lat_n = NULL, lat_percentiles_from = 'trtexec' "
+        "WHERE source = 'import' AND clip = 'trtexec' AND lat_mean IS NOT NULL"
+    )
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _measures, _honest_numbers)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = (

@@ -18,6 +18,8 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
+from hil.sim import sysfs
+
 
 def profile(platform: str) -> ModuleType | None:
     try:
@@ -35,6 +37,7 @@ def populate(root: Path, platform: str) -> None:
     module = profile(platform)
     if module is not None and hasattr(module, "populate"):
         module.populate(root)
+    sysfs.populate(root)  # every board: thermal zones, CPU cooling device, cpufreq (hil/sim/sysfs.py)
 
 
 def environment(platform: str, root: Path) -> dict[str, str]:
@@ -46,5 +49,7 @@ def environment(platform: str, root: Path) -> dict[str, str]:
 
 
 def sidecars(platform: str) -> tuple[str, ...]:
+    """The platform's own sidecars, and on every board the emulated thermal framework (hil.sim.sysfs)."""
     module = profile(platform)
-    return tuple(getattr(module, "SIDECARS", ())) if module is not None else ()
+    own = tuple(getattr(module, "SIDECARS", ())) if module is not None else ()
+    return ("hil.sim.sysfs", *own)

@@ -2,12 +2,15 @@
 
     snpe-diagview --input_log output/SNPEDiag.log [--output diag.csv]
 
-Text on stdout, in the layout of a real capture (../shared/real-logs/snpe-01.txt): the header lines, the
-`Dnn Runtime Load/Deserialize/Create/De-Init Statistics:` and `Average SNPE Statistics:` sections (averages
-over all inferences of the log, as snpe-diagview reports them), and `Layer Times:` when the run profiled
-layers (`N: name : T us : RUNTIME`). Statistics a simulated board cannot measure (RPC and accelerator times)
-are printed without a unit, which hil's parser reads as "not measured"; layer times are microseconds of the
-host CPU, never DSP cycles.
+Text on stdout, in the layout and units of a real capture (SNPE 2.9, ../shared/real-logs/snpe-01.txt):
+the `Interpreting file serialized with Flatbuffer` line, the header lines, the `Dnn Runtime
+Load/Deserialize/Create/De-Init Statistics:` and `Average SNPE Statistics:` sections with every time in
+`us` (averages over all inferences of the log, as snpe-diagview reports them), and `Layer Times:` when the
+run profiled layers, in that section's own row format `N: T us : CPU` (no layer name: names belong to the
+newer `Per-Layer Execution Times` section). Every layer ran on the host CPU, so the runtime column says
+CPU and the unit is us whatever runtime was asked for; a real DSP run prints cycles there, a simulated one
+never does. Statistics a simulated board cannot measure (RPC and accelerator times) are not printed at all,
+never printed as 0: hil's parser then reports them as absent (None).
 
 `--output FILE` also writes every record as CSV, one row per value, with the columns
 `Log Id,Message Name,Message Type,Message Value,Unit of Measurement,Execution`; per-inference rows are
@@ -46,6 +49,7 @@ optional arguments:
     --output        CSV_FILE
                     Output CSV file with all diagnostic data (optional)
 """
+# Printed by a real diagview, never by the emulated one: a simulated board cannot measure them.
 NOT_MEASURED = ("RPC Init Time", "Snpe Accelerator Init Time", "Accelerator Init Time")
 NOT_MEASURED_EXEC = ("RPC Execute Time", "Snpe Accelerator Time", "Accelerator Time", "Misc Accelerator Time")
 CSV_HEADER = ["Log Id", "Message Name", "Message Type", "Message Value", "Unit of Measurement", "Execution"]
@@ -90,6 +94,8 @@ def render(log: DiagLog) -> str:
     header, create = log.header, log.create
     created = header.get("created", 0.0)
     lines = [
+        "",
+        "Interpreting file serialized with Flatbuffer",
         f"CREATE NETWORK: {create.get('create_network_us', 0)}",
         f"Log File Created: {time.strftime('%a %b %d %H:%M:%S %Y', time.localtime(created))}",
         "Time Scale: 1e-06",
@@ -100,22 +106,25 @@ def render(log: DiagLog) -> str:
         "-" * 50,
     ]
     for label, key in (("Load", "load_us"), ("Deserialize", "deserialize_us"), ("Create", "create_us")):
-        lines.append(f"{label}: {create.get(key, 0)} us")
-    lines += ["", f"Init: {create.get('init_us', 0)} us"]
-    if log.deinit_us is not None:
-        lines.append(f"De-Init: {log.deinit_us} us")
-    lines += ["", f"Create Network(s): {create.get('create_network_us', 0)} us"]
-    lines += [f"{label}: 0" for label in NOT_MEASURED]  # no unit: nothing was measured
+        lines += _stat(label, create.get(key))
+    lines.append("")
+    lines += _stat("Init", create.get("init_us"))
+    lines += _stat("De-Init", log.deinit_us)
+    lines.append("")
+    lines += _stat("Create Network(s)", create.get("create_network_us"))
     lines += ["", "Average SNPE Statistics:", "-" * 30]
-    lines.append(f"Total Inference Time: {_avg(log, 'total_us') or 0} us")
-    lines.append(f"Forward Propagate Time: {_avg(log, 'forward_us') or 0} us")
-    lines += [f"{label}: 0" for label in NOT_MEASURED_EXEC]
+    lines += _stat("Total Inference Time", _avg(log, "total_us"))
+    lines += _stat("Forward Propagate Time", _avg(log, "forward_us"))
     layers = average_layers(log)
     if layers:
-        runtime = str(header.get("runtime", "CPU"))[:3]  # GPU_FP16 layers are GPU layers
         lines += ["", "Layer Times: ", "-" * 15]
-        lines += [f"{i}: {name} : {us} us : {runtime}" for i, (name, us) in enumerate(layers)]
+        lines += [f"{i}: {us} us : CPU" for i, (_name, us) in enumerate(layers)]
     return "\n".join(lines) + "\n"
+
+
+def _stat(label: str, value: int | None) -> list[str]:
+    """`Label: N us`, or nothing when the log has no such measurement (never a made-up 0)."""
+    return [] if value is None else [f"{label}: {value} us"]
 
 
 def average_layers(log: DiagLog) -> list[tuple[str, int]]:

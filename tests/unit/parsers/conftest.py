@@ -10,8 +10,13 @@ from typing import Any
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "parsers"
-# Real captures live beside the repository (../shared/real-logs); a user's clone does not have them.
-REAL_LOGS = Path(__file__).resolve().parents[3] / ".." / "shared" / "real-logs"
+# Real captures live beside the repository (../shared/real-logs, or beside a folder above it when the
+# checkout is a git worktree such as wt/NAME); a user's clone does not have them.
+_REPO = Path(__file__).resolve().parents[3]
+REAL_LOGS = next(
+    (d / "shared" / "real-logs" for d in _REPO.parents if (d / "shared" / "real-logs").is_dir()),
+    _REPO.parent / "shared" / "real-logs",
+)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from hil.cli import parse as parse_cli
 from hil.errors import ConfigError, ParseError
 from hil.parsers import PARSERS
+from tests.unit.parsers.conftest import REAL_LOGS
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "parsers"
@@ -101,11 +102,20 @@ def test_real_entry_point_exit_codes() -> None:
 
 
 def test_real_entry_point_on_the_shared_capture() -> None:
-    capture = REPO / ".." / "shared" / "real-logs" / "trtexec-05.log"
+    capture = REAL_LOGS / "trtexec-05.log"
     if not capture.is_file():
         pytest.skip(f"real capture not found at {capture.resolve()} (it lives beside the repo)")
-    done = _hil("trtexec", "../shared/real-logs/trtexec-05.log", "--json")
+    done = _hil("trtexec", str(capture), "--json")
     assert done.returncode == 0, done.stderr
     [run] = json.loads(done.stdout)["invocations"]
     assert (run["status"], run["tensorrt_version"], run["precision"]) == ("passed", "8.5.2", ["fp32", "fp16"])
     assert run["latency_ms"]["p99"] == 10.9744
+
+
+def test_thermal_kind_through_the_real_entry_point() -> None:
+    done = _hil("thermal", "tests/fixtures/parsers/thermal-orin-throttled.txt", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["gpu_max_mhz"] == 612.0 and report["zones"][0]["passive_c"] == 95.5
+    table = _hil("auto", "tests/fixtures/parsers/thermal-orin-throttled.txt")
+    assert table.returncode == 0 and "detected KIND: thermal" in table.stderr

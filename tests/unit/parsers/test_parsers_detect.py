@@ -28,6 +28,7 @@ FIXTURE_KINDS = {
     "qnn-profile-full.txt": "qnn-profile",
     "tidl-inference-two-models.log": "tidl-log",
     "tidl-report-old-columns.csv": "tidl-report",
+    "thermal-orin-throttled.txt": "thermal",
 }
 
 
@@ -44,6 +45,7 @@ def test_every_kind_has_a_parser_and_a_fixture() -> None:
             "tidl-log",
             "tidl-report",
             "hwmon",
+            "thermal",
         }
     )
     assert set(FIXTURE_KINDS.values()) == set(KINDS) - {"snpe-throughput"}  # covered by a real capture

@@ -174,6 +174,11 @@ def test_tidl_log_capture(real_log: RealLog) -> None:
     assert (run.total_time_ms, run.offload_time_ms) == (done["total_time_ms"], done["offload_time_ms"])
     assert done["ddr_rw_mbs"] == SENTINEL_MB and run.ddr_rw_mbs is None  # the 2^64/1e6 sentinel
     assert run.output_file == done["output_file"]
+    # The per-frame REF_ONLY rows of the compile, in order, and the MEM statistics printed at shut-down.
+    assert run.ref_only_frame_times == expected["ref_only_frame_times"]
+    assert (run.mem_allocs, run.mem_alloc_bytes) == (expected["mem_allocs"], expected["mem_alloc_bytes"])
+    assert (run.mem_frees, run.mem_free_bytes) == (expected["mem_frees"], expected["mem_free_bytes"])
+    assert (run.mem_opens, run.mem_open_bytes) == (0, 0)
 
 
 def _report_cell(value: Any) -> Any:

@@ -86,3 +86,40 @@ def test_text_that_is_not_a_report_is_an_error(text: str) -> None:
 def test_text_that_is_not_a_tidl_log_is_an_error(text: str) -> None:
     with pytest.raises(ParseError, match=r"not TIDL log output: looked for `Completed_Model"):
         parse_tidl_log(text)
+
+
+def test_mem_statistics_and_ref_only_rows_go_to_their_model() -> None:
+    text = (
+        "Running_Model :  a\n"
+        " ----------------------- TIDL Process with REF_ONLY FLOW ------------------------\n"
+        "#    0 . .. T      12.50  .... ..... ... .... .....\n"
+        "#    1 . .. T       7  .... ..... ... .... .....\n"
+        "Completed_Model :     1, Name : a   , Total time :   3.00, Offload Time :   0.00 , DDR RW MBs : 0\n"
+        "MEM: Deinit ... !!!\n"
+        "MEM: Alloc's: 5 alloc's of 1024 bytes \n"
+        "MEM: Free's : 4 free's  of 512 bytes \n"
+        "MEM: Open's : 1 allocs  of 512 bytes \n"
+        "Running_Model :  b\n"
+        "Number of subgraphs:1 , 3 nodes delegated out of 3 nodes\n"
+    )
+    a, b = parse_tidl_log(text).models
+    assert a.ref_only_frame_times == [12.5, 7.0]
+    assert (a.mem_allocs, a.mem_alloc_bytes, a.mem_frees, a.mem_free_bytes) == (5, 1024, 4, 512)
+    assert (a.mem_opens, a.mem_open_bytes) == (1, 512)  # still allocated at shut-down
+    assert b.ref_only_frame_times == [] and b.mem_allocs is None  # not in the text: None, never 0
+
+
+def test_a_log_with_only_frame_rows_is_still_a_tidl_log() -> None:
+    [run] = parse_tidl_log("#    0 . .. T    2224.85  .... ..... ... .... .....\n").models
+    assert run.name is None and run.ref_only_frame_times == [2224.85]
+
+
+def test_newer_sdks_ddr_shared_mem_block() -> None:
+    text = (
+        "Completed_Model :     1, Name : m   , Total time :   3.00, Offload Time :   1.00 , DDR RW MBs : 0\n"
+        "DDR_SHARED_MEM: Alloc's: 8 alloc's of 11841687 bytes \n"
+        "DDR_SHARED_MEM: Free's : 8 free's  of 11841687 bytes \n"
+        "DDR_SHARED_MEM: Open's : 0 allocs  of 0 bytes \n"
+    )
+    [run] = parse_tidl_log(text).models
+    assert (run.mem_allocs, run.mem_alloc_bytes, run.mem_frees, run.mem_open_bytes) == (8, 11841687, 8, 0)

@@ -50,7 +50,7 @@ def test_facts_are_normalised() -> None:
     assert from_root["snpe"] == "2.26.0.240828"
     assert PLATFORM.converter_version(from_root) is None  # an SDK folder without working tools cannot convert
     assert snpe_version("no version here") is None
-    assert PLATFORM.fingerprint_keys() == ("soc", "snpe")
+    assert PLATFORM.fingerprint_keys() == ("soc", "snpe", "cpu_max_mhz", "gpu_max_mhz")  # clock caps in force
 
 
 def test_command_lines_per_precision() -> None:

@@ -79,14 +79,16 @@ def test_diag_log_reads_back_through_diagview_and_hils_parser(
     assert view.rc == 0, view.both
     report = parse_snpe_diagview(view.out)
     assert report.software_library_version == "2.22.0.240425" and report.time_scale == 1e-06
-    create = {k: v or 0 for k, v in report.create.items() if k != "rpc_init_time_us"}
+    create = {k: v or 0 for k, v in report.create.items()}
     assert create["init_us"] >= create["create_us"] > 0
-    assert report.create["rpc_init_time_us"] is None  # no RPC on a simulated board: printed unmeasured
-    assert report.execute_average["accelerator_time_us"] is None
+    # No RPC nor accelerator on a simulated board: not printed, so absent (None), never a made-up 0.
+    assert "rpc_init_time_us" not in report.create
+    assert "accelerator_time_us" not in report.execute_average
     average = {k: v or 0 for k, v in report.execute_average.items()}
     assert average["total_inference_time_us"] >= average["forward_propagate_time_us"] > 0
-    assert [t.name for t in report.layer_times] == ["GlobalAveragePool_0", "Flatten_1", "Gemm_2"]
-    assert all(t.unit == "us" and t.runtime == "CPU" for t in report.layer_times)
+    # `Layer Times:` rows as SNPE prints them there: index, time, unit, runtime (names are in the CSV).
+    assert [t.index for t in report.layer_times] == [0, 1, 2]
+    assert all(t.name is None and t.unit == "us" and t.runtime == "CPU" for t in report.layer_times)
     rows = list(csv.reader(csv_path.open()))
     assert rows[0] == [
         "Log Id",

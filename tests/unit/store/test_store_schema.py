@@ -111,3 +111,29 @@ def test_foreign_sqlite_file_and_garbage_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a hil results store"):
         Store.open(garbage)
     assert garbage.read_text().startswith("this is not")
+
+
+def test_imports_stored_with_n_zero_become_unknown_and_old_results_are_not_noisy(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from hil.store.schema import MIGRATIONS
+
+    path = tmp_path / "hil.sqlite"
+    _make_v1(path)
+    db = Database(path)
+    MIGRATIONS[1](db)  # as a v2 hil left it, with one trtexec import that claimed n = 0
+    db.execute("INSERT INTO schema_version VALUES (2, '2024-02-01T00:00:00+00:00', '0.1.0')")
+    db.execute(
+        "INSERT INTO results (run_id, board, platform, model, precision, clip, status, lat_min, lat_mean, "
+        "lat_p50, lat_max, lat_n, lat_insufficient, latency_kind, source, created_at) VALUES ('old-run', "
+        "'orin-03', 'orin', 'dms-v3', 'fp16', 'trtexec', 'pass', 10, 10.2, 10.2, 10.4, 0, '[]', "
+        "'device_compute', 'import', '2024-02-01T00:00:00+00:00')"
+    )
+    db.conn.commit()
+    db.close()
+    with Store.open(path) as store:
+        imported, ran = sorted(store.run_results("old-run"), key=lambda r: r.source)
+    assert imported.latency_ms is not None and imported.latency_ms.n is None
+    assert imported.latency_ms.percentiles_from == "trtexec"
+    assert ran.latency_ms is not None and (ran.latency_ms.n, ran.latency_ms.percentiles_from) == (1000, None)
+    assert (ran.noisy, ran.noisy_reason) == (False, None)  # stored before throttling was checked

@@ -1,0 +1,67 @@
+"""Compression figures: how a candidate (INT8, FP16, a distilled student) compares with its baseline
+(FP32 of the same model, or the first model of the run) on the same board.
+
+Pure functions over JobResults; the report layer renders them.
+
+- accuracy of a group: frame-weighted over its clips (a clip of 300 frames counts three times one of 100);
+- p50 of a group: the median of its clips' p50 latencies;
+- `delta_accuracy` = candidate accuracy − baseline accuracy (a fraction: −0.012 is 1.2 points lost);
+- `speedup` = baseline p50 / candidate p50 (2.0: the candidate's median frame takes half the time).
+
+Both are computed on the clips both groups have a figure for, so a clip only one side ran (or one side
+failed on) never skews the comparison; with no common clip the figure is None, never a guess.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hil.records import JobResult
+
+
+@dataclass(frozen=True)
+class Comparison:
+    delta_accuracy: float | None  # candidate − baseline, fraction (multiply by 100 for points)
+    speedup: float | None  # baseline p50 / candidate p50
+    clips: int  # clips behind the figures (those both sides have)
+
+
+def weighted_accuracy(results: Sequence[JobResult]) -> float | None:
+    """Frame-weighted accuracy over the results that have one; None when none has."""
+    pairs = [(r.accuracy, r.frames) for r in results if r.accuracy is not None and r.frames > 0]
+    total = sum(n for _, n in pairs)
+    return sum(a * n for a, n in pairs) / total if total else None
+
+
+def median_p50(results: Sequence[JobResult]) -> float | None:
+    """The median of the results' p50 latencies (ms); None when none has one."""
+    p50s = [r.latency_ms.p50 for r in results if r.latency_ms is not None and r.latency_ms.p50 is not None]
+    return statistics.median(p50s) if p50s else None
+
+
+def compare(baseline: Sequence[JobResult], candidate: Sequence[JobResult]) -> Comparison:
+    """The candidate against the baseline, on the clips both have the figure for."""
+    acc_base = {r.clip: r for r in baseline if r.accuracy is not None and r.frames > 0}
+    acc_cand = [r for r in candidate if r.accuracy is not None and r.frames > 0 and r.clip in acc_base]
+    common = {r.clip for r in acc_cand}
+    delta = None
+    if acc_cand:
+        base = weighted_accuracy([acc_base[c] for c in common])
+        cand = weighted_accuracy(acc_cand)
+        delta = None if base is None or cand is None else cand - base
+    lat_base = {r.clip: r for r in baseline if _p50(r) is not None}
+    lat_cand = [r for r in candidate if _p50(r) is not None and r.clip in lat_base]
+    speedup = None
+    if lat_cand:
+        base_p50 = median_p50([lat_base[r.clip] for r in lat_cand])
+        cand_p50 = median_p50(lat_cand)
+        if base_p50 is not None and cand_p50:
+            speedup = base_p50 / cand_p50
+    clips = len(common | {r.clip for r in lat_cand})
+    return Comparison(delta_accuracy=delta, speedup=speedup, clips=clips)
+
+
+def _p50(result: JobResult) -> float | None:
+    return None if result.latency_ms is None else result.latency_ms.p50
