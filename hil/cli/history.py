@@ -6,7 +6,7 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out
+from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out, print_json
 from hil.records import PRECISIONS
 from hil.report import history_json, render_history
 from hil.store import Store
@@ -55,7 +55,7 @@ def history(
         )
     if json_out:
         # Plain text, not rich markup: JSON must reach `jq` byte for byte.
-        out.print(history_json(rows), markup=False, highlight=False, emoji=False)
+        print_json(history_json(rows))
         return
     if not rows:
         err.print(f"no results in {db} match", highlight=False)

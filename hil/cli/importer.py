@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from hil.cli import context
-from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, err, out
+from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, err, print_json
 from hil.errors import ConfigError, HilError
 from hil.measure.budgets import Budgets
 from hil.parsers.tegrastats import parse_tegrastats
@@ -91,7 +91,7 @@ def import_result(
         store.record_job(run_id, result, [], [])
         store.finish_run(run_id, result.status)
     if json:
-        out.print(result.model_dump_json(indent=2), highlight=False)
+        print_json(result.model_dump_json(indent=2))
     else:
         err.print(
             f"imported {kind} {file.name} as {board}/{model}/{result.precision} into {db} (run {run_id})"

@@ -12,7 +12,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from hil.cli import context
-from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, WhereOption, err, out
+from hil.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    InventoryOption,
+    JsonOption,
+    WhereOption,
+    err,
+    out,
+    print_json,
+)
 from hil.records import JobResult, RunSummary, overall_status
 from hil.report.junit import write_junit
 from hil.report.matrix import render_matrix
@@ -69,7 +78,8 @@ def run(
 
     With no --inventory, the simulated rack (inventory/sim.yaml) is started as needed and stopped after.
 
-    Exit codes: 0 all pass, 1 some fail, 2 usage or config error, 3 infrastructure errors only.
+    Exit codes: 0 all pass, 1 some fail, 2 usage or config error, 3 infrastructure errors only,
+    4 internal error (a bug in hil).
 
     Examples:
       hil run
@@ -119,7 +129,7 @@ def run(
     if junit is not None:
         write_junit(summary, junit)
     if json:
-        out.print(run_json(summary), highlight=False, soft_wrap=True)
+        print_json(run_json(summary))
     else:
         render_run(summary, out)
         render_matrix(summary, out)

@@ -11,14 +11,13 @@ import statistics
 from collections import defaultdict
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from hil.errors import ConfigError
 from hil.platforms import get
 from hil.records import OUTCOME_RANK, JobResult, RunSummary
 from hil.report import cells
-from hil.report.table import print_table
+from hil.report.layout import Column, dropped_note, fit_table, print_table
 
 PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int8": 2}
 
@@ -53,16 +52,29 @@ def _row(results: list[JobResult]) -> list[Text | str]:
     ]
 
 
+_COLUMNS = (
+    Column("precision"),
+    Column("status"),
+    Column("accuracy", 0, "right"),
+    Column("p50 ms", 0, "right"),
+    Column("worst p99 ms", 0, "right"),
+    Column("power W", 0, "right"),
+    Column("mem MB", 3, "right"),
+    Column("clips", 2, "right"),
+)
+
+
 def render_matrix(summary: RunSummary, console: Console) -> None:
     groups: dict[tuple[str, str, str], dict[str, list[JobResult]]] = defaultdict(lambda: defaultdict(list))
     for r in summary.results:
         groups[(r.board, r.platform, r.model)][r.precision].append(r)
     for (board, platform, model), by_precision in groups.items():
-        table = Table(title=f"{board} ({platform}) · {model}", title_justify="left", header_style="bold")
-        table.add_column("precision", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        for name in ("accuracy", "p50 ms", "worst p99 ms", "power W", "mem MB", "clips"):
-            table.add_column(name, justify="right", no_wrap=True)
-        for precision in sorted(by_precision, key=lambda p: PRECISION_ORDER.get(p, 9)):
-            table.add_row(_label(platform, precision), *_row(by_precision[precision]))
-        print_table(console, table)
+        rows = [
+            [_label(platform, precision), *_row(by_precision[precision])]
+            for precision in sorted(by_precision, key=lambda p: PRECISION_ORDER.get(p, 9))
+        ]
+        fitted = fit_table(console, _COLUMNS, rows, f"{board} ({platform}) · {model}")
+        print_table(console, fitted.table)
+        note = dropped_note(fitted.dropped, "widen the terminal, or hil show --json")
+        if note is not None:
+            console.print(note, highlight=False)
