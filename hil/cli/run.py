@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from hil.cli import context
 from hil.cli.common import (
@@ -26,8 +25,9 @@ from hil.records import JobResult, RunSummary, overall_status
 from hil.report.junit import write_junit
 from hil.report.matrix import render_matrix
 from hil.report.payload import run_json
+from hil.report.progress import RunProgress
 from hil.report.table import render_run
-from hil.runs.events import BoardStarted, Event, JobDone, StepDone
+from hil.runs.events import Event, JobDone
 from hil.runs.job import plan_jobs
 from hil.runs.scheduler import run_suite
 from hil.runs.simulated import simulated_boards
@@ -103,27 +103,27 @@ def run(
     with Store.open(db) as store:
         store.begin_run(run_id, inventory=str(inv.path), argv=sys.argv[1:])
         total = sum(len(plan_jobs(t, suite)) for t in targets)
-        with simulated_boards(rack, needed) as started, _progress() as progress:
+        with simulated_boards(rack, needed) as started:
             if started:
                 err.print(f"started simulated boards: {', '.join(started)}")
-            overall = progress.add_task("all jobs", total=total)
-            tasks: dict[str, TaskID] = {}
+            with RunProgress(err, total) as progress:
 
-            def on_event(event: Event) -> None:
-                if isinstance(event, BoardStarted):
-                    tasks[event.board] = progress.add_task(event.board, total=event.jobs)
-                elif isinstance(event, StepDone):
-                    progress.update(
-                        tasks[event.board], description=f"{event.board}: {event.step} {event.detail}"
+                def on_event(event: Event) -> None:
+                    if isinstance(event, JobDone):
+                        store.record_job(run_id, event.result, event.samples, event.logs)
+                        if event.facts:
+                            store.record_board(event.result.board, event.result.platform, event.facts)
+                    progress(event)
+
+                try:
+                    results = run_suite(targets, suite, on_event)
+                except BaseException as exc:
+                    # A failed store write (disk full, read-only) or an interrupt: never leave the run
+                    # `running`; the error itself is reported by the CLI.
+                    store.abandon_run(
+                        run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "infra_error"
                     )
-                elif isinstance(event, JobDone):
-                    store.record_job(run_id, event.result, event.samples, event.logs)
-                    if event.facts:
-                        store.record_board(event.result.board, event.result.platform, event.facts)
-                    progress.advance(tasks[event.result.board])
-                    progress.advance(overall)
-
-            results = run_suite(targets, suite, on_event)
+                    raise
         summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
         store.finish_run(run_id, summary.status)
     if junit is not None:
@@ -140,14 +140,3 @@ def run(
 def _ordered(results: list[JobResult]) -> list[JobResult]:
     order = {"fp32": 0, "fp16": 1, "int8": 2}
     return sorted(results, key=lambda r: (r.board, r.model, order[r.precision], r.clip))
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )

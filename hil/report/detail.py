@@ -76,10 +76,10 @@ def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
 
 def render_result(run_id: str, index: int, r: JobResult, console: Console) -> None:
     table = Table.grid(padding=(0, 2))
-    table.title = f"run {run_id} · result {index}"
+    table.title = Text(f"run {run_id} · result {index}")
     table.title_justify = "left"
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for label, cell in result_rows(r):
         table.add_row(label, Text(cell) if isinstance(cell, str) else cell)
-    console.print(table, highlight=False)
+    console.print(table, highlight=False, soft_wrap=False)

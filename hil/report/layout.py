@@ -48,8 +48,10 @@ def _build(
     compact: int = 0,
 ) -> Table:
     """compact 0: full headers, two spaces between columns; 1: short headers; 2: and one space."""
+    # Cells and titles hold user data (board, model and clip names): plain Text, never rich markup, so a
+    # clip named "night[b17]" shows as named and "[/x]" cannot raise.
     table = Table(
-        title=title,
+        title=Text(title) if title is not None else None,
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -63,8 +65,12 @@ def _build(
         header = col.short if compact and col.short else col.name
         table.add_column(header, justify=col.justify, no_wrap=not col.fold, overflow="fold")
     for row in rows:
-        table.add_row(*(row[i] for i in keep))
+        table.add_row(*(_plain(row[i]) for i in keep))
     return table
+
+
+def _plain(cell: Cell) -> Text:
+    return Text(cell) if isinstance(cell, str) else cell
 
 
 def natural_width(console: Console, renderable: RenderableType) -> int:
@@ -107,7 +113,7 @@ def print_table(console: Console, table: Table) -> None:
     """
     least = Measurement.get(console, console.options.update_width(_UNBOUNDED), table).minimum
     if console.is_terminal or least <= console.width:
-        console.print(table)
+        console.print(table, soft_wrap=False)
         return
     natural = natural_width(console, table)
     lines = console.render_lines(table, console.options.update_width(natural), new_lines=True)
@@ -118,4 +124,4 @@ def dropped_note(dropped: list[str], where: str) -> Text | None:
     """One dim line naming the columns a narrow terminal left out, and where to read them."""
     if not dropped:
         return None
-    return Text(f"hidden at this width: {', '.join(dropped)} (see {where})", style="dim")
+    return Text(f"hidden at this width: {', '.join(dropped)}; {where}", style="dim")

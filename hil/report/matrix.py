@@ -75,6 +75,6 @@ def render_matrix(summary: RunSummary, console: Console) -> None:
         ]
         fitted = fit_table(console, _COLUMNS, rows, f"{board} ({platform}) · {model}")
         print_table(console, fitted.table)
-        note = dropped_note(fitted.dropped, "widen the terminal, or hil show --json")
+        note = dropped_note(fitted.dropped, "every figure: hil show RUN --result N")
         if note is not None:
-            console.print(note, highlight=False)
+            console.print(note, highlight=False, soft_wrap=False)

@@ -85,15 +85,15 @@ def _render_run_table(summary: RunSummary, console: Console, numbers: list[int] 
         console, [_RUN_COLUMNS[n] for n in names], [[row[n] for n in names] for row in rows], title
     )
     print_table(console, fitted.table)
-    _notes(console, results, fitted.dropped, f"hil show {summary.run_id} --result N")
+    _notes(console, results, fitted.dropped, f"all of row N: hil show {summary.run_id} --result N")
 
 
 def _notes(console: Console, results: list[JobResult], dropped: list[str], where: str) -> None:
     if any(r.power_source == "sim-model" and r.power_w is not None for r in results):
-        console.print(cells.MODELLED_LEGEND, highlight=False)
+        console.print(cells.MODELLED_LEGEND, highlight=False, soft_wrap=False)
     note = dropped_note(dropped, where)
     if note is not None:
-        console.print(note, highlight=False)
+        console.print(note, highlight=False, soft_wrap=False)
 
 
 def _problems(results: list[JobResult]) -> list[Text]:
@@ -139,13 +139,13 @@ def render_run(summary: RunSummary, console: Console, numbers: list[int] | None 
     if summary.results:
         _render_run_table(summary, console, numbers)
     else:
-        console.print(f"run {summary.run_id}: no results")
+        console.print(Text(f"run {summary.run_id}: no results"), soft_wrap=False)
     problems = _problems(summary.results)
     if problems:
-        console.print(Text("problems:", style="bold"))
+        console.print(Text("problems:", style="bold"), soft_wrap=False)
         for line in problems:
-            console.print(line, highlight=False)
-    console.print(footer(summary.results, summary.status), highlight=False)
+            console.print(line, highlight=False, soft_wrap=False)
+    console.print(footer(summary.results, summary.status), highlight=False, soft_wrap=False)
 
 
 _KEYS = ("board", "platform", "model", "precision", "clip")
@@ -172,7 +172,7 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
     title = " · ".join(constant.values()) or None
     varying = [k for k in _KEYS if k not in constant]
     columns = [
-        Column("when (UTC)", 1),
+        Column("when (UTC)"),
         Column("run", 2),
         *(
             Column(k, _KEY_PRIORITY[k], fold=k == "clip", short="prec" if k == "precision" else None)
@@ -180,9 +180,11 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
         ),
         *_HISTORY_TAIL,
     ]
+    # A narrow terminal gets the short form of the time (the year is rarely what tells two results apart).
+    when = "%Y-%m-%d %H:%M:%S" if console.width >= 110 else "%m-%d %H:%M"
     cell_rows: list[list[Cell]] = [
         [
-            row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            row.created_at.strftime(when),
             row.run_id,
             *[getattr(row, k) for k in varying],
             cells.status(row.status),
@@ -199,7 +201,7 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
     fitted = fit_table(console, columns, cell_rows, title)
     print_table(console, fitted.table)
     if any(r.power_source == "sim-model" and r.power_w is not None for r in rows):
-        console.print(cells.MODELLED_LEGEND, highlight=False)
-    note = dropped_note(fitted.dropped, "widen the terminal, or hil history --json")
+        console.print(cells.MODELLED_LEGEND, highlight=False, soft_wrap=False)
+    note = dropped_note(fitted.dropped, "every column: hil history --json")
     if note is not None:
-        console.print(note, highlight=False)
+        console.print(note, highlight=False, soft_wrap=False)

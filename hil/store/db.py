@@ -8,6 +8,7 @@ jobs, so an interrupted run keeps every job that finished and shows as never fin
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import threading
@@ -30,7 +31,7 @@ from hil.store.rows import (
     row_sample,
     sample_row,
 )
-from hil.store.schema import migrate, now
+from hil.store.schema import check_readable, migrate, now
 
 ArtifactKind = Literal["model", "engine", "clip", "harness"]
 
@@ -69,13 +70,32 @@ class Store:
                     hint="run `hil run` first, or pass --db PATH (or set HIL_DB)",
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
-        # check_same_thread=False: the lock below serialises access from the scheduler's threads.
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
+        if not path.exists() and not os.access(path.parent, os.W_OK):
+            raise StoreError(
+                f"cannot create the results store {path}: its folder is not writable"
+                + (" (read-only file system)" if _read_only_fs(path.parent) else ""),
+                hint="pass --db (or set HIL_DB) with a path in a writable folder",
+            )
+        readonly = path.exists() and not create and not _writable(path)
+        try:
+            # check_same_thread=False: the lock below serialises access from the scheduler's threads.
+            # A store hil may not write (read-only file system or file) is read as immutable: WAL mode
+            # would otherwise need to create its -shm file next to it.
+            target = f"file:{path.absolute()}?mode=ro&immutable=1" if readonly else str(path)
+            conn = sqlite3.connect(target, check_same_thread=False, timeout=30.0, uri=readonly)
+        except sqlite3.Error as exc:
+            raise store_error(f"cannot open the results store {path}", path, exc) from exc
         db = Database(conn)
         try:
             db.execute("PRAGMA foreign_keys = ON")
-            migrate(db, path)
-            db.enable_wal()
+            if readonly:
+                check_readable(db, path)
+            else:
+                migrate(db, path)
+                db.enable_wal()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise store_error(f"cannot open the results store {path}", path, exc) from exc
         except BaseException:
             conn.close()
             raise
@@ -112,6 +132,20 @@ class Store:
         }
         with self._lock, self._writing(f"could not start run {run_id}"):
             self.db.table("runs").insert(row)
+
+    def abandon_run(self, run_id: str, status: str = "infra_error") -> bool:
+        """Best effort, after a run failed part-way (a store write failed, the run was interrupted): mark
+        the run finished with `status` so it never stays `running`. True when the mark was written."""
+        with self._lock:
+            try:
+                with self.db.atomic():
+                    self.db.execute(
+                        "UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ? AND status = 'running'",
+                        [now(), status, run_id],
+                    )
+            except sqlite3.Error:
+                return False
+        return True
 
     def finish_run(self, run_id: str, status: str) -> None:
         with self._lock, self._writing(f"could not finish run {run_id}"):
@@ -289,7 +323,56 @@ class _Translate:
         tb: TracebackType | None,
     ) -> None:
         if isinstance(exc, sqlite3.Error):
-            raise StoreError(
-                f"{self.what} in {self.path}: {exc}",
-                hint="another process may hold the store; otherwise this is a bug in hil, please report it",
-            ) from exc
+            raise store_error(self.what, self.path, exc) from exc
+
+
+def _read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _writable(path: Path) -> bool:
+    """Whether hil can write the store: the file, and its folder (for the WAL's -wal and -shm files)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def store_error(what: str, path: Path, exc: sqlite3.Error) -> StoreError:
+    """A StoreError that says what was being done, why SQLite refused, and what to do about it."""
+    text = str(exc)
+    lowered = text.lower()
+    if "full" in lowered or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return StoreError(
+            f"{what} in {path}: the disk is full ({text})",
+            hint=f"free space on the disk that holds {path.parent}, or pass --db with a store on another "
+            "disk; results recorded before this one are kept",
+        )
+    if "readonly" in lowered or "read-only" in lowered or _read_only_fs(path.parent):
+        where = "it is on a read-only file system" if _read_only_fs(path.parent) else "it is read-only"
+        return StoreError(
+            f"{what} in {path}: {where} ({text})",
+            hint="pass --db (or set HIL_DB) with a writable store; `hil history --db` and `hil show --db` "
+            "can still read this one",
+        )
+    if "unable to open" in lowered or "permission" in lowered or not _writable(path):
+        return StoreError(
+            f"{what} in {path}: hil may not write the store or its folder ({text})",
+            hint=f"make {path} and {path.parent} writable for this user (WAL mode creates {path.name}-wal "
+            f"and {path.name}-shm beside it), or pass --db with another path",
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return StoreError(
+            f"{what} in {path}: another process holds the store ({text})",
+            hint="wait for the other hil to finish, or pass --db with another store",
+        )
+    if "disk i/o" in lowered:
+        return StoreError(
+            f"{what} in {path}: the disk reported an I/O error ({text})",
+            hint="check the disk (dmesg, free space), or pass --db with a store on another disk",
+        )
+    return StoreError(
+        f"{what} in {path}: {text}",
+        hint="check the file with `sqlite3 PATH 'PRAGMA integrity_check'`; if it is sound, this is a bug in "
+        "hil: report it with the message above",
+    )
