@@ -56,7 +56,7 @@ def calibrate(
     for name, counts in m["strata"].items():
         out.print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if m["frames"] < frames:
-        err.print(f"[yellow]only {m['frames']} frames available, fewer than the {frames} asked for[/]")
+        err.print(f"only {m['frames']} frames available, fewer than the {frames} asked for", style="yellow")
 
 
 def _outputs(model: Path, precisions: list[str], out_path: Path | None) -> dict[str, Path]:

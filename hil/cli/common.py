@@ -23,7 +23,9 @@ def _width(stream: object) -> int | None:
 
 # Data goes to stdout, progress and messages to stderr, so `--json | jq` always works.
 out = Console(soft_wrap=True, width=_width(sys.stdout))
-err = Console(stderr=True, width=_width(sys.stderr))
+# Messages quote user input (board, model, clip names, paths): never parsed as rich markup; style them
+# with `style=` or rich Text instead.
+err = Console(stderr=True, width=_width(sys.stderr), markup=False, highlight=False)
 
 
 def print_json(text: str) -> None:

@@ -98,7 +98,7 @@ def _terminate(signum: int, _frame: object) -> None:
 
 def _internal_error(exc: BaseException) -> None:
     if debug_enabled():
-        err.print("".join(traceback.format_exception(exc)), markup=False, highlight=False)
+        sys.stderr.write("".join(traceback.format_exception(exc)))
     name = type(exc).__name__
     err.print(Text.assemble(("internal error: ", "bold red"), f"{name}: {exc}"), highlight=False)
     hint = (
@@ -118,7 +118,7 @@ def main() -> None:
         command()(prog_name="hil")
     except HilError as exc:
         if debug_enabled():
-            err.print("".join(traceback.format_exception(exc)), markup=False, highlight=False)
+            sys.stderr.write("".join(traceback.format_exception(exc)))
         # Messages quote user input and tool output: print them as text, never as rich markup.
         err.print(Text.assemble(("error: ", "bold red"), exc.message), highlight=False)
         if exc.hint:

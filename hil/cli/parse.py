@@ -101,7 +101,7 @@ def parse_command(
         print_json(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     if kind is Kind.auto:
-        err.print(f"[dim]detected KIND: {name}[/]")
+        err.print(f"detected KIND: {name}", style="dim")
     if isinstance(result, TrtexecReport):
         _show_trtexec(result)
     elif isinstance(result, TegrastatsReport):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from hil.cli import context
 from hil.cli.common import (
@@ -93,7 +94,7 @@ def run(
         warmup=warmup, max_frames=max_frames, fps=fps,
     )  # fmt: skip
     for note in suite.skipped:
-        err.print(f"[yellow]skipped:[/] {note}", highlight=False)
+        err.print(Text.assemble(("skipped: ", "yellow"), note))
     rack = context.rack()
     builders = {b.name: context.build_host_of(inv, b) for b in boards}
     targets = [target_for(b, context.known_hosts(), rack.client_key, builders[b.name]) for b in boards]
@@ -133,7 +134,7 @@ def run(
     else:
         render_run(summary, out)
         render_matrix(summary, out)
-        out.print(f"stored as run {run_id} in {db}  (hil history --last 10)", style="dim")
+        out.print(f"stored as run {run_id} in {db}  (hil history --last 10)", style="dim", markup=False)
     raise typer.Exit(EXIT_CODES[summary.status])
 
 

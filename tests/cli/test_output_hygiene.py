@@ -1,0 +1,108 @@
+"""Output hygiene: data on stdout, messages on stderr, JSON byte for byte (values with `[b17]` and `[/x]`),
+tables that fit $COLUMNS, --debug tracebacks and the internal-error exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, Hil
+
+TRTEXEC = REPO / "tests" / "fixtures" / "parsers" / "trtexec-trt82-end-to-end.log"
+BOARD = "orin[/x]"
+MODEL = "dms[b17]"
+
+
+def _import(hil: Hil, *extra: str) -> subprocess.CompletedProcess[str]:
+    return hil("import", "trtexec", str(TRTEXEC), "-b", BOARD, "-m", MODEL, "-p", "fp16", *extra)
+
+
+def test_json_keeps_square_brackets_in_every_command(hil: Hil) -> None:
+    imported = _import(hil, "--json")
+    assert imported.returncode == 0, imported.stderr
+    doc = json.loads(imported.stdout)
+    assert doc["board"] == BOARD and doc["model"] == MODEL
+    for args in (("show", "last", "--json"), ("show", "last", "--result", "1", "--json")):
+        shown = hil(*args)
+        assert shown.returncode == 0, shown.stderr
+        text = json.loads(shown.stdout)
+        result = text["results"][0] if "results" in text else text
+        assert result["board"] == BOARD and result["model"] == MODEL
+    history = hil("history", "--json")
+    assert json.loads(history.stdout)["results"][0]["model"] == MODEL
+    parsed = hil("parse", "trtexec", str(TRTEXEC), "--json")
+    assert parsed.returncode == 0, parsed.stderr
+    assert json.loads(parsed.stdout)["invocations"]
+
+
+def test_tables_show_bracketed_names_literally_and_fit_columns(hil: Hil) -> None:
+    assert _import(hil).returncode == 0
+    for columns in ("80", "100"):
+        hil.env["COLUMNS"] = columns
+        for args in (("show", "last"), ("history", "-n", "10"), ("show", "last", "--result", "1")):
+            shown = hil(*args)
+            assert shown.returncode == 0, shown.stderr
+            assert BOARD in shown.stdout and MODEL in shown.stdout, shown.stdout
+            assert max(len(line) for line in shown.stdout.splitlines()) <= int(columns), shown.stdout
+            assert "…" not in shown.stdout
+
+
+def test_off_a_terminal_lines_stay_within_120_columns(hil: Hil) -> None:
+    del hil.env["COLUMNS"]
+    assert _import(hil).returncode == 0
+    shown = hil("show", "last")
+    assert shown.returncode == 0, shown.stderr
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 120
+    assert "p50" in shown.stdout and "p99" in shown.stdout
+
+
+def test_messages_go_to_stderr_data_to_stdout(hil: Hil) -> None:
+    imported = _import(hil)
+    assert imported.returncode == 0
+    assert imported.stdout == "" and "imported trtexec" in imported.stderr
+    missing = hil("show", "last", "--db", "nowhere.sqlite")
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert "error: no results store at nowhere.sqlite" in missing.stderr
+
+
+def _boom(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    # A command with a real bug in it (an unexpected exception), registered next to hil's own.
+    script = (
+        "import sys\n"
+        "from hil.cli import main as m\n"
+        "@m.app.command('boom')\n"
+        "def boom() -> None:\n"
+        "    {}['missing']\n"
+        "sys.argv = ['hil', *sys.argv[1:]]\n"
+        "m.main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_an_internal_error_has_its_own_exit_code_and_says_what_to_report(tmp_path: Path) -> None:
+    plain = _boom(tmp_path, "boom")
+    assert plain.returncode == 4, plain.stderr
+    assert "internal error: KeyError: 'missing'" in plain.stderr
+    assert "bug in hil" in plain.stderr and "--debug" in plain.stderr
+    assert "Traceback" not in plain.stderr and plain.stdout == ""
+    debug = _boom(tmp_path, "--debug", "boom")
+    assert debug.returncode == 4
+    assert "Traceback" in debug.stderr and "in boom" in debug.stderr
+
+
+def test_debug_shows_the_traceback_of_a_hil_error(hil: Hil) -> None:
+    plain = hil("show", "last", "--db", "nowhere.sqlite")
+    assert "Traceback" not in plain.stderr
+    hil.env["HIL_DEBUG"] = "1"
+    debug = hil("show", "last", "--db", "nowhere.sqlite")
+    assert debug.returncode == 2
+    assert "Traceback" in debug.stderr and "ConfigError" in debug.stderr
