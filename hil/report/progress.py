@@ -165,16 +165,19 @@ class RunProgress:
     # -- output -------------------------------------------------------------------------------------
 
     def job_line(self, r: JobResult, board: BoardState) -> Text:
-        """The line a finished job gets off a terminal: count, identity, outcome, p50/p99, elapsed."""
-        line = Text(f"[{self.done}/{self.total}] {r.board} {r.model}/{r.precision}/{r.clip}: ")
+        """The line a finished job gets off a terminal: count, elapsed, identity, outcome, p50/p99, and
+        for a problem its stage and error, cut to the console's width."""
+        took = clock(board.elapsed(self._now()))
+        line = Text(f"[{self.done}/{self.total}] {took} {r.board} {r.model}/{r.precision}/{r.clip}: ")
         line.append_text(cells.status(r.status))
         lat = r.latency_ms
         if lat is not None:
             p99 = cells.percentile(lat.p99, "p99", lat.n).plain
             line.append(f" p50 {lat.p50:.2f} p99 {p99} ms")
         if r.status in ("fail", "regression", "infra_error") and r.error:
-            line.append(f" ({r.stage + ': ' if r.stage else ''}{r.error[:60]})")
-        line.append(f" [{clock(board.elapsed(self._now()))}]")
+            why = f" ({r.stage + ': ' if r.stage else ''}{r.error})"
+            room = self.console.width - line.cell_len
+            line.append(why if len(why) <= room else why[: max(room - 2, 0)] + "…)")
         return line
 
     def render(self) -> RenderableType:
