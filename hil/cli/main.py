@@ -51,11 +51,17 @@ def _options(
         os.environ["HIL_DEBUG"] = "1"
 
 
+_registered: list[bool] = []
+
+
 def _register() -> None:
     # Each command module adds its own commands; importing here keeps `hil --help` the one place to look.
+    if _registered:
+        return
     from hil.cli import commands
 
     commands.register(app)
+    _registered.append(True)
 
 
 def reflow(text: str | None) -> str | None:
