@@ -134,7 +134,12 @@ def run(
     else:
         render_run(summary, out)
         render_matrix(summary, out)
-        out.print(f"stored as run {run_id} in {db}  (hil history --last 10)", style="dim", markup=False)
+        out.print(
+            f"stored as run {run_id} in {db}  (hil history --last 10)",
+            style="dim",
+            markup=False,
+            soft_wrap=False,
+        )
     raise typer.Exit(EXIT_CODES[summary.status])
 
 

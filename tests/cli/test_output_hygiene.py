@@ -4,11 +4,13 @@ tables that fit $COLUMNS, --debug tracebacks and the internal-error exit code.""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, Hil
+from tests.conftest import REPO, Hil, needs_sshd, write_sim_inventory
+from tests.fixtures.tiny import make_clip, make_model
 
 TRTEXEC = REPO / "tests" / "fixtures" / "parsers" / "trtexec-trt82-end-to-end.log"
 BOARD = "orin[/x]"
@@ -106,3 +108,34 @@ def test_debug_shows_the_traceback_of_a_hil_error(hil: Hil) -> None:
     debug = hil("show", "last", "--db", "nowhere.sqlite")
     assert debug.returncode == 2
     assert "Traceback" in debug.stderr and "ConfigError" in debug.stderr
+
+
+@needs_sshd
+def test_run_at_80_columns_json_with_brackets_and_progress_on_stderr(hil: Hil, tmp_path: Path) -> None:
+    model = make_model(tmp_path / "bright.onnx")
+    clip = make_clip(tmp_path / "night[b17].mp4", frames=40)
+    rack = write_sim_inventory(tmp_path / "inv.yaml", {"orin-w1": "orin", "qcs8255-w1": "qcs8255"})
+    hil.env["COLUMNS"] = "80"
+    base = ("run", "-i", str(rack.inventory), "-m", str(model), "-c", str(clip), "-p", "fp32,fp16")
+    table = hil(*base)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, table.stdout
+    rows = [line for line in lines if "night[b17]" in line and ("orin-w1" in line or "qcs8255-w1" in line)]
+    assert len(rows) == 4, table.stdout
+    assert all(
+        "pass" in row and "n<662" in row for row in rows
+    )  # status and p99 (too few frames to have one)
+    assert all(re.search(r"\b\d+\.\d\d\b", row) for row in rows)  # p50 in ms
+    # Off a terminal, progress is one line per finished job, on stderr only.
+    finished = [line for line in table.stderr.splitlines() if re.match(r"\[\d/4\] ", line)]
+    assert len(finished) == 4 and all("night[b17]: pass" in line for line in finished)
+    assert not any(line.startswith("[") for line in lines)
+    as_json = hil(*base, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    doc = json.loads(as_json.stdout)
+    assert {r["clip"] for r in doc["results"]} == {"night[b17]"}
+    for args in (("show", "last"), ("history", "-n", "10")):
+        shown = hil(*args)
+        assert max(len(line) for line in shown.stdout.splitlines()) <= 80, shown.stdout
+        assert "night[b17]" in shown.stdout and shown.stdout.count("n<662") >= 4
