@@ -15,7 +15,7 @@ HELP = (
     "Past results from the store, newest first.\n\n"
     "Each row is one board x model x precision x clip of a `hil run`, or of `hil import` (marked "
     '"imported"). Filters match exactly and combine with AND. Latency in ms; a p99 shown as `n<662` '
-    'had too few frames to mean anything. Power marked "(modelled)" comes from a simulated board.\n\n'
+    'had too few frames to mean anything. Power marked "~" is modelled (from a simulated board).\n\n'
     "Examples:\n\n"
     "  hil history --last 20\n\n"
     "  hil history -b orin-03 -m dms-v3 -p int8 -n 30\n\n"

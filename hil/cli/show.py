@@ -6,6 +6,7 @@ import json as jsonlib
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out, print_json
 from hil.errors import ConfigError
@@ -35,8 +36,9 @@ def show(
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
 ) -> None:
-    """Show a stored run: its results table, one result in full with --result N, or with --log the exact
-    commands and what they printed.
+    """Show a stored run: its results table, one result in full, or the logs behind it.
+
+    --result N shows every figure of row N; --log KIND prints the exact commands and what they printed.
 
     A narrow terminal hides the less important columns of the table; --result N shows all of them for
     row N, and --json prints everything.
@@ -78,7 +80,7 @@ def show(
         if not logs:
             err.print(f"no {log} logs in run {rid}", markup=False)
         for entry in logs:
-            out.rule(f"{entry.board} · {entry.kind}", characters="─")
+            out.rule(Text(f"{entry.board} · {entry.kind}"), characters="─")
             out.print(f"$ {entry.command}", style="bold", highlight=False, markup=False)
             out.print(entry.text, highlight=False, markup=False)
         return

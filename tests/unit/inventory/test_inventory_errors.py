@@ -418,3 +418,16 @@ def test_group_written_twice_with_different_variables(write_inventory: WriteInve
         f"{path}:9: all.children.nightly.children.rack.vars.platform: group 'rack' sets 'platform' twice "
         "with different values (first at all.children.rack.vars.platform, line 4)"
     )
+
+
+def test_a_bare_board_name_in_where_suggests_name_equals(write_inventory: WriteInventory) -> None:
+    from hil.inventory import select_boards
+
+    path = write_inventory("all:\n  hosts:\n    orin-01: {platform: orin}\n")
+    inv = load_inventory(path, PLATFORMS)
+    with pytest.raises(InventoryError) as caught:
+        select_boards(inv, ["orin-01"])
+    assert caught.value.hint == "to select the board orin-01: --where name=orin-01"
+    with pytest.raises(InventoryError) as other:
+        select_boards(inv, ["nonsense"])
+    assert other.value.hint is not None and "KEY=VALUE" in other.value.hint
