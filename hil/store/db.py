@@ -69,7 +69,18 @@ class Store:
                     f"no results store at {path}",
                     hint="run `hil run` first, or pass --db PATH (or set HIL_DB)",
                 )
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as exc:
+                raise ConfigError(
+                    f"cannot create the results store {path}: {exc.filename} is a file, not a folder",
+                    hint="pass --db (or set HIL_DB) with a path in a folder",
+                ) from exc
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of the results store {path}: {exc.strerror}",
+                    hint="pass --db (or set HIL_DB) with a path in a writable folder",
+                ) from exc
         if not path.exists() and not os.access(path.parent, os.W_OK):
             raise StoreError(
                 f"cannot create the results store {path}: its folder is not writable"
