@@ -20,8 +20,9 @@ from typing import Any, Literal, Self
 from sqlite_utils import Database
 
 from hil import __version__
-from hil.errors import ConfigError, HilError
+from hil.errors import ConfigError
 from hil.records import FrameSample, JobResult
+from hil.store.errors import StoreError, read_only_fs, store_error, writable
 from hil.store.rows import (
     HistoryRow,
     JobLog,
@@ -34,15 +35,6 @@ from hil.store.rows import (
 from hil.store.schema import check_readable, migrate, now
 
 ArtifactKind = Literal["model", "engine", "clip", "harness"]
-
-
-class StoreError(HilError):
-    """The store could not take a write: unknown run, a record that breaks a constraint, a locked file.
-
-    It is the host's trouble, not the model's, hence the infrastructure exit code.
-    """
-
-    exit_code = 3
 
 
 class Store:
@@ -84,10 +76,10 @@ class Store:
         if not path.exists() and not os.access(path.parent, os.W_OK):
             raise StoreError(
                 f"cannot create the results store {path}: its folder is not writable"
-                + (" (read-only file system)" if _read_only_fs(path.parent) else ""),
+                + (" (read-only file system)" if read_only_fs(path.parent) else ""),
                 hint="pass --db (or set HIL_DB) with a path in a writable folder",
             )
-        readonly = path.exists() and not create and not _writable(path)
+        readonly = path.exists() and not create and not writable(path)
         try:
             # check_same_thread=False: the lock below serialises access from the scheduler's threads.
             # A store hil may not write (read-only file system or file) is read as immutable: WAL mode
@@ -335,55 +327,3 @@ class _Translate:
     ) -> None:
         if isinstance(exc, sqlite3.Error):
             raise store_error(self.what, self.path, exc) from exc
-
-
-def _read_only_fs(path: Path) -> bool:
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
-
-
-def _writable(path: Path) -> bool:
-    """Whether hil can write the store: the file, and its folder (for the WAL's -wal and -shm files)."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-
-
-def store_error(what: str, path: Path, exc: sqlite3.Error) -> StoreError:
-    """A StoreError that says what was being done, why SQLite refused, and what to do about it."""
-    text = str(exc)
-    lowered = text.lower()
-    if "full" in lowered or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-        return StoreError(
-            f"{what} in {path}: the disk is full ({text})",
-            hint=f"free space on the disk that holds {path.parent}, or pass --db with a store on another "
-            "disk; results recorded before this one are kept",
-        )
-    if "readonly" in lowered or "read-only" in lowered or _read_only_fs(path.parent):
-        where = "it is on a read-only file system" if _read_only_fs(path.parent) else "it is read-only"
-        return StoreError(
-            f"{what} in {path}: {where} ({text})",
-            hint="pass --db (or set HIL_DB) with a writable store; `hil history --db` and `hil show --db` "
-            "can still read this one",
-        )
-    if "unable to open" in lowered or "permission" in lowered or not _writable(path):
-        return StoreError(
-            f"{what} in {path}: hil may not write the store or its folder ({text})",
-            hint=f"make {path} and {path.parent} writable for this user (WAL mode creates {path.name}-wal "
-            f"and {path.name}-shm beside it), or pass --db with another path",
-        )
-    if "locked" in lowered or "busy" in lowered:
-        return StoreError(
-            f"{what} in {path}: another process holds the store ({text})",
-            hint="wait for the other hil to finish, or pass --db with another store",
-        )
-    if "disk i/o" in lowered:
-        return StoreError(
-            f"{what} in {path}: the disk reported an I/O error ({text})",
-            hint="check the disk (dmesg, free space), or pass --db with a store on another disk",
-        )
-    return StoreError(
-        f"{what} in {path}: {text}",
-        hint="check the file with `sqlite3 PATH 'PRAGMA integrity_check'`; if it is sound, this is a bug in "
-        "hil: report it with the message above",
-    )
