@@ -22,6 +22,7 @@ from tests.conftest import REPO
 
 DOC_FILES = sorted([REPO / "README.md", *(REPO / "docs").glob("*.md")])
 SHELL_LANGS = {"sh", "bash", "shell", "console", "shell-session"}
+UNLABELLED_COMMANDS = ("hil ", "make ", ".venv/bin/hil ")
 FENCE = re.compile(r"^(\s*)```+\s*([\w-]*)\s*$")
 
 
@@ -33,13 +34,15 @@ def shell_lines(text: str) -> list[tuple[int, str]]:
     for number, raw in enumerate(text.splitlines(), 1):
         fence = FENCE.match(raw)
         if fence:
-            lang = None if lang is not None else fence.group(2).lower()
+            lang = None if lang is not None else fence.group(2).lower()  # "" for an unlabelled block
             continue
-        if lang not in SHELL_LANGS:
+        if lang is None or (lang and lang not in SHELL_LANGS):
             continue
         line = raw.strip()
         if line.startswith("$ "):
             line = line[2:]
+        elif lang == "" and not pending and not line.startswith(UNLABELLED_COMMANDS):
+            continue  # an unlabelled block: only the lines that are plainly hil or make commands
         if not pending:
             start = number
         if line.endswith("\\"):
@@ -101,8 +104,11 @@ def check_hil(args: list[str]) -> str | None:
                 return f"no command {rest[0]!r}"
             cmd = sub
     except click_exc.BadParameter as exc:
-        # A file the docs name as an example (bench.log, night.mp4) need not exist here.
-        return None if "does not exist" in exc.format_message() else exc.format_message()
+        # A file the docs name as an example (bench.log, night.mp4) need not exist here, and a synopsis
+        # names its values with placeholders (`hil parse KIND FILE`).
+        message = exc.format_message()
+        placeholder = any(re.fullmatch(r"[A-Z][A-Z0-9_]*", w) and f"'{w}'" in message for w in args)
+        return None if "does not exist" in message or placeholder else message
     except click_exc.ClickException as exc:
         return exc.format_message()
 
@@ -160,6 +166,8 @@ def test_the_checker_catches_what_is_not_there() -> None:
     assert check_hil(["run", "--no-such-option"]) is not None
     assert check_hil(["frobnicate"]) is not None
     assert check_hil(["history", "--last", "many"]) is not None
+    assert check_hil(["parse", "trtexecc", "x.log"]) is not None
+    assert check_hil(["parse", "KIND", "FILE"]) is None  # a synopsis
     assert check_hil(["show", "last", "--result", "2"]) is None
     assert check_make(["make", "no-such-target"]) is not None
     assert commands_of("HIL_DEBUG=1 hil run --json | jq . && make bench # note") == [
