@@ -17,6 +17,7 @@ import typer
 from rich.text import Text
 from typer._click.core import Command  # typer vendors its own click
 
+import hil
 from hil.cli.common import debug_enabled, err
 from hil.errors import HilError
 
@@ -108,8 +109,8 @@ def _internal_error(exc: BaseException) -> None:
     name = type(exc).__name__
     err.print(Text.assemble(("internal error: ", "bold red"), f"{name}: {exc}"), highlight=False)
     hint = (
-        "this is a bug in hil, not in your model or boards. Please report it with the command line, "
-        "`pip show hil` and the traceback"
+        f"this is a bug in hil {hil.__version__}, not in your model or boards. Please report it to hil's "
+        "maintainers with the command line, this message and the traceback"
     )
     if not debug_enabled():
         hint += " (rerun with --debug or HIL_DEBUG=1 to see it)"

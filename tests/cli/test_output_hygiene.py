@@ -4,6 +4,8 @@ tables that fit $COLUMNS, --debug tracebacks and the internal-error exit code.""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
 import subprocess
 import sys
@@ -139,3 +141,54 @@ def test_run_at_80_columns_json_with_brackets_and_progress_on_stderr(hil: Hil, t
         shown = hil(*args)
         assert max(len(line) for line in shown.stdout.splitlines()) <= 80, shown.stdout
         assert "night[b17]" in shown.stdout and shown.stdout.count("n<662") >= 4
+
+
+@needs_sshd
+def test_on_a_terminal_progress_is_live_on_stderr_and_json_stays_clean(hil: Hil, tmp_path: Path) -> None:
+    model = make_model(tmp_path / "bright.onnx")
+    clip = make_clip(tmp_path / "cabin.mp4", frames=40)
+    rack = write_sim_inventory(tmp_path / "inv.yaml", {"orin-p1": "orin"})
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hil.cli.main",
+                "run",
+                "-i",
+                str(rack.inventory),
+                "-m",
+                str(model),
+                "-c",
+                str(clip),
+                "-p",
+                "fp32",
+                "--json",
+            ],
+            cwd=hil.cwd,
+            env={**hil.env, "COLUMNS": "100", "TERM": "xterm"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+        )
+        os.close(follower)
+        stdout, _ = proc.communicate(timeout=300)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed after the process ended
+                break
+            if not chunk:
+                break
+            screen += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0, screen.decode(errors="replace")[-2000:]
+    assert json.loads(stdout)["results"][0]["status"] == "pass"  # nothing of the live view on stdout
+    text = screen.decode(errors="replace")
+    assert "all jobs" in text and "orin-p1" in text and "stage" in text
+    assert "\x1b[" in text  # drawn and redrawn in place
+    assert "[1/1]" not in text  # the line-per-job form is for logs, not terminals
