@@ -103,30 +103,28 @@ def run(
     run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
     with Store.open(db) as store:
         store.begin_run(run_id, inventory=str(inv.path), argv=sys.argv[1:])
-        total = sum(len(plan_jobs(t, suite)) for t in targets)
-        with simulated_boards(rack, needed) as started:
-            if started:
-                err.print(f"started simulated boards: {', '.join(started)}")
-            with RunProgress(err, total) as progress:
+        try:
+            total = sum(len(plan_jobs(t, suite)) for t in targets)
+            with simulated_boards(rack, needed) as started:
+                if started:
+                    err.print(f"started simulated boards: {', '.join(started)}")
+                with RunProgress(err, total) as progress:
 
-                def on_event(event: Event) -> None:
-                    if isinstance(event, JobDone):
-                        store.record_job(run_id, event.result, event.samples, event.logs)
-                        if event.facts:
-                            store.record_board(event.result.board, event.result.platform, event.facts)
-                    progress(event)
+                    def on_event(event: Event) -> None:
+                        if isinstance(event, JobDone):
+                            store.record_job(run_id, event.result, event.samples, event.logs)
+                            if event.facts:
+                                store.record_board(event.result.board, event.result.platform, event.facts)
+                        progress(event)
 
-                try:
                     results = run_suite(targets, suite, on_event)
-                except BaseException as exc:
-                    # A failed store write (disk full, read-only) or an interrupt: never leave the run
-                    # `running`; the error itself is reported by the CLI.
-                    store.abandon_run(
-                        run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "infra_error"
-                    )
-                    raise
-        summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
-        store.finish_run(run_id, summary.status)
+            summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
+            store.finish_run(run_id, summary.status)
+        except BaseException as exc:
+            # A failed store write (disk full, read-only), a board that would not start, or an interrupt:
+            # never leave the run `running`. The error itself is reported by the CLI.
+            store.abandon_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "infra_error")
+            raise
     if junit is not None:
         write_junit(summary, junit)
     if json:
