@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -160,3 +161,50 @@ def test_a_disk_that_fills_mid_run_ends_the_run_as_infra_error(
         statuses = [row[0] for row in conn.execute("SELECT status FROM runs")]
     assert statuses == ["infra_error"]  # never left `running`
     assert os.path.exists(tmp_path / "after.sqlite")
+
+
+@needs_sshd
+def test_an_interrupted_run_is_not_left_running(
+    hil: Hil, tmp_path: Path, material: tuple[Path, Path]
+) -> None:
+    model, clip = material
+    rack = write_sim_inventory(tmp_path / "inv.yaml", {"orin-i1": "orin"})
+    db = tmp_path / "hil.sqlite"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hil.cli.main",
+            "run",
+            "-i",
+            str(rack.inventory),
+            "-m",
+            str(model),
+            "-c",
+            str(clip),
+            "-p",
+            "fp32,fp16",
+            "--fps",
+            "10",
+            "--db",
+            str(db),
+        ],
+        cwd=hil.cwd,
+        env=hil.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # wait until the first job is done: the run is well under way
+        if line.startswith("[1/"):
+            break
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=300)
+    assert proc.returncode == 130, rest
+    with sqlite3.connect(db) as conn:
+        status, finished = conn.execute("SELECT status, finished_at FROM runs").fetchone()
+        done = conn.execute("SELECT count(*) FROM results").fetchone()[0]
+    assert status == "interrupted" and finished is not None
+    assert done >= 1  # the finished job was kept
