@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hil.report.layout import OFF_TERMINAL_WIDTH
+# Off a terminal (CI logs, files, pipes): lines of at most this many columns. The same figure as
+# hil.report.layout.OFF_TERMINAL_WIDTH, repeated so that `hil --help` need not import the report package.
+OFF_TERMINAL_WIDTH = 120
 
 
 def _width(stream: object) -> int | None:
