@@ -11,6 +11,7 @@ New event types plug in with `progress.on(EventType, handler)`; an event nobody 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -90,6 +91,7 @@ class RunProgress:
         self._live_wanted = console.is_terminal if live is None else live
         self._live: Live | None = None
         self._handlers: dict[type, Callable[[Any], None]] = {}
+        self._lock = threading.RLock()
         self.on(BoardStarted, self._board_started)
         self.on(StepDone, self._step_done)
         self.on(JobDone, self._job_done)
@@ -102,21 +104,25 @@ class RunProgress:
     def __call__(self, event: object) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(event)
-            if self._live is not None:
-                self._live.update(self.render())
+            with self._lock:  # the live display's refresh thread renders the same state
+                handler(event)
 
     def __enter__(self) -> Self:
         if self._live_wanted:
+            # get_renderable: every refresh renders anew, so elapsed times tick between events.
             self._live = Live(
-                self.render(),
                 console=self.console,
+                get_renderable=self._locked_render,
                 refresh_per_second=4,
                 transient=True,
                 redirect_stdout=False,
             )
             self._live.__enter__()
         return self
+
+    def _locked_render(self) -> RenderableType:
+        with self._lock:
+            return self.render()
 
     def __exit__(
         self,

@@ -9,6 +9,7 @@ import pty
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tests.conftest import REPO, Hil, needs_sshd, write_sim_inventory
@@ -149,6 +150,20 @@ def test_on_a_terminal_progress_is_live_on_stderr_and_json_stays_clean(hil: Hil,
     clip = make_clip(tmp_path / "cabin.mp4", frames=40)
     rack = write_sim_inventory(tmp_path / "inv.yaml", {"orin-p1": "orin"})
     leader, follower = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # a terminal is read while the program writes, or its buffer fills up
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed after the process ended
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     try:
         proc = subprocess.Popen(
             [
@@ -175,17 +190,10 @@ def test_on_a_terminal_progress_is_live_on_stderr_and_json_stays_clean(hil: Hil,
         )
         os.close(follower)
         stdout, _ = proc.communicate(timeout=300)
-        screen = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal closed after the process ended
-                break
-            if not chunk:
-                break
-            screen += chunk
+        reader.join(timeout=30)
     finally:
         os.close(leader)
+    screen = b"".join(chunks)
     assert proc.returncode == 0, screen.decode(errors="replace")[-2000:]
     assert json.loads(stdout)["results"][0]["status"] == "pass"  # nothing of the live view on stdout
     text = screen.decode(errors="replace")
