@@ -52,6 +52,7 @@ assets: setup
 	$(BIN)/python -m pip install -q -e '.[train]'
 	$(BIN)/python artifacts/make_assets.py
 
+# Every bench/bench_*.py, each figure beside its anchor; writes docs/benchmarks.md (never fails the build).
 bench: setup
 	$(BIN)/python bench/run.py
 

@@ -1,91 +1,134 @@
-"""Benchmarks of hil's transport against the obvious alternative (plain `ssh`/`scp` per step).
+"""Run hil's benchmarks: every bench/bench_NAME.py, each figure beside its anchor measured in the same run.
 
-    make bench     (or: .venv/bin/python bench/run.py [--rounds N])
+    make bench                                  run them all, write docs/benchmarks.md
+    python bench/run.py [--quick]               the same
+    python bench/run.py NAME [NAME...] [--json] run some, print their figures (text, or JSON)
+    python bench/run.py --list                  the benchmarks there are
 
-Starts one simulated board in a private folder, then measures on it:
-  1. command round trip: hil's reused connection vs. a new `ssh` process per command;
-  2. pushing a 4 MiB artifact twice: hil's content-addressed push (second time: nothing moves) vs. `scp`.
-Prints a table; nothing here is a pass/fail test.
+A benchmark that fails is reported as failed (in the output and in docs/benchmarks.md); benchmarks are
+not tests and this command exits 0 unless its own arguments are wrong. The shape of a benchmark:
+bench/benchlib.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import statistics
-import subprocess
-import tempfile
+import importlib.util
+import json
+import platform
+import sys
 import time
+import traceback
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-from hil.sim.rack import SimBoard, SimRack
-from hil.transport.endpoint import Endpoint
-from hil.transport.push import item, push
-from hil.transport.ssh import BoardConnection
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
 
+from benchlib import Result, render_text  # noqa: E402
 
-def free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+DOC = BENCH.parent / "docs" / "benchmarks.md"
 
 
-def timed(fn: object, rounds: int) -> float:
-    assert callable(fn)
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000.0
+def available() -> dict[str, Path]:
+    return {p.stem.removeprefix("bench_"): p for p in sorted(BENCH.glob("bench_*.py"))}
 
 
-def main() -> None:
+def load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_one(name: str, path: Path, quick: bool) -> Result:
+    start = time.perf_counter()
+    try:
+        result: Result = load(path).run(quick=quick)
+    except Exception as exc:  # a benchmark never fails the build: say what broke instead
+        result = {"name": name, "title": name, "figures": [], "error": f"{type(exc).__name__}: {exc}",
+                  "traceback": traceback.format_exc()}  # fmt: skip
+    result.setdefault("name", name)
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    return result
+
+
+def _cell(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "skipped"
+    return f"{value:.3f}{(' ' + unit) if unit else ''}"
+
+
+def markdown(results: list[Result], quick: bool) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python bench/run.py`); do not edit by hand. Each figure of hil is",
+        "measured beside its anchor, the obvious alternative, in the same run on the same machine; the ratio",
+        "is hil / anchor (below 1: hil takes less). Absolute numbers depend on the machine; ratios travel.",
+        "Benchmarks are not tests: they never fail a build.",
+        "",
+        f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
+        f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        + ("; quick mode (fewer rounds)" if quick else ""),
+        "",
+    ]
+    for r in results:
+        lines += [
+            f"## {r.get('title', r['name'])}",
+            "",
+            f"`python bench/run.py {r['name']}` ({r['seconds']} s)",
+            "",
+        ]
+        if r.get("error"):
+            lines += [f"**Failed:** `{r['error']}`", ""]
+            continue
+        lines += ["| figure | hil | anchor | anchor's | ratio |", "|---|---:|---|---:|---:|"]
+        for f in r["figures"]:
+            ratio = "–" if f["ratio"] is None else f"{f['ratio']:.2f}x"
+            lines.append(
+                f"| {f['figure']} | {_cell(f['value'], f['unit'])} | {f['anchor']} | "
+                f"{_cell(f['anchor_value'], f['unit'])} | {ratio} |"
+            )
+        lines.append("")
+        lines += [f"- {note}" for note in r.get("notes", [])]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("names", nargs="*", help="benchmarks to run (default: all, and write the doc)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--doc", type=Path, default=DOC, help=f"where to write the report (default: {DOC})")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        host = "127.0.0.9"
-        board = SimBoard("bench-01", "orin", host, free_port(host))
-        rack = SimRack(tmp / "sim", tmp / "known_hosts")
-        rack.start(board)
-        try:
-            run(rack, board, tmp, args.rounds)
-        finally:
-            rack.stop(board.name)
-
-
-def run(rack: SimRack, board: SimBoard, tmp: Path, rounds: int) -> None:
-    ssh = [
-        "ssh", "-q", "-i", str(rack.client_key), "-p", str(board.port), "-o", "BatchMode=yes",
-        "-o", f"UserKnownHostsFile={rack.known_hosts}", "-o", "StrictHostKeyChecking=yes", board.host,
-    ]  # fmt: skip
-    endpoint = Endpoint(board.name, board.host, board.port, key_file=rack.client_key,
-                        known_hosts=rack.known_hosts, use_ssh_config=False)  # fmt: skip
-    blob = tmp / "artifact.bin"
-    blob.write_bytes(os.urandom(4 << 20))
-    remote_dir = str(rack.board_root(board.name) / "home" / "blobs")
-    rows: list[tuple[str, float, float]] = []
-    with BoardConnection(endpoint) as conn:
-        hil_rtt = timed(lambda: conn.run(["true"], 30), rounds)
-        ssh_rtt = timed(lambda: subprocess.run([*ssh, "true"], check=True), rounds)
-        rows.append(("command round trip (ms, median)", hil_rtt, ssh_rtt))
-        first = timed(lambda: push(conn, [item(blob, remote_dir)]), 1)
-        again = timed(lambda: push(conn, [item(blob, remote_dir)]), 1)
-        scp = [
-            "scp", "-q", "-i", str(rack.client_key), "-P", str(board.port), "-o", "BatchMode=yes",
-            "-o", f"UserKnownHostsFile={rack.known_hosts}", str(blob), f"{board.host}:{remote_dir}/x.bin",
-        ]  # fmt: skip
-        scp_ms = timed(lambda: subprocess.run(scp, check=True), 1)
-        scp_again = timed(lambda: subprocess.run(scp, check=True), 1)
-        rows.append(("push 4 MiB, first time (ms)", first, scp_ms))
-        rows.append(("push 4 MiB, unchanged (ms)", again, scp_again))
-    print(f"{'measure':38} {'hil':>10} {'ssh/scp':>10}")
-    for name, ours, theirs in rows:
-        print(f"{name:38} {ours:10.1f} {theirs:10.1f}")
+    found = available()
+    if args.list:
+        print("\n".join(found))
+        return 0
+    unknown = [n for n in args.names if n not in found]
+    if unknown:
+        print(f"no benchmark {', '.join(unknown)}; there are: {', '.join(found)}", file=sys.stderr)
+        return 2
+    names = args.names or list(found)
+    results = []
+    for name in names:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results.append(run_one(name, found[name], args.quick))
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+    else:
+        for r in results:
+            print(f"{r['name']}: failed: {r['error']}" if r.get("error") else render_text(r))
+    if not args.names:
+        args.doc.write_text(markdown(results, args.quick))
+        print(f"wrote {args.doc}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

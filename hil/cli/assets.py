@@ -14,7 +14,7 @@ from hil.artifacts import calibration as cal
 from hil.artifacts import clipgen
 from hil.artifacts import evaluate as ev
 from hil.artifacts import quantize as qz
-from hil.cli.common import JsonOption, err, out
+from hil.cli.common import JsonOption, err, out, print_json
 from hil.errors import ConfigError
 
 PRECISIONS = ("fp16", "int8")
@@ -50,13 +50,13 @@ def calibrate(
         "strata": m["strata"],
     }
     if json_out:
-        out.print_json(json.dumps(summary))
+        print_json(json.dumps(summary, indent=2))
         return
     out.print(f"calibration set [bold]{folder}[/]: {m['frames']} frames from {len(paths)} clip(s)")
     for name, counts in m["strata"].items():
         out.print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if m["frames"] < frames:
-        err.print(f"[yellow]only {m['frames']} frames available, fewer than the {frames} asked for[/]")
+        err.print(f"only {m['frames']} frames available, fewer than the {frames} asked for", style="yellow")
 
 
 def _outputs(model: Path, precisions: list[str], out_path: Path | None) -> dict[str, Path]:
@@ -130,7 +130,7 @@ def quantize(
             scored = ev.compare(variants, paths, progress=lambda msg: status.update(msg))
         report.update({k: v for k, v in scored.items() if k != "sizes"})
     if json_out:
-        out.print_json(json.dumps(report))
+        print_json(json.dumps(report, indent=2))
     elif "results" in report:
         out.print(_table(report))
     else:
@@ -170,7 +170,7 @@ def make_clip(
     summary = {"clip": str(path), "seed": seed, "frames": len(truth.states), "fps": truth.fps,
                "states": dict(Counter(truth.states)), "blinks": len(truth.blinks)}  # fmt: skip
     if json_out:
-        out.print_json(json.dumps(summary))
+        print_json(json.dumps(summary, indent=2))
     else:
         out.print(f"{path}: {summary['frames']} frames, {summary['states']}, {summary['blinks']} blinks")
 

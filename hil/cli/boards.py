@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hil.cli import context
-from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out
+from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, print_json
 from hil.errors import HilError
 from hil.runs.context import read_facts
 from hil.runs.target import target_for
@@ -32,7 +32,7 @@ def list_boards(
     _, boards = context.boards(inventory, where)
     if json:
         rows = [b.model_dump(mode="json", exclude={"ansible_vars"}) for b in boards]
-        out.print(jsonlib.dumps(rows, indent=2), highlight=False)
+        print_json(jsonlib.dumps(rows, indent=2))
         return
     table = Table("board", "platform", "address", "user", "sim", "tags", "budgets")
     for b in boards:
@@ -98,7 +98,7 @@ def check(
             else {"board": n, "ok": True, "facts": r}
             for n, r in checked
         ]
-        out.print(jsonlib.dumps(rows, indent=2), highlight=False)
+        print_json(jsonlib.dumps(rows, indent=2))
     else:
         table = Table("board", "state", "facts")
         for n, r in checked:

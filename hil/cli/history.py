@@ -6,7 +6,7 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out
+from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out, print_json
 from hil.records import PRECISIONS
 from hil.report import history_json, render_history
 from hil.store import Store
@@ -15,7 +15,7 @@ HELP = (
     "Past results from the store, newest first.\n\n"
     "Each row is one board x model x precision x clip of a `hil run`, or of `hil import` (marked "
     '"imported"). Filters match exactly and combine with AND. Latency in ms; a p99 shown as `n<662` '
-    'had too few frames to mean anything. Power marked "(modelled)" comes from a simulated board.\n\n'
+    'had too few frames to mean anything. Power marked "~" is modelled (from a simulated board).\n\n'
     "Examples:\n\n"
     "  hil history --last 20\n\n"
     "  hil history -b orin-03 -m dms-v3 -p int8 -n 30\n\n"
@@ -55,7 +55,7 @@ def history(
         )
     if json_out:
         # Plain text, not rich markup: JSON must reach `jq` byte for byte.
-        out.print(history_json(rows), markup=False, highlight=False, emoji=False)
+        print_json(history_json(rows))
         return
     if not rows:
         err.print(f"no results in {db} match", highlight=False)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from hil.cli import context
-from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, err
+from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, err, print_json
 from hil.errors import ConfigError, HilError
 from hil.measure.budgets import Budgets
 from hil.parsers.tegrastats import parse_tegrastats
@@ -94,7 +94,7 @@ def import_result(
         store.record_job(run_id, result, [], [])
         store.finish_run(run_id, result.status)
     if json:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")  # raw: never through rich markup
+        print_json(result.model_dump_json(indent=2))
     else:
         err.print(
             f"imported {kind} {file.name} as {board}/{model}/{result.precision} into {db} (run {run_id})"

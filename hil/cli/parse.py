@@ -6,6 +6,7 @@ from their own board before trusting hil with it, and gives scripts the normaliz
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hil.cli.common import JsonOption, err, out
+from hil.cli.common import JsonOption, err, out, print_json
 from hil.errors import ConfigError
 from hil.parsers.detect import detect_kind, parse
 from hil.parsers.qnn import QnnProfileReport
@@ -100,10 +101,10 @@ def parse_command(
     name = detect_kind(text) if kind is Kind.auto else kind.value
     result = parse(name, text)
     if as_json:
-        out.print_json(data=result.model_dump(mode="json"))
+        print_json(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     if kind is Kind.auto:
-        err.print(f"[dim]detected KIND: {name}[/]")
+        err.print(f"detected KIND: {name}", style="dim")
     if isinstance(result, TrtexecReport):
         _show_trtexec(result)
     elif isinstance(result, TegrastatsReport):

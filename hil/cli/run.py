@@ -9,17 +9,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from hil.artifacts.shapes import parse_input_shapes
 from hil.cli import context
-from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, WhereOption, err, out
+from hil.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    InventoryOption,
+    JsonOption,
+    WhereOption,
+    err,
+    out,
+    print_json,
+)
 from hil.records import JobResult, RunSummary, overall_status
 from hil.report.junit import write_junit
 from hil.report.matrix import render_matrix
 from hil.report.payload import run_json
+from hil.report.progress import RunProgress
 from hil.report.table import render_run
-from hil.runs.events import BoardStarted, Event, JobDone, StepDone
+from hil.runs.events import Event, JobDone
 from hil.runs.plan import check_work, unoffered
 from hil.runs.scheduler import run_suite
 from hil.runs.simulated import simulated_boards
@@ -96,7 +106,7 @@ def run(
     modelled power (simulated boards) is shown but never judged.
 
     Exit codes: 0 all pass, 1 some fail, 2 usage or config error (nothing stored), 3 infrastructure
-    errors only.
+    errors only, 4 internal error (a bug in hil).
 
     Examples:
       hil run
@@ -112,7 +122,7 @@ def run(
         input_shapes=parse_input_shapes(input_shape or []),
     )  # fmt: skip
     for note in suite.skipped:
-        err.print(f"[yellow]skipped:[/] {note}", highlight=False)
+        err.print(Text.assemble(("skipped: ", "yellow"), note))
     rack = context.rack()
     builders = {b.name: context.build_host_of(inv, b) for b in boards}
     targets = [target_for(b, context.known_hosts(), rack.client_key, builders[b.name]) for b in boards]
@@ -123,54 +133,46 @@ def run(
     run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
     with Store.open(db) as store:
         store.begin_run(run_id, inventory=str(inv.path), argv=sys.argv[1:])
-        with simulated_boards(rack, needed) as started, _progress() as progress:
-            if started:
-                err.print(f"started simulated boards: {', '.join(started)}")
-            overall = progress.add_task("all jobs", total=total)
-            tasks: dict[str, TaskID] = {}
+        try:
+            with simulated_boards(rack, needed) as started:
+                if started:
+                    err.print(f"started simulated boards: {', '.join(started)}")
+                with RunProgress(err, total) as progress:
 
-            def on_event(event: Event) -> None:
-                if isinstance(event, BoardStarted):
-                    tasks[event.board] = progress.add_task(event.board, total=event.jobs)
-                elif isinstance(event, StepDone):
-                    progress.update(
-                        tasks[event.board], description=f"{event.board}: {event.step} {event.detail}"
-                    )
-                elif isinstance(event, JobDone):
-                    store.record_job(run_id, event.result, event.samples, event.logs)
-                    if event.facts:
-                        store.record_board(event.result.board, event.result.platform, event.facts)
-                    progress.advance(tasks[event.result.board])
-                    progress.advance(overall)
+                    def on_event(event: Event) -> None:
+                        if isinstance(event, JobDone):
+                            store.record_job(run_id, event.result, event.samples, event.logs)
+                            if event.facts:
+                                store.record_board(event.result.board, event.result.platform, event.facts)
+                        progress(event)
 
-            results = run_suite(targets, suite, on_event)
-        for result in skipped:
-            store.record_job(run_id, result, [], [])
-        results += skipped
-        summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
-        store.finish_run(run_id, summary.status)
+                    results = run_suite(targets, suite, on_event)
+            for result in skipped:
+                store.record_job(run_id, result, [], [])
+            results += skipped
+            summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
+            store.finish_run(run_id, summary.status)
+        except BaseException as exc:
+            # A failed store write (disk full, read-only), a board that would not start, or an interrupt:
+            # never leave the run `running`. The error itself is reported by the CLI.
+            store.abandon_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "infra_error")
+            raise
     if junit is not None:
         write_junit(summary, junit)
     if json:
-        out.print(run_json(summary), highlight=False, soft_wrap=True, markup=False)
+        print_json(run_json(summary))
     else:
         render_run(summary, out)
         render_matrix(summary, out, baseline_model=suite.models[0].name if suite.models else None)
-        out.print(f"stored as run {run_id} in {db}  (hil history --last 10)", style="dim")
+        out.print(
+            f"stored as run {run_id} in {db}  (hil history --last 10)",
+            style="dim",
+            markup=False,
+            soft_wrap=False,
+        )
     raise typer.Exit(EXIT_CODES[summary.status])
 
 
 def _ordered(results: list[JobResult]) -> list[JobResult]:
     order = {"fp32": 0, "fp16": 1, "int8": 2}
     return sorted(results, key=lambda r: (r.board, r.model, order[r.precision], r.clip))
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from hil.cli import context
-from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out
+from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, print_json
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
 from hil.runs.simulated import sim_board
@@ -59,7 +59,7 @@ def status(inventory: InventoryOption = None, where: WhereOption = None, json: J
     if json:
         import json as jsonlib
 
-        out.print(jsonlib.dumps([r.__dict__ for r in rows], indent=2), highlight=False)
+        print_json(jsonlib.dumps([r.__dict__ for r in rows], indent=2))
         return
     table = Table("board", "platform", "address", "state", "pid")
     for r in rows:

@@ -8,6 +8,7 @@ own variables. One difference on purpose: `budgets` merge key by key, where Ansi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,7 +204,9 @@ class _Walk:
                 path,
                 f"bad board name {name!r}: use letters, digits, '.', '_' and '-', starting with a letter or "
                 "digit (names become file names and never reach a shell unquoted)",
-                "hil does not expand Ansible host ranges such as orin-[01:04]; list each board",
+                "hil does not expand Ansible host ranges such as orin-[01:04]; list each board"
+                if "[" in name
+                else f"rename it, e.g. {_suggest(name)!r}, in the inventory file",
             )
         values = self.mapping(values, path, "board variables")
         for key in values:
@@ -242,3 +245,9 @@ class _Walk:
         if not isinstance(value, dict):
             raise self.doc.error(path, f"expected a mapping of {holding}, got {type(value).__name__}")
         return value
+
+
+def _suggest(name: str) -> str:
+    """A valid board name close to `name`: other characters become '-'."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
+    return cleaned or "board-01"

@@ -29,7 +29,8 @@ def _term(inv: Inventory, term: str) -> Callable[[BoardSpec], bool]:
     key, equals, pattern = term.partition("=")
     key, pattern = key.strip(), pattern.strip()
     if not equals or not key or not pattern:
-        raise InventoryError(f"malformed selection {term!r}: expected KEY=VALUE", hint=HINT)
+        hint = f"to select the board {term}: --where name={term}" if term in inv.boards else HINT
+        raise InventoryError(f"malformed selection {term!r}: expected KEY=VALUE", hint=hint)
     if key == "name":
         return lambda board: fnmatchcase(board.name, pattern)
     if key == "platform":

@@ -1,7 +1,7 @@
 """How one value looks in a table cell: units, missing values, verdict marks, outcome colours.
 
 Every renderer goes through these so that the run summary and the history agree on what "–", "n<662"
-and "(modelled)" mean.
+and "~" (modelled power) mean.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from hil.measure.latency import MIN_SAMPLES
+from hil.records import BudgetVerdicts
 
 MISSING = "–"
 # MLPerf's minimum sample counts: below them a percentile is noise, so it is named, never printed.
@@ -49,10 +50,29 @@ def power(watts: float | None, source: str | None) -> Text:
     """Mean power in W; a simulated board's figure is a model of CPU load, never a measurement."""
     if watts is None:
         return Text(MISSING, style="dim")
-    cell = Text(f"{watts:.2f}")
     if source == "sim-model":
-        cell.append(" (modelled)", style="dim italic")
-    return cell
+        return Text.assemble((MODELLED, "dim"), (f"{watts:.2f}", "italic"))
+    return Text(f"{watts:.2f}")
+
+
+MODELLED = "~"
+MODELLED_LEGEND = Text(
+    f"{MODELLED} power (modelled): a simulated board's, from its CPU load, not measured",
+    style="dim",
+)
+
+BUDGET_SHORT = {"latency": "lat", "power": "pwr", "memory": "mem", "accuracy": "acc"}
+
+
+def budgets(verdicts: BudgetVerdicts) -> Text:
+    """One cell for every budget: ✓ when each judged budget holds, ✗ and the failed ones' short names
+    (lat, pwr, mem, acc), – when none could be judged. `hil show RUN --result N` lists each verdict."""
+    failed = verdicts.failed()
+    if failed:
+        return Text("✗ " + ",".join(BUDGET_SHORT.get(name, name) for name in failed), style="bold red")
+    if all(ok is None for ok in verdicts.model_dump().values()):
+        return Text(MISSING, style="dim")
+    return Text("✓", style="green")
 
 
 def verdict(ok: bool | None) -> Text:

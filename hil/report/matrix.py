@@ -6,7 +6,7 @@ second table per board compares each model with the first one, precision by prec
 Accuracy and power are frame-weighted over the clips; latency shows the median clip's p50 and the worst
 clip's p99 (a conservative summary: the per-clip table and `hil show` have every figure). Precisions are
 named as the board's own toolchain names them (e.g. "DSP int8" on a QCS8255, "TIDL 8-bit" on a TDA4VM).
-Tables stay within 80 columns: two-line headers, modelled power marked `*` and explained in the caption.
+Tables stay within 80 columns: two-line headers, modelled power marked `~` and explained in the caption.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from hil.measure.compare import Comparison, compare, median_p50, weighted_accura
 from hil.platforms import get
 from hil.records import OUTCOME_RANK, JobResult, RunSummary
 from hil.report import cells
-from hil.report.table import print_table
+from hil.report.layout import print_table
 
 PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int8": 2}
 NOISY_NOTE = "! noisy: taken while the board throttled (noisy_reason in --json)"
-MODELLED_NOTE = "* power W (modelled): computed from measured CPU load, never measured"
+MODELLED_NOTE = cells.MODELLED_LEGEND.plain
 Groups = dict[str, list[JobResult]]
 
 
@@ -65,12 +65,10 @@ def speedup_cell(comparison: Comparison | None) -> Text:
 
 
 def _power(results: list[JobResult]) -> tuple[Text, bool]:
-    watts = _weighted(results, "power_w")
     sources = {r.power_source for r in results if r.power_source}
-    if watts is None:
-        return cells.number(None), False
     modelled = "sim-model" in sources
-    return Text(f"{watts:.2f}" + ("*" if modelled else "")), modelled
+    watts = _weighted(results, "power_w")
+    return cells.power(watts, "sim-model" if modelled else None), modelled and watts is not None
 
 
 def _latency(results: list[JobResult]) -> tuple[Text, Text]:

@@ -9,76 +9,91 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
-from rich.measure import Measurement
-from rich.segment import Segments
-from rich.table import Table
 from rich.text import Text
 
 from hil.records import JobResult, RunSummary
 from hil.report import cells
+from hil.report.layout import Cell, Column, dropped_note, fit_table, print_table
 from hil.store import HistoryRow
 
+__all__ = ["footer", "order_results", "print_table", "render_history", "render_run"]
+
 OUTCOMES = ("pass", "fail", "regression", "infra_error", "skipped")
-_UNBOUNDED = 10_000
+_PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int8": 2}
 
 
-def print_table(console: Console, table: Table) -> None:
-    """Print a table; off a terminal (CI logs, files, pipes) at its natural width, never truncated.
-
-    Rich assumes 80 columns when stdout is not a terminal, which would cut a run summary to "…" in
-    exactly the place it is read most: the nightly CI log.
-    """
-    if console.is_terminal:
-        console.print(table)
-        return
-    natural = Measurement.get(console, console.options.update_width(_UNBOUNDED), table).maximum
-    if natural <= console.width:
-        console.print(table)
-        return
-    lines = console.render_lines(table, console.options.update_width(natural), new_lines=True)
-    console.print(Segments([segment for line in lines for segment in line]), crop=False)
+def order_results(results: list[JobResult]) -> list[JobResult]:
+    """The order a run's results are shown and numbered in (`hil show RUN --result N` counts from 1)."""
+    return sorted(results, key=lambda r: (r.board, r.model, _PRECISION_ORDER.get(r.precision, 9), r.clip))
 
 
-def _run_table(summary: RunSummary) -> Table:
-    table = Table(title=f"run {summary.run_id}", title_justify="left", header_style="bold")
-    for name in ("board", "platform", "model", "precision", "clip", "status"):
-        table.add_column(name, no_wrap=True)
-    for name in ("accuracy", "p50 ms", "p99 ms", "fps", "power W", "mem MB"):
-        table.add_column(name, justify="right", no_wrap=True)
-    # One narrow column per budget, read "within the latency budget?": ✓ yes, ✗ no, – not judged.
-    for name in ("lat?", "pwr?", "mem?", "acc?"):
-        table.add_column(name, justify="center", no_wrap=True)
-    for name in ("convert", "engine", "pushed"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for result in summary.results:
-        table.add_row(*_run_cells(result))
-    return table
+# The run table, most important first within each priority: 0 never drops; higher numbers drop earlier.
+_RUN_COLUMNS = {
+    "#": Column("#", 0, "right"),
+    "board": Column("board"),
+    "platform": Column("platform", 2),
+    "model": Column("model", 1),
+    "precision": Column("precision", short="prec"),
+    "clip": Column("clip", fold=True),
+    "status": Column("status"),
+    "accuracy": Column("accuracy", 0, "right", short="acc"),
+    "p50 ms": Column("p50 ms", 0, "right", short="p50ms"),
+    "p99 ms": Column("p99 ms", 0, "right", short="p99ms"),
+    "power W": Column("power W", 0, "right", short="pwr W"),
+    "budgets": Column("budgets", fold=True),
+    "fps": Column("fps", 3, "right"),
+    "mem MB": Column("mem MB", 3, "right"),
+    "convert": Column("convert", 4, "right"),
+    "engine": Column("engine", 5, "right"),
+    "pushed": Column("pushed", 5, "right"),
+}
+# Shown in the title instead of a column when every row has the same value.
+_LIFTED = ("platform", "model")
 
 
-def _run_cells(r: JobResult) -> list[Text | str]:
+def _run_cells(index: int, r: JobResult) -> dict[str, Cell]:
     lat = r.latency_ms
     n = None if lat is None else lat.n
-    return [
-        r.board,
-        r.platform,
-        r.model,
-        r.precision,
-        r.clip,
-        cells.status(r.status),
-        cells.percent(r.accuracy),
-        cells.percentile(None if lat is None else lat.p50, "p50", n),
-        cells.percentile(None if lat is None else lat.p99, "p99", n),
-        cells.number(r.fps),
-        cells.power(r.power_w, r.power_source),
-        cells.number(r.memory_peak_mb, 0),
-        cells.verdict(r.budgets.latency),
-        cells.verdict(r.budgets.power),
-        cells.verdict(r.budgets.memory),
-        cells.verdict(r.budgets.accuracy),
-        cells.seconds(r.conversion_s),
-        cells.size(r.engine_bytes),
-        cells.size(r.bytes_pushed),
-    ]
+    return {
+        "#": str(index),
+        "board": r.board,
+        "platform": r.platform,
+        "model": r.model,
+        "precision": r.precision,
+        "clip": r.clip,
+        "status": cells.status(r.status),
+        "accuracy": cells.percent(r.accuracy),
+        "p50 ms": cells.percentile(None if lat is None else lat.p50, "p50", n),
+        "p99 ms": cells.percentile(None if lat is None else lat.p99, "p99", n),
+        "power W": cells.power(r.power_w, r.power_source),
+        "budgets": cells.budgets(r.budgets),
+        "fps": cells.number(r.fps),
+        "mem MB": cells.number(r.memory_peak_mb, 0),
+        "convert": cells.seconds(r.conversion_s),
+        "engine": cells.size(r.engine_bytes),
+        "pushed": cells.size(r.bytes_pushed),
+    }
+
+
+def _render_run_table(summary: RunSummary, console: Console, numbers: list[int] | None) -> None:
+    results = summary.results
+    constant = {k: getattr(results[0], k) for k in _LIFTED if len({getattr(r, k) for r in results}) == 1}
+    title = " · ".join([f"run {summary.run_id}", *constant.values()])
+    names = [name for name in _RUN_COLUMNS if name not in constant]
+    rows = [_run_cells(i, r) for i, r in zip(numbers or range(1, len(results) + 1), results, strict=True)]
+    fitted = fit_table(
+        console, [_RUN_COLUMNS[n] for n in names], [[row[n] for n in names] for row in rows], title
+    )
+    print_table(console, fitted.table)
+    _notes(console, results, fitted.dropped, f"all of row N: hil show {summary.run_id} --result N")
+
+
+def _notes(console: Console, results: list[JobResult], dropped: list[str], where: str) -> None:
+    if any(r.power_source == "sim-model" and r.power_w is not None for r in results):
+        console.print(cells.MODELLED_LEGEND, highlight=False, soft_wrap=False)
+    note = dropped_note(dropped, where)
+    if note is not None:
+        console.print(note, highlight=False, soft_wrap=False)
 
 
 def _problems(results: list[JobResult]) -> list[Text]:
@@ -115,28 +130,38 @@ def footer(results: list[JobResult], status: str) -> Text:
     return line
 
 
-def render_run(summary: RunSummary, console: Console) -> None:
-    """The summary of one run: a row per result, problems below it, counts per outcome last."""
+def render_run(summary: RunSummary, console: Console, numbers: list[int] | None = None) -> None:
+    """The summary of one run: a row per result, problems below it, counts per outcome last.
+
+    Rows are numbered 1.. in order (or with `numbers`, when showing part of a run): `hil show RUN
+    --result N` shows every figure of row N.
+    """
     if summary.results:
-        print_table(console, _run_table(summary))
+        _render_run_table(summary, console, numbers)
     else:
-        console.print(f"run {summary.run_id}: no results")
+        console.print(Text(f"run {summary.run_id}: no results"), soft_wrap=False)
     problems = _problems(summary.results)
     if problems:
-        console.print(Text("problems:", style="bold"))
+        console.print(Text("problems:", style="bold"), soft_wrap=False)
         for line in problems:
-            console.print(line, highlight=False)
+            console.print(line, highlight=False, soft_wrap=False)
     if any(note.startswith("power modelled") for r in summary.results for note in r.budget_notes):
-        console.print(
-            Text(
-                "power (modelled) is a model of measured CPU load on simulated boards: modelled, not judged"
-            ),
-            style="dim",
-        )
-    console.print(footer(summary.results, summary.status), highlight=False)
+        console.print(Text("modelled power is not judged against the power budget", style="dim"))
+    console.print(footer(summary.results, summary.status), highlight=False, soft_wrap=False)
 
 
 _KEYS = ("board", "platform", "model", "precision", "clip")
+_KEY_PRIORITY = {"board": 0, "platform": 2, "model": 1, "precision": 0, "clip": 0}
+_HISTORY_TAIL = (
+    Column("status"),
+    Column("accuracy", 0, "right", short="acc"),
+    Column("p50 ms", 0, "right", short="p50ms"),
+    Column("p99 ms", 0, "right", short="p99ms"),
+    Column("power W", 0, "right", short="pwr W"),
+    Column("fps", 3, "right"),
+    Column("mem MB", 3, "right"),
+    Column("source", 2),
+)
 
 
 def render_history(rows: list[HistoryRow], console: Console) -> None:
@@ -147,28 +172,41 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
     """
     constant = {k: getattr(rows[0], k) for k in _KEYS if rows and len({getattr(r, k) for r in rows}) == 1}
     title = " · ".join(constant.values()) or None
-    table = Table(title=title, title_justify="left", header_style="bold")
     varying = [k for k in _KEYS if k not in constant]
-    for name in ("when (UTC)", "run", *varying, "status"):
-        table.add_column(name, no_wrap=True)
-    for name in ("accuracy", "p50 ms", "p99 ms", "fps", "power W", "mem MB"):
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("source", no_wrap=True)
-    for row in rows:
-        table.add_row(
-            row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+    columns = [
+        Column("when (UTC)"),
+        Column("run", 2),
+        *(
+            Column(k, _KEY_PRIORITY[k], fold=k == "clip", short="prec" if k == "precision" else None)
+            for k in varying
+        ),
+        *_HISTORY_TAIL,
+    ]
+    # A narrow terminal gets the short form of the time (the year is rarely what tells two results apart).
+    when = "%Y-%m-%d %H:%M:%S" if console.width >= 110 else "%m-%d %H:%M"
+    cell_rows: list[list[Cell]] = [
+        [
+            row.created_at.strftime(when),
             row.run_id,
             *[getattr(row, k) for k in varying],
             _noisy(cells.status(row.status), row.noisy),
             cells.percent(row.accuracy),
             cells.percentile(row.p50, "p50", row.n),
             cells.percentile(row.p99, "p99", row.n),
-            cells.number(row.fps),
             cells.power(row.power_w, row.power_source),
+            cells.number(row.fps),
             cells.number(row.memory_peak_mb, 0),
             _source(row),
-        )
-    print_table(console, table)
+        ]
+        for row in rows
+    ]
+    fitted = fit_table(console, columns, cell_rows, title)
+    print_table(console, fitted.table)
+    if any(r.power_source == "sim-model" and r.power_w is not None for r in rows):
+        console.print(cells.MODELLED_LEGEND, highlight=False, soft_wrap=False)
+    note = dropped_note(fitted.dropped, "every column: hil history --json")
+    if note is not None:
+        console.print(note, highlight=False, soft_wrap=False)
 
 
 def _source(row: HistoryRow) -> Text:

@@ -8,6 +8,7 @@ jobs, so an interrupted run keeps every job that finished and shows as never fin
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import threading
@@ -19,8 +20,9 @@ from typing import Any, Literal, Self
 from sqlite_utils import Database
 
 from hil import __version__
-from hil.errors import ConfigError, HilError
+from hil.errors import ConfigError
 from hil.records import FrameSample, JobResult
+from hil.store.errors import StoreError, read_only_fs, store_error, writable
 from hil.store.rows import (
     HistoryRow,
     JobLog,
@@ -30,18 +32,9 @@ from hil.store.rows import (
     row_sample,
     sample_row,
 )
-from hil.store.schema import migrate, now
+from hil.store.schema import check_readable, migrate, now
 
 ArtifactKind = Literal["model", "engine", "clip", "harness"]
-
-
-class StoreError(HilError):
-    """The store could not take a write: unknown run, a record that breaks a constraint, a locked file.
-
-    It is the host's trouble, not the model's, hence the infrastructure exit code.
-    """
-
-    exit_code = 3
 
 
 class Store:
@@ -68,14 +61,44 @@ class Store:
                     f"no results store at {path}",
                     hint="run `hil run` first, or pass --db PATH (or set HIL_DB)",
                 )
-            path.parent.mkdir(parents=True, exist_ok=True)
-        # check_same_thread=False: the lock below serialises access from the scheduler's threads.
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as exc:
+                raise ConfigError(
+                    f"cannot create the results store {path}: {exc.filename} is a file, not a folder",
+                    hint="pass --db (or set HIL_DB) with a path in a folder",
+                ) from exc
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of the results store {path}: {exc.strerror}",
+                    hint="pass --db (or set HIL_DB) with a path in a writable folder",
+                ) from exc
+        if not path.exists() and not os.access(path.parent, os.W_OK):
+            raise StoreError(
+                f"cannot create the results store {path}: its folder is not writable"
+                + (" (read-only file system)" if read_only_fs(path.parent) else ""),
+                hint="pass --db (or set HIL_DB) with a path in a writable folder",
+            )
+        readonly = path.exists() and not create and not writable(path)
+        try:
+            # check_same_thread=False: the lock below serialises access from the scheduler's threads.
+            # A store hil may not write (read-only file system or file) is read as immutable: WAL mode
+            # would otherwise need to create its -shm file next to it.
+            target = f"file:{path.absolute()}?mode=ro&immutable=1" if readonly else str(path)
+            conn = sqlite3.connect(target, check_same_thread=False, timeout=30.0, uri=readonly)
+        except sqlite3.Error as exc:
+            raise store_error(f"cannot open the results store {path}", path, exc) from exc
         db = Database(conn)
         try:
             db.execute("PRAGMA foreign_keys = ON")
-            migrate(db, path)
-            db.enable_wal()
+            if readonly:
+                check_readable(db, path)
+            else:
+                migrate(db, path)
+                db.enable_wal()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise store_error(f"cannot open the results store {path}", path, exc) from exc
         except BaseException:
             conn.close()
             raise
@@ -112,6 +135,20 @@ class Store:
         }
         with self._lock, self._writing(f"could not start run {run_id}"):
             self.db.table("runs").insert(row)
+
+    def abandon_run(self, run_id: str, status: str = "infra_error") -> bool:
+        """Best effort, after a run failed part-way (a store write failed, the run was interrupted): mark
+        the run finished with `status` so it never stays `running`. True when the mark was written."""
+        with self._lock:
+            try:
+                with self.db.atomic():
+                    self.db.execute(
+                        "UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ? AND status = 'running'",
+                        [now(), status, run_id],
+                    )
+            except sqlite3.Error:
+                return False
+        return True
 
     def finish_run(self, run_id: str, status: str) -> None:
         with self._lock, self._writing(f"could not finish run {run_id}"):
@@ -289,7 +326,4 @@ class _Translate:
         tb: TracebackType | None,
     ) -> None:
         if isinstance(exc, sqlite3.Error):
-            raise StoreError(
-                f"{self.what} in {self.path}: {exc}",
-                hint="another process may hold the store; otherwise this is a bug in hil, please report it",
-            ) from exc
+            raise store_error(self.what, self.path, exc) from exc

@@ -175,10 +175,31 @@ def stored_version(db: Database, path: Path) -> int:
     return int(row[0] or 0)
 
 
+def check_readable(db: Database, path: Path) -> None:
+    """For a store hil may only read: it must already be at SCHEMA_VERSION (migrating needs writes)."""
+    try:
+        found = stored_version(db, path)
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(
+            f"{path} is not a hil results store: {exc}", hint="pass --db with a hil store"
+        ) from exc
+    if found != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path} is read-only and has store schema v{found}; this hil reads v{SCHEMA_VERSION}",
+            hint="copy it somewhere writable and pass that with --db: hil upgrades it there"
+            if found < SCHEMA_VERSION
+            else "upgrade hil",
+        )
+
+
 def migrate(db: Database, path: Path) -> int:
     """Bring the store at `path` up to SCHEMA_VERSION; return the version it had before."""
     try:
         found = stored_version(db, path)
+    except sqlite3.OperationalError:
+        raise  # could not read the file at all (permissions, read-only, locked): the caller says which
     except sqlite3.DatabaseError as exc:
         raise ConfigError(
             f"{path} is not a hil results store: {exc}", hint="pass --db with a hil store"

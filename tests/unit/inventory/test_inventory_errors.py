@@ -260,7 +260,11 @@ def test_bad_board_name(write_inventory: WriteInventory, name: str) -> None:
     error = load_error(path)
     assert error.message.startswith(f"{path}:5: all.children.rack.hosts.")
     assert ": bad board name " in error.message
-    assert error.hint is not None and "host ranges" in error.hint
+    assert error.hint is not None
+    if "[" in name:
+        assert "host ranges" in error.hint
+    else:  # the hint for a plain bad name suggests a valid one, not Ansible ranges
+        assert "host ranges" not in error.hint and "rename it, e.g. '" in error.hint
 
 
 def test_bad_group_name(write_inventory: WriteInventory) -> None:
@@ -414,3 +418,16 @@ def test_group_written_twice_with_different_variables(write_inventory: WriteInve
         f"{path}:9: all.children.nightly.children.rack.vars.platform: group 'rack' sets 'platform' twice "
         "with different values (first at all.children.rack.vars.platform, line 4)"
     )
+
+
+def test_a_bare_board_name_in_where_suggests_name_equals(write_inventory: WriteInventory) -> None:
+    from hil.inventory import select_boards
+
+    path = write_inventory("all:\n  hosts:\n    orin-01: {platform: orin}\n")
+    inv = load_inventory(path, PLATFORMS)
+    with pytest.raises(InventoryError) as caught:
+        select_boards(inv, ["orin-01"])
+    assert caught.value.hint == "to select the board orin-01: --where name=orin-01"
+    with pytest.raises(InventoryError) as other:
+        select_boards(inv, ["nonsense"])
+    assert other.value.hint is not None and "KEY=VALUE" in other.value.hint

@@ -48,7 +48,7 @@ def test_matrix_names_platform_precisions_and_weights_by_frames() -> None:
     assert "87.5 %" in text  # (300 * 1.0 + 100 * 0.5) / 400, not the plain mean 75 %
     assert "7.00" in text  # the worst clip's p99
     assert "n<662" in text  # fp32 had too few samples for a p99
-    assert "(modelled)" in text
+    assert "~3.00" in text and "(modelled)" in text  # modelled power, marked compactly
 
 
 def test_matrix_shows_compression_figures_against_fp32_within_80_columns() -> None:

@@ -1,0 +1,85 @@
+"""`hil show RUN --result N`: every figure of one result, one per line, for any terminal width.
+
+The run table keeps only what fits; this view is where the columns a narrow terminal hid are read.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hil.records import JobResult
+from hil.report import cells
+
+
+def _latency(r: JobResult) -> list[tuple[str, Text | str]]:
+    lat = r.latency_ms
+    if lat is None:
+        return [("latency", Text(cells.MISSING, style="dim"))]
+    rows: list[tuple[str, Text | str]] = [(f"latency ({r.latency_kind})", f"n={lat.n} frames, in ms")]
+    for name in ("min", "mean", "p50", "p90", "p99", "max"):
+        value = getattr(lat, name)
+        rows.append((f"  {name}", cells.percentile(value, name, lat.n)))
+    return rows
+
+
+def _budgets(r: JobResult) -> list[tuple[str, Text | str]]:
+    rows: list[tuple[str, Text | str]] = []
+    for name, ok in r.budgets.model_dump().items():
+        mark = cells.verdict(ok)
+        mark.append("  within budget" if ok else ("  not judged" if ok is None else "  FAILED"), style="dim")
+        rows.append((f"  {name}", mark))
+    return [("budgets", ""), *rows]
+
+
+def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
+    """(label, cell) pairs: identity, outcome, every measurement, budgets, provenance."""
+    power = cells.power(r.power_w, r.power_source)
+    if r.power_source:
+        power.append(f"  ({r.power_source})", style="dim")
+    rows: list[tuple[str, Text | str]] = [
+        ("board", f"{r.board} ({r.platform})"),
+        ("model", r.model),
+        ("precision", r.precision),
+        ("clip", r.clip),
+        ("status", cells.status(r.status)),
+    ]
+    if r.stage:
+        rows.append(("stage", r.stage))
+    if r.error:
+        rows.append(("error", Text(r.error)))
+    rows += [
+        ("accuracy", cells.percent(r.accuracy)),
+        ("frames", f"{r.frames} scored, {r.warmup_frames} warm-up"),
+        *_latency(r),
+        ("device latency ms", cells.number(r.device_latency_ms, 2)),
+        ("fps", cells.number(r.fps)),
+        ("power W", power),
+        ("energy mJ/frame", cells.number(r.energy_mj_per_frame, 2)),
+        ("memory peak MB", cells.number(r.memory_peak_mb, 0)),
+        *_budgets(r),
+        ("conversion", cells.seconds(r.conversion_s)),
+        ("engine", cells.size(r.engine_bytes)),
+        ("engine key", r.engine_key or Text(cells.MISSING, style="dim")),
+        ("pushed", cells.size(r.bytes_pushed)),
+        ("model sha256", r.model_sha256 or Text(cells.MISSING, style="dim")),
+        ("source", r.source),
+    ]
+    for name, metrics in r.per_class.items():
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if v is not None)
+        rows.append((f"class {name}", shown or Text(cells.MISSING, style="dim")))
+    for key, value in sorted(r.fingerprint.items()):
+        rows.append((f"board {key}", value))
+    return rows
+
+
+def render_result(run_id: str, index: int, r: JobResult, console: Console) -> None:
+    table = Table.grid(padding=(0, 2))
+    table.title = Text(f"run {run_id} · result {index}")
+    table.title_justify = "left"
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, cell in result_rows(r):
+        table.add_row(label, Text(cell) if isinstance(cell, str) else cell)
+    console.print(table, highlight=False, soft_wrap=False)
