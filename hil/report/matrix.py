@@ -96,7 +96,7 @@ def _caption(results: list[JobResult], modelled: bool) -> str | None:
 
 def _table(title: str, first: tuple[str, ...], base: str, last: tuple[str, ...]) -> Table:
     table = Table(
-        title=title,
+        title=Text(title),
         title_justify="left",
         header_style="bold",
         caption_justify="left",
@@ -146,7 +146,7 @@ def _precision_table(console: Console, title: str, platform: str, by_precision: 
         p50, worst = _latency(results)
         label = _label(platform, precision) + ("" if len(clips) <= 1 else f" ({len(results)})")
         table.add_row(
-            label, _status(results), cells.percent(weighted_accuracy(results)), delta_cell(vs), p50,
+            Text(label), _status(results), cells.percent(weighted_accuracy(results)), delta_cell(vs), p50,
             speedup_cell(vs), worst, power, _memory(results),
         )  # fmt: skip
     table.caption = _caption([r for v in by_precision.values() for r in v], modelled)
@@ -168,7 +168,7 @@ def _model_table(
             modelled = modelled or is_modelled
             p50, _ = _latency(results)
             table.add_row(
-                model, _label(platform, precision), cells.percent(weighted_accuracy(results)), delta_cell(vs),
+                Text(model), Text(_label(platform, precision)), cells.percent(weighted_accuracy(results)), delta_cell(vs),
                 p50, speedup_cell(vs), power,
             )  # fmt: skip
     if modelled:
