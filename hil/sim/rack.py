@@ -256,6 +256,14 @@ class SimRack:
         self._pid_file(name).unlink(missing_ok=True)
         return True
 
+    def clear_leases(self, name: str) -> bool:
+        """Remove a stopped board's run lease (`hil sim down`: nothing runs on it any more)."""
+        lease = self.board_root(name) / "home" / getpass.getuser() / ".hil-lease"
+        if not lease.exists():
+            return False
+        shutil.rmtree(lease, ignore_errors=True)
+        return True
+
     def status(self, boards: list[SimBoard]) -> list[SimStatus]:
         out = []
         for b in boards:

@@ -118,7 +118,14 @@ def _v2(db: Database) -> None:
     db.executescript(_V2)
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2)
+def _v_nightly(db: Database) -> None:
+    # Run plans (resume), run events (recovery rungs, broken leases, interruptions), board health.
+    from hil.store.runlog import migrate_nightly
+
+    migrate_nightly(db)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v_nightly)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = (
