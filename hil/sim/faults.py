@@ -10,6 +10,7 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
 - `disk_full`: fail where the tool writes its output file, with the error the real tool prints then.
 - `corrupt`: write a damaged output file and report success, as a flaky disk or copy would.
 - `unsupported_op`: (trtexec) reject the network as if an operator had no importer.
+- `down`: (sshd) the board's sshd does not start: the board is unreachable, power cycles do not help.
 
 No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import NoReturn
 
 FAULTS_FILE = "sim-faults.json"
-FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op")
+FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op", "down")
 CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
 
 
@@ -39,9 +40,9 @@ def board_root() -> Path | None:
     return Path(root) if root else None
 
 
-def fault_for(tool: str) -> str | None:
-    """The fault mode configured for `tool` on this board, or None."""
-    root = board_root()
+def fault_for(tool: str, root: Path | None = None) -> str | None:
+    """The fault mode configured for `tool` on this board (or the board at `root`), or None."""
+    root = root or board_root()
     if root is None:
         return None
     path = root / FAULTS_FILE
