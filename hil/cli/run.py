@@ -249,7 +249,7 @@ def _reach(the_run: Run, target: BoardTarget) -> str:
 def _report(outcome: RunOutcome, db: Path, junit: Path | None, json: bool) -> None:
     summary: RunSummary = outcome.summary
     if junit is not None:
-        write_junit(summary, junit)
+        write_junit(summary, junit, outcome.times)
     counts = {k: sum(r.status == k for r in summary.results) for k in OUTCOMES}
     if json:
         payload = {**summary.model_dump(mode="json"), "counts": counts, "stopped": outcome.stopped or None}

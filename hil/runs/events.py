@@ -39,6 +39,7 @@ class JobDone:
     samples: list[FrameSample] = field(default_factory=list)
     logs: list[JobLog] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
+    wall_s: float | None = None  # the job's wall time, all its steps (set by the board's worker)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import shlex
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -119,15 +120,20 @@ class _Guard:
         self.board, self.control, self.emit = board, control, emit
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, JobDone) and event.result.status in ("fail", "infra_error"):
+        if not isinstance(event, JobDone):
+            self.emit(event)
+            return
+        began = self.control.job_started.get(self.board)
+        wall = event.wall_s if event.wall_s is not None else time.monotonic() - began if began else 0.0
+        result = event.result
+        if result.status in ("fail", "infra_error"):
             if self.board in self.control.overrun:
                 error = f"the job ran past its deadline of {self.control.job_timeout_s:g} s and was stopped"
-                update: dict[str, object] = {"status": "infra_error", "error": error}
-                event = JobDone(event.result.model_copy(update=update), [], event.logs, event.facts)
+                result = result.model_copy(update={"status": "infra_error", "error": error})
             elif self.control.stop.is_set():
-                update = {"status": "skipped", "error": self.control.reason}
-                event = JobDone(event.result.model_copy(update=update), [], event.logs, event.facts)
-        self.emit(event)
+                result = result.model_copy(update={"status": "skipped", "error": self.control.reason})
+        samples = event.samples if result is event.result else []
+        self.emit(JobDone(result, samples, event.logs, event.facts, wall))
 
 
 class _BoardRun:

@@ -67,6 +67,7 @@ class RunOutcome:
     sims_started: list[str] = field(default_factory=list)
     sims_stopped: list[str] = field(default_factory=list)
     resumed: bool = False
+    times: dict[tuple[str, str, str, str], float] = field(default_factory=dict)  # job -> wall seconds
 
 
 class Run:
@@ -205,6 +206,7 @@ class Run:
             sims_started=list(sims.started) if sims else [],
             sims_stopped=stopped,
             resumed=self.resume,
+            times=self.store.wall_times(self.run_id),
         )
 
     def _work(self, active: list[BoardTarget], jobs: dict[str, list[Job]], ladder: RecoveryLadder) -> None:
@@ -252,7 +254,8 @@ class Run:
                 return  # already settled (skipped after the stop grace)
             if self.resume:
                 self.store.drop_unfinished(self.run_id, key)
-            self.store.record_job(self.run_id, event.result, event.samples, event.logs)
+            result_id = self.store.record_job(self.run_id, event.result, event.samples, event.logs)
+            self.store.record_wall(result_id, event.wall_s or 0.0)
             if event.facts:
                 self.store.record_board(event.result.board, event.result.platform, event.facts)
             self._done.add(key)

@@ -34,6 +34,10 @@ CREATE TABLE run_events (
     created_at TEXT NOT NULL
 );
 CREATE INDEX run_events_run ON run_events(run_id, id);
+CREATE TABLE job_walls (
+    result_id INTEGER PRIMARY KEY REFERENCES results(id) ON DELETE CASCADE,
+    seconds REAL NOT NULL
+);
 CREATE TABLE board_health (
     name TEXT PRIMARY KEY,
     state TEXT NOT NULL CHECK (state IN ('good', 'suspect', 'bad', 'maintenance')),
@@ -94,6 +98,19 @@ class RunLog:
             self.db.execute(
                 "UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", [run_id]
             )
+
+    def record_wall(self, result_id: int, seconds: float) -> None:
+        with self._lock, self.db.atomic():
+            self.db.execute("INSERT OR REPLACE INTO job_walls VALUES (?, ?)", [result_id, seconds])
+
+    def wall_times(self, run_id: str) -> dict[tuple[str, str, str, str], float]:
+        """Each job's wall time in a run: (board, model, precision, clip) -> seconds."""
+        sql = (
+            "SELECT r.board, r.model, r.precision, r.clip, w.seconds FROM results r "
+            "JOIN job_walls w ON w.result_id = r.id WHERE r.run_id = ?"
+        )
+        with self._lock:
+            return {(a, b, c, d): s for a, b, c, d, s in self.db.execute(sql, [run_id]).fetchall()}
 
     # -- events -------------------------------------------------------------------------------------
 
