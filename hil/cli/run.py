@@ -9,6 +9,7 @@ from __future__ import annotations
 import json as jsonlib
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -154,7 +155,18 @@ def _build(plan: dict[str, Any], store: Store, run_id: str | None) -> Run:
         profile = sf.budget_profile
         deadline = deadline or sf.spec.limits.deadline
         job_timeout = job_timeout or sf.spec.limits.job_timeout
-        options.retries, options.quarantine_after = sf.spec.limits.retries, sf.spec.limits.quarantine_after
+        # Options given on the command line (not at their defaults) win over the file.
+        limits = sf.spec.limits
+        options.retries = plan["retries"] if plan["retries"] != 1 else limits.retries
+        options.quarantine_after = (
+            plan["quarantine_after"] if plan["quarantine_after"] != 3 else limits.quarantine_after
+        )
+        given = {
+            "warmup": plan["warmup"] != 10,
+            "max_frames": plan["max_frames"] != 0,
+            "fps": plan["fps"] != 0,
+        }
+        suite = replace(suite, **{k: plan[k] for k, on in given.items() if on})
     else:
         models = [Path(m) for m in plan["models"]] or [context.bundled(DEFAULT_MODEL)]
         clips = [Path(c) for c in plan["clips"]] or default_clips()
