@@ -122,6 +122,8 @@ def run(
                     f"no run {resume!r} to resume in {db}" if run_id else f"no run in {db} to resume",
                     hint="hil history --last 10 lists runs; only runs of this hil version can be resumed",
                 )
+            # The resumed part has its own time limits (those of this command line), not the original's.
+            plan = {**plan, "deadline": deadline, "job_timeout": job_timeout}
         else:
             plan = {
                 "inventory": str(inventory) if inventory else None, "where": list(where or []),
