@@ -110,7 +110,7 @@ def _openssh_control_master(tmp: Path, rack: SimRack, host: str, port: int, roun
             time.sleep(0.05)
         else:
             return None
-        command = [*base, "true"]
+        command = [*base, "timeout -k 5 10 sh -c true"]  # the same remote command hil runs for ["true"]
         subprocess.run(command, check=True, capture_output=True)
         return _median_ms(lambda: subprocess.run(command, check=True, capture_output=True), rounds)
     finally:

@@ -210,7 +210,8 @@ def kill_tagged(endpoint: Endpoint, tag: str, timeout_s: float = 15.0) -> bool:
         raise ValueError(f"bad connection tag {tag!r}")
     script = (
         f'f="{PROC_DIR}/{tag}"; p=$(cat "$f" 2>/dev/null) || exit 0; rm -f "$f"; '
-        'kill -TERM -- "-$p" 2>/dev/null && echo KILLED; sleep 1; kill -KILL -- "-$p" 2>/dev/null; true'
+        # No `--`: dash's kill builtin (a board's /bin/sh) rejects it; "-PID" after the signal is the group.
+        'kill -TERM "-$p" 2>/dev/null && echo KILLED; sleep 1; kill -KILL "-$p" 2>/dev/null; true'
     )
     with BoardConnection(endpoint) as conn:
         return "KILLED" in conn.run_script(script, timeout_s).stdout

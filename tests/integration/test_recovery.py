@@ -3,6 +3,7 @@ board's processes and restarts its sshd; a board whose sshd died comes back by i
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from hil.runs.recovery import RecoveryLadder, reachable
 from hil.runs.simulated import SimUse
 from hil.runs.target import BoardTarget, target_for
 from hil.sim.rack import SimRack
-from hil.transport.ssh import BoardConnection
+from hil.transport.ssh import BoardConnection, CommandResult, kill_tagged
 from tests.conftest import needs_sshd, write_sim_inventory
 
 pytestmark = [needs_sshd]
@@ -34,17 +35,15 @@ def test_reboot_drops_connections_and_kills_processes(tmp_path: Path) -> None:
     rack, use, target = _board(tmp_path)
     try:
         with BoardConnection(target.endpoint) as conn:
-            conn.run_script("nohup sleep 300 >/dev/null 2>&1 &", 10)
-            assert "sleep 300" in conn.run_script("ps -eo args", 10).stdout
+            pid = int(conn.run_script("nohup sleep 300 >/dev/null 2>&1 & echo $!", 10).stdout)
+            assert Path(f"/proc/{pid}").exists()
             assert "going down" in conn.run(["reboot"], 10).stdout
         time.sleep(3)
         deadline = time.monotonic() + 30
         while reachable(target) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert reachable(target) == ""
-        with BoardConnection(target.endpoint) as conn:
-            procs = conn.run_script("ps -eo args", 10).stdout
-        assert "sleep 300" not in procs  # everything that ran on the board is gone
+        assert not Path(f"/proc/{pid}").exists()  # everything that ran on the board is gone
     finally:
         use.release_all()
     assert rack.pid("orin-r1") is None
@@ -60,5 +59,24 @@ def test_dead_sshd_comes_back_by_power_cycle(tmp_path: Path) -> None:
         rungs = [(e.rung, e.ok) for e in events if isinstance(e, RecoveryRung)]
         assert rungs == [("reconnect", False), ("reboot", False), ("power_cycle", True)]
         assert reachable(target) == ""
+    finally:
+        use.release_all()
+
+
+def test_kill_tagged_stops_the_running_command_on_the_board(tmp_path: Path) -> None:
+    _, use, target = _board(tmp_path)
+    try:
+        conn = BoardConnection(target.endpoint, tag="run-1-orin-r1")
+        done: list[CommandResult] = []
+        worker = threading.Thread(target=lambda: done.append(conn.run_script("sleep 60; echo done", 120)))
+        start = time.monotonic()
+        worker.start()
+        time.sleep(2)
+        assert kill_tagged(target.endpoint, "run-1-orin-r1")
+        worker.join(30)
+        assert done and done[0].stdout == "" and not done[0].ok  # killed, not finished
+        assert time.monotonic() - start < 20
+        assert not kill_tagged(target.endpoint, "run-1-orin-r1")  # nothing left to stop
+        conn.close()
     finally:
         use.release_all()
