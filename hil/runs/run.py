@@ -170,6 +170,15 @@ class Run:
         else:
             self.store.begin_run(self.run_id, inventory=self.inventory, argv=self.argv)
             self.store.save_plan(self.run_id, self.plan_record)
+        try:
+            return self._execute()
+        except BaseException:
+            # Never leave a run row 'running' forever: it says it was aborted; --resume can finish it.
+            with contextlib.suppress(Exception):
+                self.store.finish_run(self.run_id, "aborted")
+            raise
+
+    def _execute(self) -> RunOutcome:
         jobs = self.jobs()
         health = self.store.all_health()
         active = [t for t in self.targets if jobs[t.name]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -125,3 +126,41 @@ def test_sigkill_then_resume_breaks_dead_lease_and_finishes(
     )
     assert broken and all(f"pid={proc.pid}" in str(detail) for _, detail in broken)
     assert all(sim.pid(b) is None for b in boards)  # the resumed run stopped what it started (left over)
+
+
+def test_second_ctrl_c_exits_at_once_and_the_store_stays_whole(
+    hil: Hil, tmp_path: Path, material: tuple[Path, Path]
+) -> None:
+    model, _ = material
+    args, db, _, _ = _setup(hil, tmp_path, model)
+    proc = _start(hil, *args, "--json")
+    _wait_for_results(db, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 5
+    assert proc.returncode == 130
+    assert _rows(db, "PRAGMA integrity_check") == [("ok",)]
+    resumed = hil(*args, "--resume", "last", "--json", timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert [r["status"] for r in json.loads(resumed.stdout)["results"]] == ["pass"] * 6
+
+
+def test_board_that_cannot_start_fails_alone(hil: Hil, tmp_path: Path, material: tuple[Path, Path]) -> None:
+    model, clip = material
+    rack = write_sim_inventory(tmp_path / "rack.yaml", {"orin-busy": "orin", "orin-fine": "orin"},
+                               extra="connect_timeout_s: 3")  # fmt: skip
+    host, port = rack.boards["orin-busy"]
+    with socket.socket() as squatter:  # something else holds the board's port: its sshd cannot start
+        squatter.bind((host, port))
+        squatter.listen()
+        proc = hil("run", "-i", str(rack.inventory), "--model", str(model), "--clip", str(clip), "-p", "fp32",
+                   "--max-frames", "6", "--warmup", "2", "--json", timeout=300)  # fmt: skip
+    assert proc.returncode == 3, proc.stderr
+    by_board = {r["board"]: r for r in json.loads(proc.stdout)["results"]}
+    assert by_board["orin-busy"]["status"] == "infra_error"
+    assert by_board["orin-fine"]["status"] == "pass"
+    shown = hil("show", "last", "--json")
+    assert shown.returncode == 0, shown.stderr  # the run row was finished, not left 'running'
