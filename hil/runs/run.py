@@ -107,6 +107,7 @@ class Run:
         self._events: queue.Queue[Event] = queue.Queue()
         self._done: set[JobKey] = set()
         self._stop_at: float | None = None
+        self._stop_detail = ""
 
     # -- planning -----------------------------------------------------------------------------------
 
@@ -121,11 +122,17 @@ class Run:
     # -- stopping -----------------------------------------------------------------------------------
 
     def request_stop(self, reason: str = "interrupted", detail: str = "") -> None:
-        """Start no new job; kill the running ones on their boards. Safe from any thread."""
-        if not self.control.request_stop(reason):
+        """Start no new job; the run's own loop then kills the running ones on their boards. Safe from
+        any thread and from a signal handler: it only sets flags (no lock the interrupted code may hold)."""
+        if self.control.request_stop(reason):
+            self._stop_detail = detail
+
+    def _stopping(self) -> None:
+        """On the run's thread, once after a stop was requested: record it and kill what runs."""
+        if self._stop_at is not None or not self.control.stop.is_set():
             return
         self._stop_at = time.monotonic()
-        self._events.put(RunStopping(reason, detail))
+        self._deliver(RunStopping(self.control.reason, self._stop_detail))
         for target in self.targets:
             if target.name in self.control.job_started:
                 self._kill_async(target)
@@ -229,6 +236,8 @@ class Run:
             thread.start()
             threads.append(thread)
         while True:
+            self._watch(active)
+            self._stopping()
             try:
                 self._deliver(self._events.get(timeout=POLL_S))
                 continue
@@ -236,7 +245,6 @@ class Run:
                 pass
             if not any(th.is_alive() for th in threads) and self._events.empty():
                 break
-            self._watch(active)
             if self._stop_at is not None and time.monotonic() - self._stop_at > STOP_GRACE_S:
                 break  # give up on wedged workers; their jobs are skipped below
         for t in active:  # jobs a wedged worker never reported

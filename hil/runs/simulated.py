@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hil.errors import HilError
+from hil.errors import HilError, InfraError
 from hil.inventory.spec import BoardSpec
 from hil.runs.lease import process_start
 from hil.sim.rack import SimBoard, SimRack
@@ -94,6 +94,8 @@ class SimUse:
 
     def power_cycle(self, name: str) -> str:
         """The simulated board's power cycle: every process on it killed, its sshd restarted."""
+        if name not in self.boards:
+            raise InfraError(f"{name}: not a simulated board of this run; it has no simulated power switch")
         with _locked(self.rack, name):
             self.rack.stop(name)
             self.rack.start(self.boards[name])  # raises InfraError when it cannot come up
