@@ -1,8 +1,10 @@
-"""`hil boards list | trust`: the boards of an inventory, and recording a board's SSH host key on purpose."""
+"""`hil boards list | trust | check | release | health | set-state`: the boards of an inventory, their SSH
+host keys, their run leases and their health."""
 
 from __future__ import annotations
 
 import json as jsonlib
+import sys
 from typing import Annotated
 
 import typer
@@ -10,12 +12,18 @@ from rich.table import Table
 from rich.text import Text
 
 from hil.cli import context
-from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, print_json
-from hil.errors import HilError
+from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, WhereOption, err, out, print_json
+from hil.errors import ConfigError, HilError
+from hil.inventory import Inventory
+from hil.inventory.spec import BoardSpec
 from hil.runs.context import read_facts
+from hil.runs.lease import break_lease, describe, holder_is_dead, read_holder
+from hil.runs.run import Run, RunOptions
+from hil.runs.suite import build_suite
 from hil.runs.target import target_for
 from hil.sim.keys import add_known_host
-from hil.transport.ssh import fetch_host_key
+from hil.store.db import Store
+from hil.transport.ssh import BoardConnection, fetch_host_key
 
 boards_app = typer.Typer(help="The boards of an inventory, and their SSH host keys.", no_args_is_help=True)
 
@@ -114,3 +122,119 @@ def check(
             err.print(Text.assemble(("hint: ", "yellow"), failure.hint), highlight=False)
     if failures:
         raise typer.Exit(max(f.exit_code for f in failures))
+
+
+@boards_app.command()
+def release(
+    name: Annotated[str, typer.Argument(help="Board name from the inventory.")],
+    inventory: InventoryOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Break the lease even if its holder may be alive.")
+    ] = False,
+) -> None:
+    """Break a board's run lease and say who held it.
+
+    A lease whose holder died on this host is broken without --force (hil run does that by itself too);
+    a live holder's, or one from another host, needs --force: that run then stops the board's jobs as
+    infra_error when it notices.
+    """
+    inv = context.load(inventory)
+    board = context.board_named(inv, name)
+    target = target_for(board, context.known_hosts(), context.rack().client_key)
+    with BoardConnection(target.endpoint) as conn:
+        lease = read_holder(conn)
+        if lease is None:
+            err.print(f"{name}: no lease; the board is free")
+            return
+        holder, left = lease
+        who = describe(holder)
+        dead = holder_is_dead(holder)
+        if not (dead or force):
+            err.print(f"{name}: leased by {who} for {left} s more; that holder may still be running")
+            err.print(f"hint: stop that run, or break the lease anyway: hil boards release {name} --force")
+            raise typer.Exit(1)
+        if not break_lease(conn, holder):
+            err.print(f"{name}: the lease changed while releasing it; run the command again")
+            raise typer.Exit(1)
+    err.print(f"{name}: released the lease of {who}" + (" (that process is gone)" if dead else " (forced)"))
+
+
+@boards_app.command()
+def health(
+    name: Annotated[list[str] | None, typer.Argument(help="Board names (default: all selected).")] = None,
+    inventory: InventoryOption = None,
+    where: WhereOption = None,
+    db: DbOption = DEFAULT_DB,
+    json: JsonOption = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="First run the bundled model on a short clip there; a board that works is good."
+        ),
+    ] = False,
+) -> None:
+    """Each board's health as runs recorded it: good, suspect, bad (quarantined) or maintenance.
+
+    A board becomes suspect after an infrastructure error, bad after N in a row (hil run
+    --quarantine-after) or when its recovery ladder fails; runs skip bad and maintenance boards until
+    `hil boards set-state NAME good`.
+    """
+    inv, boards = context.boards(inventory, where)
+    names = name or [b.name for b in boards]
+    for n in names:
+        context.board_named(inv, n)
+    with Store.open(db) as store:
+        if check:
+            _health_check(inv, [context.board_named(inv, n) for n in names], store)
+        rows = [store.health(n) for n in names]
+    if json:
+        typer.echo(jsonlib.dumps(rows, indent=2))
+        return
+    colours = {"good": "green", "suspect": "yellow", "bad": "red", "maintenance": "blue"}
+    table = Table("board", "state", "consecutive infra errors", "reason", "since")
+    for r in rows:
+        state = Text(r["state"], style=colours[r["state"]])
+        table.add_row(r["name"], state, str(r["consecutive_infra"]), r["reason"], r["updated_at"] or "")
+    out.print(table)
+
+
+@boards_app.command("set-state")
+def set_state(
+    name: Annotated[str, typer.Argument(help="Board name from the inventory.")],
+    state: Annotated[str, typer.Argument(help="maintenance (runs skip it) or good (back in service).")],
+    inventory: InventoryOption = None,
+    db: DbOption = DEFAULT_DB,
+    reason: Annotated[str, typer.Option(help="Why, for the next person.")] = "",
+) -> None:
+    """Take a board out of service (maintenance) or put it back (good), e.g. after fixing a bad one."""
+    if state not in ("maintenance", "good"):
+        raise ConfigError(f"cannot set state {state!r}", hint="choose maintenance or good")
+    context.board_named(context.load(inventory), name)
+    with Store.open(db) as store:
+        before = store.health(name)["state"]
+        store.set_health(
+            name, "good" if state == "good" else "maintenance", reason or "set by hand", consecutive=0
+        )
+    err.print(f"{name}: {before} -> {state}")
+
+
+def _health_check(inv: Inventory, boards: list[BoardSpec], store: Store) -> None:
+    """A known-good model on a short reference clip, run even on quarantined boards; the run's outcome
+    updates each board's health (a board that ran it, pass or fail, works)."""
+    from hil.cli.run import DEFAULT_MODEL, default_clips
+
+    suite = build_suite(
+        [context.bundled(DEFAULT_MODEL)], default_clips()[:1], ["fp32"], warmup=2, max_frames=8
+    )
+    rack = context.rack()
+    builders = {b.name: context.build_host_of(inv, b) for b in boards}
+    targets = [target_for(b, context.known_hosts(), rack.client_key, builders[b.name]) for b in boards]
+    sims = [b for b in [*boards, *(x for x in builders.values() if x)] if b.sim]
+    options = RunOptions(include_quarantined=True, retries=0)
+    run = Run(targets, suite, store, options=options, rack=rack, sim_specs=sims, inventory=str(inv.path),
+              argv=sys.argv[1:])  # fmt: skip
+    outcome = run.execute()
+    for r in outcome.summary.results:
+        err.print(
+            f"health check {r.board}: {r.status}" + (f" ({r.error})" if r.error else ""), highlight=False
+        )

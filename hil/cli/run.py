@@ -1,12 +1,17 @@
-"""`hil run`: replay clips through models on boards, score, store, and summarise."""
+"""`hil run`: replay clips through models on boards, score, store, and summarise.
+
+The run itself is `hil.runs.run.Run`; this module parses options (or a suite file, or a stored run to
+resume), shows progress, renders the summary and maps the outcome to an exit code.
+"""
 
 from __future__ import annotations
 
-import secrets
+import json as jsonlib
+import signal
 import sys
-import time
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -23,24 +28,29 @@ from hil.cli.common import (
     out,
     print_json,
 )
-from hil.records import JobResult, RunSummary, overall_status
+from hil.errors import ConfigError
+from hil.inventory.spec import BoardSpec
+from hil.records import RunSummary
 from hil.report.junit import write_junit
 from hil.report.matrix import render_matrix
-from hil.report.payload import run_json
 from hil.report.progress import RunProgress
 from hil.report.table import render_run
-from hil.runs.events import Event, JobDone
-from hil.runs.plan import check_work, unoffered
-from hil.runs.scheduler import run_suite
-from hil.runs.simulated import simulated_boards
-from hil.runs.suite import build_suite
-from hil.runs.target import target_for
+from hil.runs.control import parse_duration
+from hil.runs.events import RecoveryRung, RunStopping
+from hil.runs.plan import check_work
+from hil.runs.recovery import reachable
+from hil.runs.run import Run, RunOptions, RunOutcome
+from hil.runs.suite import Suite, build_suite
+from hil.runs.suitefile import load_suite_file
+from hil.runs.target import BoardTarget, target_for
+from hil.sim.rack import SimRack
 from hil.store.db import Store
 
 DEFAULT_MODEL = "artifacts/models/dms-small.onnx"
 DEFAULT_CLIPS = "artifacts/clips"
 
 EXIT_CODES = {"pass": 0, "skipped": 0, "fail": 1, "regression": 1, "infra_error": 3}
+OUTCOMES = ("pass", "fail", "regression", "infra_error", "skipped")
 
 
 def default_clips() -> list[Path]:
@@ -92,87 +102,247 @@ def run(
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (for CI servers).")] = None,
+    suite_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--suite", help="Suite file (YAML): models, clips, precisions, boards, budgets, limits."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and check reachability; change nothing.")
+    ] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option(help="Finish run RUN_ID (or 'last'): only its jobs without a final result, same id."),
+    ] = None,
+    deadline: Annotated[
+        str | None, typer.Option(help="End the whole run by then (90s, 15m, 2h); unstarted jobs are skipped.")
+    ] = None,
+    job_timeout: Annotated[
+        str | None, typer.Option(help="Stop a job running longer than this (infra_error).")
+    ] = None,
+    retries: Annotated[
+        int, typer.Option(help="Retries of a board's infra errors, each after a recovery rung worked.")
+    ] = 1,
+    quarantine_after: Annotated[
+        int, typer.Option(help="Consecutive infra errors that make a board bad (quarantined).")
+    ] = 3,
 ) -> None:
     """Replay recorded cabin clips through models on boards and check them against budgets.
 
-    For each selected board: push the model and clips (only what the board lacks), convert with the board's
-    own toolchain (cached), replay the clips with hil's harness, sample power during the replay, score
-    accuracy/latency/power/memory against the budgets, and store every result in the SQLite store.
+    For each selected board: take its lease, check it (toolchain, disk, temperature), push the model and
+    clips (only what the board lacks), convert with the board's own toolchain (cached), replay the clips
+    with hil's harness, sample power, score against the budgets, and store every result.
 
-    With no --inventory, the simulated rack (inventory/sim.yaml) is started as needed and stopped after.
+    With no --inventory, the simulated rack (inventory/sim.yaml) is started as needed and stopped after
+    (unless another run still uses it). Ctrl-C or SIGTERM stops the run cleanly: finished results are
+    kept, the rest is skipped ('interrupted'); `--resume last` finishes it later. See docs/nightly.md.
 
     Figures (docs/results.md): fps is timed frames / measured replay time; energy is integrated over the
     replay window with an idle baseline; parity compares every output with the host FP32 reference;
     modelled power (simulated boards) is shown but never judged.
 
     Exit codes: 0 all pass, 1 some fail, 2 usage or config error (nothing stored), 3 infrastructure
-    errors only, 4 internal error (a bug in hil).
+    errors only, 4 internal error (a bug in hil), 130 / 143 interrupted by SIGINT / SIGTERM.
 
     Examples:
       hil run
       hil run --precision fp16 --where platform=orin
-      hil run -i inventory/lab.yaml --model dms.onnx --clip night.mp4 --json
+      hil run --suite suites/nightly.yaml --deadline 2h --junit report.xml
+      hil run --resume last --json
       hil run --model face.onnx --input-shape input=1x240x320x3   (a model with dynamic input dims)
     """
-    inv, boards = context.boards(inventory, where)
-    models = model or [context.bundled(DEFAULT_MODEL)]
-    named = None if precision is None else [p.strip() for p in precision.split(",") if p.strip()]
-    suite = build_suite(
-        models, clip or default_clips(), named, warmup=warmup, max_frames=max_frames, fps=fps,
-        input_shapes=parse_input_shapes(input_shape or []),
-    )  # fmt: skip
+    if resume is not None:
+        with Store.open(db, create=False) as store:
+            run_id = store.latest_run_id() if resume == "last" else resume
+            plan = store.plan_of(run_id) if run_id else None
+            if plan is None:
+                raise ConfigError(
+                    f"no run {resume!r} to resume in {db}" if run_id else f"no run in {db} to resume",
+                    hint="hil history --last 10 lists runs; only runs of this hil version can be resumed",
+                )
+        # The resumed part has its own time limits (those of this command line), not the original's.
+        plan = {**plan, "deadline": deadline, "job_timeout": job_timeout}
+    else:
+        run_id = None
+        plan = {
+            "inventory": str(inventory) if inventory else None, "where": list(where or []),
+            "suite": str(suite_file.absolute()) if suite_file else None,
+            "models": [str(m.absolute()) for m in model or []],
+            "clips": [str(c.absolute()) for c in clip or []],
+            "precision": precision, "input_shapes": list(input_shape or []),
+            "warmup": warmup, "max_frames": max_frames, "fps": fps,
+            "deadline": deadline, "job_timeout": job_timeout, "retries": retries,
+            "quarantine_after": quarantine_after,
+        }  # fmt: skip
+    prepared = _prepare(plan, resumed=run_id is not None)  # bad input: exit 2 before anything is stored
+    with Store.open(db) as store:
+        the_run = prepared.run(store, run_id)
+        if dry_run:
+            _dry_run(the_run, json)
+            return
+        with the_run.signals_handled():
+            outcome = _execute(the_run, json)
+    _report(outcome, db, junit, json, the_run.suite.models[0].name if the_run.suite.models else None)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything a Run needs but the store: resolved before the store is opened, so that bad input
+    stores nothing."""
+
+    targets: list[BoardTarget]
+    suite: Suite
+    options: RunOptions
+    rack: SimRack
+    sims: list[BoardSpec]
+    inventory: str
+    plan: dict[str, Any]
+
+    def run(self, store: Store, run_id: str | None) -> Run:
+        return Run(
+            self.targets, self.suite, store, run_id=run_id, options=self.options, rack=self.rack,
+            sim_specs=self.sims, inventory=self.inventory, argv=sys.argv[1:], plan=self.plan,
+            resume=run_id is not None,
+        )  # fmt: skip
+
+
+def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
+    inventory = Path(plan["inventory"]) if plan.get("inventory") else None
+    inv, boards = context.boards(inventory, None)
+    where = list(plan.get("where") or [])
+    options = RunOptions(retries=plan["retries"], quarantine_after=plan["quarantine_after"])
+    deadline, job_timeout = plan.get("deadline"), plan.get("job_timeout")
+    profile: dict[str, float] = {}
+    if plan.get("suite"):
+        sf = load_suite_file(Path(plan["suite"]))
+        where = [*sf.spec.boards, *where]
+        suite: Suite = sf.build()
+        profile = sf.budget_profile
+        deadline = deadline or sf.spec.limits.deadline
+        job_timeout = job_timeout or sf.spec.limits.job_timeout
+        # Options given on the command line (not at their defaults) win over the file.
+        limits = sf.spec.limits
+        options.retries = plan["retries"] if plan["retries"] != 1 else limits.retries
+        options.quarantine_after = (
+            plan["quarantine_after"] if plan["quarantine_after"] != 3 else limits.quarantine_after
+        )
+        given = {
+            "warmup": plan["warmup"] != 10,
+            "max_frames": plan["max_frames"] != 0,
+            "fps": plan["fps"] != 0,
+        }
+        suite = replace(suite, **{k: plan[k] for k, on in given.items() if on})
+    else:
+        models = [Path(m) for m in plan["models"]] or [context.bundled(DEFAULT_MODEL)]
+        clips = [Path(c) for c in plan["clips"]] or default_clips()
+        given = plan.get("precision")
+        named = None if given is None else [p.strip() for p in given.split(",") if p.strip()]
+        suite = build_suite(
+            models, clips, named, warmup=plan["warmup"], max_frames=plan["max_frames"], fps=plan["fps"],
+            input_shapes=parse_input_shapes(plan.get("input_shapes") or []),
+        )  # fmt: skip
+    options.deadline_s = parse_duration(deadline) if deadline else None
+    options.job_timeout_s = parse_duration(job_timeout) if job_timeout else None
+    _, boards = context.boards(inventory, where)
     for note in suite.skipped:
         err.print(Text.assemble(("skipped: ", "yellow"), note))
+    if profile:
+        boards = [b.model_copy(update={"budgets": b.budgets.model_copy(update=profile)}) for b in boards]
     rack = context.rack()
     builders = {b.name: context.build_host_of(inv, b) for b in boards}
     targets = [target_for(b, context.known_hosts(), rack.client_key, builders[b.name]) for b in boards]
-    # Simulated build hosts are started with the boards that need them.
     needed = list({b.name: b for b in [*boards, *(x for x in builders.values() if x)]}.values())
-    total = check_work(targets, suite)  # nothing to test: exit 2 before anything is stored
-    skipped = unoffered(targets, suite)
-    run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-    with Store.open(db) as store:
-        store.begin_run(run_id, inventory=str(inv.path), argv=sys.argv[1:])
-        try:
-            with simulated_boards(rack, needed) as started:
-                if started:
-                    err.print(f"started simulated boards: {', '.join(started)}")
-                with RunProgress(err, total) as progress:
+    if not resumed:
+        check_work(targets, suite)  # nothing to test: a ConfigError that says why
+    sims = [b for b in needed if b.sim]
+    return _Prepared(targets, suite, options, rack, sims, str(inv.path), plan)
 
-                    def on_event(event: Event) -> None:
-                        if isinstance(event, JobDone):
-                            store.record_job(run_id, event.result, event.samples, event.logs)
-                            if event.facts:
-                                store.record_board(event.result.board, event.result.platform, event.facts)
-                        progress(event)
 
-                    results = run_suite(targets, suite, on_event)
-            for result in skipped:
-                store.record_job(run_id, result, [], [])
-            results += skipped
-            summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
-            store.finish_run(run_id, summary.status)
-        except BaseException as exc:
-            # A failed store write (disk full, read-only), a board that would not start, or an interrupt:
-            # never leave the run `running`. The error itself is reported by the CLI.
-            store.abandon_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "infra_error")
-            raise
-    if junit is not None:
-        write_junit(summary, junit)
+def _execute(the_run: Run, json: bool) -> RunOutcome:
     if json:
-        print_json(run_json(summary))
+        return the_run.execute()
+    progress = RunProgress(err, sum(len(j) for j in the_run.jobs().values()))
+    progress.on(RecoveryRung, lambda e: progress.console.print(_recovery_line(e), highlight=False))
+    progress.on(RunStopping, lambda e: progress.console.print(_stopping_line(e), highlight=False))
+    the_run.subscribers.append(progress)
+    with progress:
+        return the_run.execute()
+
+
+def _recovery_line(event: RecoveryRung) -> Text:
+    state = ("ok", "green") if event.ok else ("failed", "red")
+    return Text.assemble(f"{event.board}: recovery {event.rung} ", state, f" ({event.seconds:.1f} s)")
+
+
+def _stopping_line(event: RunStopping) -> Text:
+    return Text(f"stopping ({event.reason}): no new jobs; stopping running ones", style="yellow")
+
+
+def _dry_run(the_run: Run, json: bool) -> None:
+    jobs = the_run.jobs()
+    health = the_run.store.all_health()
+    rows = []
+    for t in the_run.targets:
+        rows.append({
+            "board": t.name, "platform": t.platform.key, "jobs": len(jobs[t.name]),
+            "health": health.get(t.name, {}).get("state", "good"), "reachable": _reach(the_run, t),
+            "plan": [f"{m.name}/{p}/{c.name}" for m, p, c in jobs[t.name]],
+        })  # fmt: skip
+    if json:
+        typer.echo(jsonlib.dumps({"boards": rows, "jobs": sum(r["jobs"] for r in rows)}, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("board", "platform", "jobs", "health", "reachable")
+    for r in rows:
+        table.add_row(r["board"], r["platform"], str(r["jobs"]), r["health"], r["reachable"])
+    out.print(table)
+    out.print(
+        f"{sum(r['jobs'] for r in rows)} jobs on {len(rows)} boards; nothing was run or changed (--dry-run)"
+    )
+
+
+def _reach(the_run: Run, target: BoardTarget) -> str:
+    if target.sim and the_run.rack is not None and the_run.rack.pid(target.name) is None:
+        return "simulated, not running (a run starts it)"
+    problem = reachable(target)
+    return "yes" if not problem else f"no: {problem}"
+
+
+def _report(
+    outcome: RunOutcome, db: Path, junit: Path | None, json: bool, baseline: str | None = None
+) -> None:
+    summary: RunSummary = outcome.summary
+    if junit is not None:
+        write_junit(summary, junit, outcome.times)
+    counts = {k: sum(r.status == k for r in summary.results) for k in OUTCOMES}
+    if json:
+        payload = {**summary.model_dump(mode="json"), "counts": counts, "stopped": outcome.stopped or None}
+        print_json(jsonlib.dumps(payload, indent=2, ensure_ascii=False))
     else:
         render_run(summary, out)
-        render_matrix(summary, out, baseline_model=suite.models[0].name if suite.models else None)
+        render_matrix(summary, out, baseline_model=baseline)
         out.print(
-            f"stored as run {run_id} in {db}  (hil history --last 10)",
+            f"stored as run {summary.run_id} in {db}  (hil history --last 10)",
             style="dim",
             markup=False,
             soft_wrap=False,
         )
+    if outcome.sims_stopped:
+        err.print(f"stopped simulated boards: {', '.join(outcome.sims_stopped)}")
+    if outcome.stopped:
+        left = counts["skipped"]
+        err.print(
+            Text.assemble(
+                (f"run {summary.run_id} {outcome.stopped}", "yellow"),
+                f": {left} jobs skipped; finish it with: hil run --resume {summary.run_id}",
+            ),
+            highlight=False,
+        )
+    if outcome.signal is not None:
+        raise typer.Exit(128 + outcome.signal)
     raise typer.Exit(EXIT_CODES[summary.status])
 
 
-def _ordered(results: list[JobResult]) -> list[JobResult]:
-    order = {"fp32": 0, "fp16": 1, "int8": 2}
-    return sorted(results, key=lambda r: (r.board, r.model, order[r.precision], r.clip))
+__all__ = ["EXIT_CODES", "run", "signal"]

@@ -9,7 +9,7 @@ from hil.cli import context
 from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, print_json
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
-from hil.runs.simulated import sim_board
+from hil.runs.simulated import keep_running, sim_board
 
 sim_app = typer.Typer(
     help=(
@@ -38,6 +38,7 @@ def up(inventory: InventoryOption = None, where: WhereOption = None) -> None:
     rack = context.rack()
     for board in _sim_boards(inventory, where):
         started = rack.start(sim_board(board))
+        keep_running(rack, board.name)  # up on purpose: the runs that use it leave it up
         state = "started" if started else "already running"
         err.print(f"{board.name} ({board.platform}) {board.ansible_host}:{board.ansible_port}: {state}")
 
@@ -48,7 +49,9 @@ def down(inventory: InventoryOption = None, where: WhereOption = None) -> None:
     rack = context.rack()
     for board in _sim_boards(inventory, where):
         stopped = rack.stop(board.name)
-        err.print(f"{board.name}: {'stopped' if stopped else 'was not running'}")
+        freed = rack.clear_leases(board.name)
+        note = " (its lease was removed)" if freed else ""
+        err.print(f"{board.name}: {'stopped' if stopped else 'was not running'}{note}")
 
 
 @sim_app.command()

@@ -160,6 +160,10 @@ class BoardSpec(BaseModel):
     connect_timeout_s: float = Field(10.0, gt=0)
     command_timeout_s: float = Field(600.0, gt=0)
     build_host: str | None = None  # another board of the inventory that converts for this one
+    # Recovery ladder (docs/nightly.md): a reboot over SSH, then a power cycle run on the controller.
+    reboot_command: str | None = None  # run on the board, e.g. "sudo reboot"
+    power_cycle: str | None = None  # run on the controller, e.g. a PDU's CLI: "pdu-ctl cycle 7"
+    recovery_wait_s: float = Field(180.0, gt=0)  # how long a rebooted or power-cycled board may take
 
     @field_validator("name", "build_host")
     @classmethod

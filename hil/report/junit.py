@@ -1,7 +1,10 @@
 """JUnit XML for the CI server: a testsuite per board, a testcase per board x model x precision x clip.
 
 fail and regression are <failure> (the model is at fault), infra_error is <error> (the board or the rack
-is), skipped is <skipped/>. Tool output can carry ANSI escapes and other control characters that XML 1.0
+is), skipped is <skipped/> with its reason. A testcase's time is that job's wall time (when the run measured
+it); the board's fingerprint (kernel, OS, toolchain versions) is the testsuite's <properties>, where the
+schema Jenkins and GitLab read allows them; the root carries no `skipped` count, which that schema rejects.
+Tool output can carry ANSI escapes and other control characters that XML 1.0
 cannot hold at all, not even escaped; they are replaced so that the file always parses.
 """
 
@@ -39,13 +42,20 @@ def _metrics(r: JobResult) -> str:
     return "\n".join([*parts, f"budgets: {budgets}"])
 
 
-def _testcase(suite: ET.Element, r: JobResult) -> None:
+Times = dict[tuple[str, str, str, str], float]  # (board, model, precision, clip) -> wall seconds
+
+
+def _key(r: JobResult) -> tuple[str, str, str, str]:
+    return (r.board, r.model, r.precision, r.clip)
+
+
+def _testcase(suite: ET.Element, r: JobResult, seconds: float) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
         name=clean(f"{r.model}/{r.precision}/{r.clip}"),
         classname=clean(f"hil.{r.platform}.{r.board}"),
-        time=f"{r.conversion_s or 0.0:.3f}",
+        time=f"{seconds:.3f}",
     )
     stage = f" [{r.stage}]" if r.stage else ""
     if r.status in ("fail", "regression"):
@@ -62,36 +72,54 @@ def _testcase(suite: ET.Element, r: JobResult) -> None:
         node = ET.SubElement(case, "error", message=clean(message), type=r.stage or "infra_error")
         node.text = clean(r.error or "")
     elif r.status == "skipped":
-        ET.SubElement(case, "skipped", message=clean(r.error or "skipped"))
+        ET.SubElement(case, "skipped", message=clean(r.error or "skipped"), type=r.stage or "skipped")
     ET.SubElement(case, "system-out").text = clean(_metrics(r))
 
 
-def junit_tree(summary: RunSummary) -> ET.ElementTree[ET.Element]:
+def junit_tree(summary: RunSummary, times: Times | None = None) -> ET.ElementTree[ET.Element]:
+    """`times`: each job's wall time; without it, a job's conversion time (0 when none) stands in."""
+    times = times or {}
     boards: dict[str, list[JobResult]] = {}
     for r in summary.results:
         boards.setdefault(r.board, []).append(r)
     root = ET.Element("testsuites", name=clean(f"hil run {summary.run_id}"))
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    total_s = 0.0
     for board, results in boards.items():
+        seconds = [times.get(_key(r), r.conversion_s or 0.0) for r in results]
         counts = {
             "tests": len(results),
             "failures": sum(r.status in ("fail", "regression") for r in results),
             "errors": sum(r.status == "infra_error" for r in results),
             "skipped": sum(r.status == "skipped" for r in results),
         }
-        attrs = {"name": clean(board), **{k: str(v) for k, v in counts.items()}}
+        attrs = {
+            "name": clean(board),
+            **{k: str(v) for k, v in counts.items()},
+            "time": f"{sum(seconds):.3f}",
+        }
         suite = ET.SubElement(root, "testsuite", attrs)
+        fingerprint: dict[str, str] = {}
         for r in results:
-            _testcase(suite, r)
-        for key, value in counts.items():
-            totals[key] += value
+            fingerprint.update(r.fingerprint)
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="run_id", value=clean(summary.run_id))
+        ET.SubElement(props, "property", name="platform", value=clean(results[0].platform))
+        for key, value in sorted(fingerprint.items()):
+            ET.SubElement(props, "property", name=clean(f"fingerprint.{key}"), value=clean(value))
+        for r, s in zip(results, seconds, strict=True):
+            _testcase(suite, r, s)
+        for key in totals:
+            totals[key] += counts[key]
+        total_s += sum(seconds)
     root.attrib.update({k: str(v) for k, v in totals.items()})
+    root.set("time", f"{total_s:.3f}")
     return ET.ElementTree(root)
 
 
-def write_junit(summary: RunSummary, path: Path) -> None:
+def write_junit(summary: RunSummary, path: Path, times: Times | None = None) -> None:
     """Write the run as JUnit XML to `path` (UTF-8, with an XML declaration)."""
-    tree = junit_tree(summary)
+    tree = junit_tree(summary, times)
     ET.indent(tree)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

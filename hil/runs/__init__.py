@@ -1,1 +1,6 @@
-"""Suites to board jobs: what to run where, the per-board job, and the parallel scheduler."""
+"""Suites to board jobs: what to run where, the per-board job, and the run that drives them.
+
+run.py `Run` is the library object every caller uses (hil run, suites, deployments): simulated boards,
+leases, pre-flight, recovery ladder, store writes, health, deadlines and signals. job.py runs one board's
+jobs; scheduler.py `run_suite` is the bare parallel loop without any of that (kept for simple callers).
+"""

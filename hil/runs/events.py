@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from hil.records import FrameSample, JobResult
 from hil.store.rows import JobLog
 
-__all__ = ["BoardFinished", "BoardStarted", "Event", "JobDone", "JobLog", "StepDone"]
+__all__ = [
+    "BoardFinished",
+    "BoardStarted",
+    "Event",
+    "JobDone",
+    "JobLog",
+    "LeaseBroken",
+    "RecoveryRung",
+    "RunStopping",
+    "StepDone",
+]
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,7 @@ class JobDone:
     samples: list[FrameSample] = field(default_factory=list)
     logs: list[JobLog] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
+    wall_s: float | None = None  # the job's wall time, all its steps (set by the board's worker)
 
 
 @dataclass(frozen=True)
@@ -36,4 +47,31 @@ class BoardFinished:
     board: str
 
 
-Event = BoardStarted | StepDone | JobDone | BoardFinished
+@dataclass(frozen=True)
+class RecoveryRung:
+    """One rung of the recovery ladder tried on a board: reconnect, reboot, power_cycle, or bad."""
+
+    board: str
+    rung: str
+    ok: bool
+    seconds: float
+    output: str = ""
+
+
+@dataclass(frozen=True)
+class LeaseBroken:
+    """A lease whose holder provably died (same host, process gone) was broken to take the board."""
+
+    board: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class RunStopping:
+    """The run starts no new job: reason is 'interrupted' (a signal) or 'deadline'."""
+
+    reason: str
+    detail: str = ""
+
+
+Event = BoardStarted | StepDone | JobDone | BoardFinished | RecoveryRung | LeaseBroken | RunStopping

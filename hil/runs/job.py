@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import posixpath
 import shlex
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -25,12 +26,14 @@ from hil.platforms.base import (
 from hil.records import JobResult, Outcome, ParityResult, Precision
 from hil.runs import thermal
 from hil.runs.build import BuildHost
+from hil.runs.control import RunControl, Stopped
 from hil.runs.context import board_context, harness_items
-from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, StepDone
-from hil.runs.lease import Lease
 from hil.runs.outcome import classify_replay_failure
 from hil.runs.reference import board_parity
 from hil.runs.score import Replay, parse_frames, score
+from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, LeaseBroken, StepDone
+from hil.runs.lease import Lease, LeaseError, holder_line
+from hil.runs.preflight import PreflightError, preflight
 from hil.runs.suite import Clip, ModelUnderTest, Suite
 from hil.runs.target import BoardTarget
 from hil.transport.push import PushItem, item, push
@@ -39,6 +42,7 @@ from hil.transport.ssh import BoardConnection
 Emit = Callable[[Event], None]
 LEASE_MARGIN_S = 120  # beyond the longest step (command_timeout_s) before a dead holder's lease expires
 Job = tuple[ModelUnderTest, Precision, Clip]
+JobKey = tuple[str, str, str, str]  # board, model, precision, clip: one final result each
 
 
 def plan_jobs(target: BoardTarget, suite: Suite) -> list[Job]:
@@ -51,26 +55,94 @@ def plan_jobs(target: BoardTarget, suite: Suite) -> list[Job]:
     ]
 
 
-def run_board(target: BoardTarget, suite: Suite, emit: Emit) -> None:
+def job_key(board: str, job: Job) -> JobKey:
+    model, precision, clip = job
+    return (board, model.name, precision, clip.name)
+
+
+# A board's recovery ladder, as the run provides it: True when a rung brought the board back.
+Ladder = Callable[[BoardTarget, InfraError], bool]
+
+
+def run_board(
+    target: BoardTarget,
+    suite: Suite,
+    emit: Emit,
+    control: RunControl | None = None,
+    only: set[JobKey] | None = None,
+    ladder: Ladder | None = None,
+) -> None:
+    """Run the board's jobs (those in `only`, when given). After an infrastructure error the ladder is
+    climbed and, if a rung worked, the jobs without a result are tried again (at most control.retries)."""
+    control = control or RunControl()
     jobs = plan_jobs(target, suite)
+    if only is not None:
+        jobs = [j for j in jobs if job_key(target.name, j) in only]
     emit(BoardStarted(target.name, len(jobs)))
-    runner = _BoardRun(target, suite, emit)
+    runner = _BoardRun(target, suite, _Guard(target.name, control, emit), control)
+    tries = 0
+    pending = jobs
     try:
-        runner.run(jobs)
-    except InfraError as exc:
-        runner.finish_remaining("infra_error", runner.stage, exc.message)
+        while True:
+            try:
+                runner.run(pending)
+                break
+            except Stopped:
+                runner.finish_remaining("skipped", runner.stage, control.reason)
+                break
+            except InfraError as exc:
+                if control.stop.is_set():
+                    runner.finish_remaining("skipped", runner.stage, control.reason)
+                    break
+                final = isinstance(exc, (LeaseError, PreflightError)) or not runner.pending
+                if final or ladder is None or tries >= control.retries:
+                    runner.finish_remaining("infra_error", runner.stage, exc.message)
+                    break
+                tries += 1
+                if not ladder(target, exc):
+                    runner.finish_remaining(
+                        "infra_error", runner.stage, exc.message + " (recovery ladder failed)"
+                    )
+                    break
+                pending = list(runner.pending)
     except Exception as exc:  # a bug in hil must not hang the run nor lose the other boards
         detail = "".join(traceback.format_exception(exc))
         runner.finish_remaining("infra_error", runner.stage, f"internal error in hil: {exc!r}", detail)
     finally:
+        control.job_ends(target.name)
         if runner.builder is not None:
             runner.builder.close()
         emit(BoardFinished(target.name))
 
 
+class _Guard:
+    """The board's emit, which knows why a job that was running ended badly: a result that arrives after
+    the run stopped was cut short by the stop (`skipped`, with the reason), and a job the run killed for
+    running past its job deadline is an infra_error, not the model's failure."""
+
+    def __init__(self, board: str, control: RunControl, emit: Emit) -> None:
+        self.board, self.control, self.emit = board, control, emit
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, JobDone):
+            self.emit(event)
+            return
+        began = self.control.job_started.get(self.board)
+        wall = event.wall_s if event.wall_s is not None else time.monotonic() - began if began else 0.0
+        result = event.result
+        if result.status in ("fail", "infra_error"):
+            if self.board in self.control.overrun:
+                error = f"the job ran past its deadline of {self.control.job_timeout_s:g} s and was stopped"
+                result = result.model_copy(update={"status": "infra_error", "error": error})
+            elif self.control.stop.is_set():
+                result = result.model_copy(update={"status": "skipped", "error": self.control.reason})
+        samples = event.samples if result is event.result else []
+        self.emit(JobDone(result, samples, event.logs, event.facts, wall))
+
+
 class _BoardRun:
-    def __init__(self, target: BoardTarget, suite: Suite, emit: Emit) -> None:
-        self.target, self.suite, self.emit = target, suite, emit
+    def __init__(self, target: BoardTarget, suite: Suite, emit: Emit, control: RunControl) -> None:
+        self.target, self.suite, self.emit, self.control = target, suite, emit, control
         self.pending: list[Job] = []
         self.stage = "connect"
         self.facts: dict[str, str] = {}
@@ -82,14 +154,19 @@ class _BoardRun:
         self.pending = list(jobs)
         if not jobs:
             return
-        with BoardConnection(self.target.endpoint) as conn:
+        self.stage = "connect"
+        self.control.check()
+        with BoardConnection(self.target.endpoint, tag=self.control.tag(self.target.name)) as conn:
             self.step("connect", f"{self.target.endpoint.host}:{self.target.endpoint.port}")
             self.stage = "facts"
             ctx = self.context(conn)
             self.stage = "lease"
             # The lease outlives the longest single step; it is renewed before every step.
-            lease = Lease(conn, int(self.target.command_timeout_s) + LEASE_MARGIN_S)
+            ttl = int(self.target.command_timeout_s) + LEASE_MARGIN_S
+            lease = Lease(conn, ttl, holder_line(self.control.run_id))
             lease.acquire()
+            for holder in lease.broken:
+                self.emit(LeaseBroken(self.target.name, holder))
             try:
                 self.run_leased(ctx, jobs, lease)
             finally:
@@ -97,11 +174,19 @@ class _BoardRun:
                     lease.release()
 
     def run_leased(self, ctx: BoardContext, jobs: list[Job], lease: Lease) -> None:
+        self.stage = "preflight"
+        files = {*(m.variants[p] for m, p, _ in jobs), *(c.path for _, _, c in jobs)}
+        need = sum(path.stat().st_size for path in files)
+        measured = preflight(ctx, self.target.platform, need, converts_here=self.builder is None)
+        self.step("preflight", ", ".join(f"{k}={v}" for k, v in measured.items()))
         self.stage = "push"
+        self.control.check()
         self.push_all(ctx, jobs)
         for model, precision in dict.fromkeys((m, p) for m, p, _ in jobs):
             clips = [c for m, p, c in jobs if m is model and p == precision]
             self.stage = "convert"
+            self.control.check()
+            self.control.job_begins(self.target.name)
             lease.renew()
             try:
                 conversion = self.convert(ctx, model, precision, clips)
@@ -113,8 +198,11 @@ class _BoardRun:
             self.step("convert", f"{model.name} {precision}" + (" (cached)" if conversion.cached else ""))
             for clip in clips:
                 self.stage = "replay"
+                self.control.check()
+                self.control.job_begins(self.target.name)
                 lease.renew()
                 self.replay(ctx, (model, precision, clip), conversion)
+                self.control.job_ends(self.target.name)
 
     # -- steps ----------------------------------------------------------------------------------------
 

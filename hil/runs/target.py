@@ -26,6 +26,9 @@ class BoardTarget:
     power_command: str | None = None  # the inventory's meter command line, for power source "command"
     build_host: BoardTarget | None = None  # where conversion runs, when not on the board itself
     power_idle_s: float = 2.0  # idle baseline sampled before each replay (PowerSpec.idle_s)
+    reboot_command: str | None = None  # the recovery ladder's reboot rung, run on the board
+    power_cycle: str | None = None  # the recovery ladder's power-cycle rung, run on the controller
+    recovery_wait_s: float = 180.0
 
 
 def target_for(
@@ -80,4 +83,7 @@ def target_for(
         power_command=board.power.command if board.power else None,
         power_idle_s=board.power.idle_s if board.power else 2.0,
         build_host=target_for(build_host, known_hosts, sim_key) if build_host is not None else None,
+        reboot_command=board.reboot_command,
+        power_cycle=board.power_cycle,
+        recovery_wait_s=board.recovery_wait_s,
     )

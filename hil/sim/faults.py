@@ -13,6 +13,7 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
 - `throttle`: (key `thermal`, played by the hil.sim.sysfs sidecar) the board throttles for real: its CPU
   cooling device goes to its top state, its CPU cap halves and its processes get half the CPU, until the
   fault is cleared.
+- `down`: (sshd) the board's sshd does not start: the board is unreachable, power cycles do not help.
 
 No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
 """
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import NoReturn
 
 FAULTS_FILE = "sim-faults.json"
-FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op", "throttle")
+FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op", "throttle", "down")
 CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
 
 
@@ -42,9 +43,9 @@ def board_root() -> Path | None:
     return Path(root) if root else None
 
 
-def fault_for(tool: str) -> str | None:
-    """The fault mode configured for `tool` on this board, or None."""
-    root = board_root()
+def fault_for(tool: str, root: Path | None = None) -> str | None:
+    """The fault mode configured for `tool` on this board (or the board at `root`), or None."""
+    root = root or board_root()
     if root is None:
         return None
     path = root / FAULTS_FILE

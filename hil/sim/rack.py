@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hil.errors import InfraError
-from hil.sim import boards, keys
+from hil.sim import boards, faults, keys
 from hil.sim.tools import tools
 
 START_TIMEOUT_S = 10.0
@@ -173,6 +173,12 @@ class SimRack:
         if self.pid(board.name) is not None:
             return False
         self.prepare(board)
+        if faults.fault_for("sshd", self.board_root(board.name)) == "down":
+            raise InfraError(
+                f"simulated board {board.name}: its sshd is down (fault injected in "
+                f"{self.board_root(board.name) / faults.FAULTS_FILE})",
+                hint="remove the file to bring the board back",
+            )
         if os.geteuid() == 0:
             # sshd insists on its privilege-separation folder when run as root.
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
@@ -254,6 +260,14 @@ class SimRack:
             os.killpg(pid, signal.SIGKILL)
         _reap(pid)
         self._pid_file(name).unlink(missing_ok=True)
+        return True
+
+    def clear_leases(self, name: str) -> bool:
+        """Remove a stopped board's run lease (`hil sim down`: nothing runs on it any more)."""
+        lease = self.board_root(name) / "home" / getpass.getuser() / ".hil-lease"
+        if not lease.exists():
+            return False
+        shutil.rmtree(lease, ignore_errors=True)
         return True
 
     def status(self, boards: list[SimBoard]) -> list[SimStatus]:

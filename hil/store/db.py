@@ -32,12 +32,13 @@ from hil.store.rows import (
     row_sample,
     sample_row,
 )
+from hil.store.runlog import RunLog
 from hil.store.schema import check_readable, migrate, now
 
 ArtifactKind = Literal["model", "engine", "clip", "harness"]
 
 
-class Store:
+class Store(RunLog):
     """A hil results store. Open with `Store.open(path)`; use as a context manager or call `close()`.
 
     One Store may be shared by the threads of a run: every call holds the store's lock, because a

@@ -147,7 +147,14 @@ def _honest_numbers(db: Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _measures, _honest_numbers)
+def _v_nightly(db: Database) -> None:
+    # Run plans (resume), run events (recovery rungs, broken leases, interruptions), board health.
+    from hil.store.runlog import migrate_nightly
+
+    migrate_nightly(db)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _measures, _honest_numbers, _v_nightly)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = (

@@ -7,6 +7,7 @@ board even if the connection drops.
 
 from __future__ import annotations
 
+import re
 import shlex
 import socket
 import time
@@ -22,6 +23,10 @@ from hil.transport.endpoint import Endpoint
 
 # Extra seconds the client waits beyond the board-side limit before it gives up on the channel.
 CLIENT_GRACE_S = 15.0
+# SSH-level keepalive: a board that vanished without a FIN is noticed instead of waited on forever.
+KEEPALIVE_S = 15
+# Where a tagged connection records the process group of its running command (on the board).
+PROC_DIR = "$HOME/.hil-procs"
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,13 @@ def trust_hint(endpoint: Endpoint) -> str:
 
 def _connection(endpoint: Endpoint) -> Connection:
     config = Config(overrides={"load_ssh_configs": endpoint.use_ssh_config})
-    connect_kwargs: dict[str, object] = {"allow_agent": False, "look_for_keys": False}
+    connect_kwargs: dict[str, object] = {
+        "allow_agent": False,
+        "look_for_keys": False,
+        # A port that accepts but never speaks SSH fails as fast as one that refuses.
+        "banner_timeout": endpoint.connect_timeout_s,
+        "auth_timeout": endpoint.connect_timeout_s + 5,
+    }
     if endpoint.key_file is not None:
         connect_kwargs["key_filename"] = [str(endpoint.key_file.expanduser())]
     else:
@@ -73,8 +84,11 @@ def _connection(endpoint: Endpoint) -> Connection:
 class BoardConnection:
     """A reused connection to one board. Use as a context manager."""
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, tag: str | None = None) -> None:
+        """`tag` names this connection's commands on the board, so `kill_tagged` can stop them from
+        another connection (an interrupted run, a job past its deadline)."""
         self.endpoint = endpoint
+        self.tag = tag
         self._conn: Connection | None = None
 
     def __enter__(self) -> BoardConnection:
@@ -111,6 +125,7 @@ class BoardConnection:
             ) from exc
         except OSError as exc:
             raise InfraError(f"{name}: cannot reach {where}: {exc.strerror or exc}") from exc
+        tune_socket(conn)
         self._conn = conn
 
     def close(self) -> None:
@@ -136,6 +151,10 @@ class BoardConnection:
         wrapped = f"timeout -k 5 {limit} sh -c {shlex.quote(script)}"
         if prefix:
             wrapped = f"env {prefix} {wrapped}"
+        if self.tag is not None:
+            # `timeout` leads a process group of its own: its pid, recorded here, names the whole tree.
+            where = f'"{PROC_DIR}/{self.tag}"'
+            wrapped = f'mkdir -p "{PROC_DIR}" && echo $$ > {where} && exec {wrapped}'
         start = time.monotonic()
         try:
             res = self.conn.run(
@@ -170,6 +189,35 @@ class BoardConnection:
             raise InfraError(f"{self.endpoint.name}: {remote} does not exist on the board") from exc
         except (paramiko.SSHException, OSError, EOFError) as exc:
             raise InfraError(f"{self.endpoint.name}: reading {remote} failed: {exc}") from exc
+
+
+def tune_socket(conn: Connection) -> None:
+    """TCP_NODELAY (no Nagle delay meeting delayed ACKs: ~44 ms per command on loopback) and keepalives."""
+    transport = conn.client.get_transport()
+    if transport is None:
+        return
+    transport.set_keepalive(KEEPALIVE_S)
+    sock = transport.sock
+    if isinstance(sock, socket.socket):  # a jump host's channel is no socket; its own link is tuned
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+
+
+def kill_tagged(endpoint: Endpoint, tag: str, timeout_s: float = 15.0) -> bool:
+    """Stop the command a connection tagged `tag` runs on the board (TERM, then KILL to its process
+    group), over a connection of its own. True when something was signalled."""
+    if not TAG_RE.fullmatch(tag):
+        raise ValueError(f"bad connection tag {tag!r}")
+    script = (
+        f'f="{PROC_DIR}/{tag}"; p=$(cat "$f" 2>/dev/null) || exit 0; rm -f "$f"; '
+        # No `--`: dash's kill builtin (a board's /bin/sh) rejects it; "-PID" after the signal is the group.
+        'kill -TERM "-$p" 2>/dev/null && echo KILLED; sleep 1; kill -KILL "-$p" 2>/dev/null; true'
+    )
+    with BoardConnection(endpoint) as conn:
+        return "KILLED" in conn.run_script(script, timeout_s).stdout
+
+
+TAG_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 def fetch_host_key(endpoint: Endpoint) -> paramiko.PKey:
