@@ -12,7 +12,16 @@ from rich.table import Table
 from rich.text import Text
 
 from hil.cli import context
-from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, WhereOption, err, out, print_json
+from hil.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    InventoryOption,
+    JsonOption,
+    WhereOption,
+    err,
+    out,
+    print_json,
+)
 from hil.errors import ConfigError, HilError
 from hil.inventory import Inventory
 from hil.inventory.spec import BoardSpec

@@ -40,7 +40,7 @@ from hil.runs.events import RecoveryRung, RunStopping
 from hil.runs.plan import check_work
 from hil.runs.recovery import reachable
 from hil.runs.run import Run, RunOptions, RunOutcome
-from hil.runs.suite import Suite, build_suite
+from hil.runs.suite import Suite, build_suite, check_options
 from hil.runs.suitefile import load_suite_file
 from hil.runs.target import BoardTarget, target_for
 from hil.sim.rack import SimRack
@@ -208,6 +208,7 @@ class _Prepared:
 
 
 def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
+    check_options(plan["warmup"], plan["max_frames"], plan["fps"])  # also when a suite file gives the rest
     inventory = Path(plan["inventory"]) if plan.get("inventory") else None
     inv, boards = context.boards(inventory, None)
     where = list(plan.get("where") or [])
@@ -236,8 +237,8 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
     else:
         models = [Path(m) for m in plan["models"]] or [context.bundled(DEFAULT_MODEL)]
         clips = [Path(c) for c in plan["clips"]] or default_clips()
-        given = plan.get("precision")
-        named = None if given is None else [p.strip() for p in given.split(",") if p.strip()]
+        named_text: str | None = plan.get("precision")
+        named = None if named_text is None else [p.strip() for p in named_text.split(",") if p.strip()]
         suite = build_suite(
             models, clips, named, warmup=plan["warmup"], max_frames=plan["max_frames"], fps=plan["fps"],
             input_shapes=parse_input_shapes(plan.get("input_shapes") or []),

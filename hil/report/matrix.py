@@ -168,8 +168,8 @@ def _model_table(
             modelled = modelled or is_modelled
             p50, _ = _latency(results)
             table.add_row(
-                Text(model), Text(_label(platform, precision)), cells.percent(weighted_accuracy(results)), delta_cell(vs),
-                p50, speedup_cell(vs), power,
+                Text(model), Text(_label(platform, precision)), cells.percent(weighted_accuracy(results)),
+                delta_cell(vs), p50, speedup_cell(vs), power,
             )  # fmt: skip
     if modelled:
         table.caption = MODELLED_NOTE

@@ -26,14 +26,14 @@ from hil.platforms.base import (
 from hil.records import JobResult, Outcome, ParityResult, Precision
 from hil.runs import thermal
 from hil.runs.build import BuildHost
-from hil.runs.control import RunControl, Stopped
 from hil.runs.context import board_context, harness_items
-from hil.runs.outcome import classify_replay_failure
-from hil.runs.reference import board_parity
-from hil.runs.score import Replay, parse_frames, score
+from hil.runs.control import RunControl, Stopped
 from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog, LeaseBroken, StepDone
 from hil.runs.lease import Lease, LeaseError, holder_line
+from hil.runs.outcome import classify_replay_failure
 from hil.runs.preflight import PreflightError, preflight
+from hil.runs.reference import board_parity
+from hil.runs.score import Replay, parse_frames, score
 from hil.runs.suite import Clip, ModelUnderTest, Suite
 from hil.runs.target import BoardTarget
 from hil.transport.push import PushItem, item, push
