@@ -10,7 +10,9 @@ from hil.sim.rack import SimBoard, SimRack
 
 
 def sim_board(board: BoardSpec) -> SimBoard:
-    return SimBoard(board.name, board.platform, board.ansible_host, board.ansible_port)
+    return SimBoard(
+        board.name, board.platform, board.ansible_host, board.ansible_port, dict(board.sim_toolchain)
+    )
 
 
 @contextmanager
