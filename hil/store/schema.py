@@ -118,7 +118,13 @@ def _v2(db: Database) -> None:
     db.executescript(_V2)
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2)
+def _deployments(db: Database) -> None:
+    from hil.store.deployments import migrate_deployments  # the fleet's tables live with their queries
+
+    migrate_deployments(db)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _deployments)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = (
