@@ -40,6 +40,7 @@ CREATE TABLE deployment_vehicles (
     engine_from TEXT,
     engine_to TEXT,
     reason TEXT,
+    facts TEXT NOT NULL DEFAULT '{}',
     updated_at TEXT NOT NULL,
     PRIMARY KEY (deployment_id, vehicle)
 );
@@ -100,12 +101,17 @@ class Deployments:
 
     def set_vehicle(self, deployment_id: str, vehicle: dict[str, Any]) -> None:
         row = {**vehicle, "deployment_id": deployment_id, "updated_at": now()}
+        if "facts" in row:
+            row["facts"] = json.dumps(row["facts"])
         with self.db.conn:
             self.db.table("deployment_vehicles").upsert(row, pk=("deployment_id", "vehicle"))
 
     def vehicles(self, deployment_id: str) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM deployment_vehicles WHERE deployment_id = ? ORDER BY wave, vehicle"
-        return list(self.db.query(sql, [deployment_id]))
+        sql = "SELECT * FROM deployment_vehicles WHERE deployment_id = ? ORDER BY wave IS NULL, wave, vehicle"
+        rows = list(self.db.query(sql, [deployment_id]))
+        for row in rows:
+            row["facts"] = json.loads(row["facts"] or "{}")
+        return rows
 
     def begin_step(self, row: dict[str, Any]) -> int:
         data = {**row, "started_at": now(), "ended_at": None, "outcome": "running"}
@@ -120,6 +126,12 @@ class Deployments:
             update["evidence"] = json.dumps(evidence, default=str)
         with self.db.conn:
             self.db.table("audit").update(step_id, update)
+
+    def record_step(self, row: dict[str, Any]) -> None:
+        """One finished step (start and end as the vehicle's playbook events reported them)."""
+        data = {**row, "evidence": json.dumps(row.get("evidence") or {}, default=str)}
+        with self.db.conn:
+            self.db.table("audit").insert(data)
 
     def audit(self, deployment_id: str | None = None, vehicle: str | None = None) -> list[dict[str, Any]]:
         where, params = [], []
