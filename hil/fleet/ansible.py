@@ -116,6 +116,10 @@ def run_playbook(
         data = event.get("event_data", {})
         host = data.get("host", "")
         res = data.get("res") or {}
+        for result in res.get("results") or []:  # a loop: the first failed item says what went wrong
+            if isinstance(result, dict) and result.get("failed"):
+                res = {**res, "msg": result.get("msg", ""), "stderr": result.get("stderr", "")}
+                break
         outcome = OUTCOMES[kind]
         if outcome == "ok" and res.get("changed"):
             outcome = "changed"

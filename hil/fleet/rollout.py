@@ -128,7 +128,7 @@ class Rollout:
                 "operator": operator(),
                 "options": {
                     "gates": req.gates.__dict__,
-                    "clip": str(req.clip),
+                    "clip": str(req.clip.resolve()),
                     "input_spec": req.model.input_spec,
                     "rack_inventory": str(req.rack_inventory),
                     "public_key": str(key.public),
@@ -159,8 +159,11 @@ class Rollout:
 
     def _classify(self, board: BoardSpec, outcome: HostOutcome, acquired: Acquired) -> dict[str, Any]:
         row: dict[str, Any] = {"vehicle": board.name, "platform": board.platform, "wave": None}
-        if outcome.state != "ok":
+        if outcome.state == "unreachable":
             row.update(state="deferred", reason=f"unreachable: {outcome.message}", facts={})
+            return row
+        if outcome.state != "ok":
+            row.update(state="failed", reason=f"facts failed: {outcome.message}", facts={})
             return row
         facts = read_facts(board, outcome)
         toolchain = toolchain_of(board.platform, facts)

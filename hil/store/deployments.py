@@ -103,8 +103,16 @@ class Deployments:
         row = {**vehicle, "deployment_id": deployment_id, "updated_at": now()}
         if "facts" in row:
             row["facts"] = json.dumps(row["facts"])
+        table = self.db.table("deployment_vehicles")
+        key = (deployment_id, vehicle["vehicle"])
+        exists = list(
+            self.db.query("SELECT 1 FROM deployment_vehicles WHERE deployment_id = ? AND vehicle = ?", list(key))
+        )
         with self.db.conn:
-            self.db.table("deployment_vehicles").upsert(row, pk=("deployment_id", "vehicle"))
+            if exists:
+                table.update(key, row)
+            else:
+                table.insert(row)
 
     def vehicles(self, deployment_id: str) -> list[dict[str, Any]]:
         sql = "SELECT * FROM deployment_vehicles WHERE deployment_id = ? ORDER BY wave IS NULL, wave, vehicle"
