@@ -10,6 +10,9 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
 - `disk_full`: fail where the tool writes its output file, with the error the real tool prints then.
 - `corrupt`: write a damaged output file and report success, as a flaky disk or copy would.
 - `unsupported_op`: (trtexec) reject the network as if an operator had no importer.
+- `wrong_outputs`: (key `runtime`) the board's inference runtime runs, but its outputs are wrong: reversed
+  along the last axis, halved and offset (`wrong_outputs()`), as a broken driver or runtime update would
+  give. The simulated TensorRT runtime (hil's harness on a simulated engine) and snpe-net-run honour it.
 
 No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
 """
@@ -22,10 +25,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 FAULTS_FILE = "sim-faults.json"
-FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op")
+FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op", "wrong_outputs")
 CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
 
 
@@ -76,6 +79,11 @@ def crash() -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(CRASH_EXIT_CODE)
+
+
+def wrong_outputs(array: Any) -> Any:
+    """The `wrong_outputs` perturbation of one output array (numpy): deterministic, shape kept."""
+    return array[..., ::-1] * 0.5 + 0.1
 
 
 def write_output(path: Path, data: bytes, fault: str | None, keep: int = 16) -> None:

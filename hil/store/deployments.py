@@ -106,7 +106,9 @@ class Deployments:
         table = self.db.table("deployment_vehicles")
         key = (deployment_id, vehicle["vehicle"])
         exists = list(
-            self.db.query("SELECT 1 FROM deployment_vehicles WHERE deployment_id = ? AND vehicle = ?", list(key))
+            self.db.query(
+                "SELECT 1 FROM deployment_vehicles WHERE deployment_id = ? AND vehicle = ?", list(key)
+            )
         )
         with self.db.conn:
             if exists:
