@@ -74,6 +74,47 @@ class Connection:
     timeout_s: int = 1800  # the whole playbook call; a vehicle that hangs fails the call, not the controller
 
 
+def task_event(event: dict[str, Any]) -> TaskEvent | None:
+    """A runner event about one host's task, or None for any other event (play start, stats, ...)."""
+    kind = event.get("event", "")
+    if kind not in OUTCOMES:
+        return None
+    data = event.get("event_data", {})
+    res = data.get("res") or {}
+    for result in res.get("results") or []:  # a loop: the first failed item says what went wrong
+        if isinstance(result, dict) and result.get("failed"):
+            res = {**res, "msg": result.get("msg", ""), "stderr": result.get("stderr", "")}
+            break
+    outcome = OUTCOMES[kind]
+    if outcome == "ok" and res.get("changed"):
+        outcome = "changed"
+    return TaskEvent(
+        host=str(data.get("host", "")),
+        task=str(data.get("task", "")),
+        outcome=outcome,
+        stdout=str(res.get("stdout", "")),
+        stderr=str(res.get("stderr", "")),
+        message=str(res.get("msg", "")),
+        start=str(data.get("start", "")),
+        end=str(data.get("end", "")),
+    )
+
+
+def recorded_events(private_dir: Path) -> list[TaskEvent]:
+    """The task events ansible-runner's callback wrote under `private_dir` (artifacts/*/job_events), in
+    order: what a call did even when the controller that started it died before hearing of it."""
+    found: list[tuple[int, TaskEvent]] = []
+    for path in private_dir.glob("artifacts/*/job_events/*.json"):
+        try:
+            event = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # a file the callback was still writing when it was stopped
+        task = task_event(event)
+        if task is not None:
+            found.append((int(event.get("counter", 0)), task))
+    return [task for _, task in sorted(found, key=lambda pair: pair[0])]
+
+
 def host_vars(board: BoardSpec, conn: Connection) -> dict[str, Any]:
     key = board.ansible_ssh_private_key_file or (conn.sim_key if board.sim else None)
     known = board.known_hosts or conn.known_hosts
@@ -110,30 +151,11 @@ def run_playbook(
     outcomes = {name: HostOutcome(name) for name in limit}
 
     def handler(event: dict[str, Any]) -> bool:
-        kind = event.get("event", "")
-        if kind not in OUTCOMES:
+        task = task_event(event)
+        if task is None:
             return True
-        data = event.get("event_data", {})
-        host = data.get("host", "")
-        res = data.get("res") or {}
-        for result in res.get("results") or []:  # a loop: the first failed item says what went wrong
-            if isinstance(result, dict) and result.get("failed"):
-                res = {**res, "msg": result.get("msg", ""), "stderr": result.get("stderr", "")}
-                break
-        outcome = OUTCOMES[kind]
-        if outcome == "ok" and res.get("changed"):
-            outcome = "changed"
-        task = TaskEvent(
-            host=host,
-            task=data.get("task", ""),
-            outcome=outcome,
-            stdout=str(res.get("stdout", "")),
-            stderr=str(res.get("stderr", "")),
-            message=str(res.get("msg", "")),
-            start=str(data.get("start", "")),
-            end=str(data.get("end", "")),
-        )
-        slot = outcomes.setdefault(host, HostOutcome(host))
+        outcome = task.outcome
+        slot = outcomes.setdefault(task.host, HostOutcome(task.host))
         slot.events.append(task)
         if outcome in ("failed", "unreachable") and slot.state == "ok":
             slot.state = outcome

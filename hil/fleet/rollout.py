@@ -9,8 +9,12 @@ dry_run, rolled_back.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import json
+import os
 import secrets
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -20,7 +24,7 @@ from typing import Any
 
 from hil.errors import ConfigError
 from hil.fleet.acquire import Acquired, ModelFiles, acquire, key_of, toolchain_of
-from hil.fleet.ansible import Connection, HostOutcome, TaskEvent, host_vars, run_playbook
+from hil.fleet.ansible import Connection, HostOutcome, TaskEvent, host_vars, recorded_events, run_playbook
 from hil.fleet.artifacts import ArtifactStore, EngineArtifact
 from hil.fleet.keys import load_key
 from hil.fleet.plan import assign_waves, parse_waves
@@ -289,37 +293,55 @@ class Rollout:
         rows: dict[str, Any],
         wave: Any,
     ) -> dict[str, HostOutcome]:
-        op = operator()
-
         def on_event(event: TaskEvent) -> None:
-            if event.outcome != "skipped":
-                r = rows.get(event.host) or {}
-                evidence: dict[str, Any] = {"task": event.task, "wave": wave}
-                if event.task == "gate" or event.outcome in ("failed", "unreachable"):
-                    evidence.update(
-                        stdout=event.stdout[-4000:], stderr=event.stderr[-2000:], msg=event.message
-                    )
-                self.deps.record_step(
-                    {
-                        "deployment_id": deployment_id,
-                        "vehicle": event.host,
-                        "step": STEPS.get(event.task, event.task),
-                        "engine_from": r.get("engine_from"),
-                        "engine_to": r.get("engine_to"),
-                        "started_at": event.start,
-                        "ended_at": event.end,
-                        "outcome": event.outcome,
-                        "evidence": evidence,
-                        "operator": op,
-                    }
-                )
+            self._record(deployment_id, event, rows, wave)
             if self.progress is not None:
                 self.progress(event)
 
         folder = (
             self.home / "deployments" / deployment_id / f"{time.time_ns()}-{playbook.removesuffix('.yml')}"
         )
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "hil-call.json").write_text(json.dumps({"playbook": playbook, "wave": wave}))
         return run_playbook(folder, playbook, hosts, list(hosts), self.conn, on_event)
+
+    def _record(self, deployment_id: str, event: TaskEvent, rows: dict[str, Any], wave: Any) -> None:
+        if event.outcome == "skipped" or event.task not in STEPS:
+            return  # a skipped task did nothing; `current` is the playbook's own precondition read
+        r = rows.get(event.host) or {}
+        evidence: dict[str, Any] = {"task": event.task, "wave": wave}
+        if event.task == "gate" or event.outcome in ("failed", "unreachable"):
+            evidence.update(stdout=event.stdout[-4000:], stderr=event.stderr[-2000:], msg=event.message)
+        self.deps.record_step(
+            {
+                "deployment_id": deployment_id,
+                "vehicle": event.host,
+                "step": STEPS[event.task],
+                "engine_from": r.get("engine_from"),
+                "engine_to": r.get("engine_to"),
+                "started_at": event.start,
+                "ended_at": event.end,
+                "outcome": event.outcome,
+                "evidence": evidence,
+                "operator": operator(),
+            }
+        )
+
+    def _recover(self, deployment_id: str) -> None:
+        """After a controller died: let its ansible-playbook finish (it outlives the controller), then
+        audit the steps that call did which the dead controller never heard of (from the runner's
+        job_events files), so the audit is complete and finished vehicles are not redone."""
+        folder = self.home / "deployments" / deployment_id
+        wait_for_orphans(folder, self.conn.timeout_s)
+        seen = {
+            (a["vehicle"], a["evidence"].get("task"), a["started_at"]) for a in self.deps.audit(deployment_id)
+        }
+        rows = {r["vehicle"]: r for r in self.deps.vehicles(deployment_id)}
+        for call in sorted(folder.glob("*/hil-call.json")):
+            wave = json.loads(call.read_text()).get("wave")
+            for event in recorded_events(call.parent):
+                if (event.host, event.task, event.start) not in seen:
+                    self._record(deployment_id, event, rows, wave)
 
     # -- resume, rollback, reads ------------------------------------------------------------------------
 
@@ -330,6 +352,7 @@ class Rollout:
                 f"deployment {deployment_id} is {info['status']}: nothing to resume",
                 hint="start a new deployment with hil deploy MODEL ...",
             )
+        self._recover(deployment_id)
         self.deps.set_status(deployment_id, "running", finished=False)
         inv = load_inventory(Path(info["inventory"]), names())
         rows = self.deps.vehicles(deployment_id)
@@ -365,8 +388,6 @@ class Rollout:
         return DeploymentResult(deployment_id, info["status"], self.deps.vehicles(deployment_id))
 
     def _deployment(self, deployment_id: str) -> dict[str, Any]:
-        import json
-
         info = self.deps.get(deployment_id)
         if info is None:
             raise ConfigError(
@@ -393,3 +414,27 @@ def _select(inv: Inventory, target: str) -> list[BoardSpec]:
         f"--to {target!r} is neither a group nor a vehicle of {inv.path}",
         hint="groups: " + ", ".join(sorted(inv.groups)),
     )
+
+
+def wait_for_orphans(folder: Path, timeout_s: float) -> None:
+    """Wait for processes still working in `folder` (an ansible-playbook whose controller was killed);
+    SIGKILL them after `timeout_s`."""
+    marker = str(folder).encode()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) != os.getpid():
+                try:
+                    if marker in (entry / "cmdline").read_bytes():
+                        pids.append(int(entry.name))
+                except OSError:
+                    continue
+        if not pids:
+            return
+        if time.monotonic() > deadline:
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.5)

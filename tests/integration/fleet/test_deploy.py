@@ -142,3 +142,49 @@ def test_rollback_then_a_tampered_engine_is_refused_before_the_switch(world: Wor
     refused = by_name(again)[victim]
     assert refused["state"] == "failed" and refused["reason"].startswith("verify failed")
     assert current_engine(world, victim) is None
+
+
+def test_controller_killed_mid_wave_resumes_without_redoing_work(world: World, fleet: Fleet) -> None:
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    argv = [
+        sys.executable, "-m", "hil.cli.main", "deploy", str(world.model), "--precision", "fp16",
+        "--to", "fleet", "-i", str(fleet.inventory), "--rack", str(world.rack), "--clip", str(world.clip),
+        "--db", str(world.db), "--waves", "1,100%", "--json",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        argv, cwd=world.folder, env=world.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deployment = None
+    deadline = time.monotonic() + 400
+    while time.monotonic() < deadline and proc.poll() is None:
+        with sqlite3.connect(world.db) as db:
+            row = db.execute(
+                "SELECT a.deployment_id FROM audit a JOIN deployments d ON d.id = a.deployment_id "
+                "WHERE d.status = 'running' AND a.step = 'self-test' ORDER BY a.id DESC LIMIT 1"
+            ).fetchone()
+        if row:
+            deployment = row[0]
+            break
+        time.sleep(0.2)
+    assert deployment is not None and proc.poll() is None, "the deployment never reached a self-test"
+    proc.send_signal(signal.SIGKILL)  # mid-wave: self-tests are running, nothing is switched by hil yet
+    proc.communicate()
+    res = world.hil("deploy", "resume", deployment, "--db", str(world.db), "--json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    payload = json.loads(res.stdout)
+    assert payload["status"] == "done"
+    assert {v["state"] for v in payload["vehicles"]} == {"switched"}
+    audit = json.loads(world.hil("deploy", "status", deployment, "--db", str(world.db), "--json").stdout)[
+        "audit"
+    ]
+    for name in fleet.names:
+        mine = [a for a in audit if a["vehicle"] == name]
+        for task in ("transfer", "transfer checksum", "switch", "gate"):
+            done = [a for a in mine if a["evidence"]["task"] == task and a["outcome"] != "skipped"]
+            assert len(done) == 1, (name, task, done)  # every step audited, none done twice
+        assert current_engine(world, name) == by_name(payload)[name]["engine_sha256"]
