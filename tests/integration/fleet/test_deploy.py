@@ -188,3 +188,30 @@ def test_controller_killed_mid_wave_resumes_without_redoing_work(world: World, f
             done = [a for a in mine if a["evidence"]["task"] == task and a["outcome"] != "skipped"]
             assert len(done) == 1, (name, task, done)  # every step audited, none done twice
         assert current_engine(world, name) == by_name(payload)[name]["engine_sha256"]
+
+
+def test_build_tests_on_the_rack_first_and_a_damaged_model_never_reaches_a_vehicle(
+    world: World, fleet: Fleet
+) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    from tests.fixtures.tiny import make_model
+
+    # Weights perturbed: the model still loads and runs everywhere, but ranks the classes wrongly.
+    damaged = make_model(world.folder / "damaged.onnx", side=20)
+    proto = onnx.load(damaged)
+    for init in proto.graph.initializer:
+        init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init)[..., ::-1].copy(), init.name))
+    onnx.save(proto, damaged)
+    args = ["--precision", "fp16", "--to", "fleet", "-i", str(fleet.inventory), "--rack", str(world.rack)]
+    args += ["--clip", str(world.clip), "--db", str(world.db), "--build", "--waves", "100%"]
+    res = world.hil("deploy", str(damaged), *args)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "fail" in res.stderr and "no passing HIL result" in res.stderr
+    assert not any(world.fleet_dir(n).exists() for n in fleet.names)
+
+    good = make_model(world.folder / "fresh.onnx", side=24)
+    res = world.hil("deploy", str(good), *args, "--json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert {v["state"] for v in json.loads(res.stdout)["vehicles"]} == {"switched"}
