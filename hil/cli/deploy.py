@@ -27,35 +27,27 @@ ACTIONS = ("resume", "status", "list", "rollback", "history")
 EXIT = {"done": 0, "dry_run": 0, "rolled_back": 0, "partial": 3, "halted": 1, "running": 3}
 DEFAULT_CLIP = "artifacts/clips/cabin-01.mp4"
 
-HELP = """Roll an engine out to vehicles: canaries first, in waves, gated on how it behaves on each vehicle.
-
-hil deploy MODEL --precision P --to GROUP [--waves 1,10%,100%] [-i INVENTORY] [--dry-run] [--build] [--json]
-
-Only an engine with a passing HIL result (`hil run`) for a vehicle's platform and toolchain goes to it;
-other vehicles are `incompatible`, unreachable ones `deferred`. The first wave is one canary per
-platform; each later term is a cumulative share (or count) of every platform's vehicles. Per vehicle:
-transfer into engines/<sha256>/ (temporary name, checksum, rename), verify the signed manifest with
-openssl, self-test on the reference clip (outputs vs the manifest's, latency in budget), compare with the
-incumbent engine on the same frames, then switch `current` atomically (keeping `previous`). A wave with a
-failed vehicle rolls its switched vehicles back and halts the deployment (exit 1).
-
-Other actions:
-
-  hil deploy resume ID       deliver to deferred vehicles, or finish a deployment whose controller died
-
-  hil deploy status [ID]     a deployment's vehicles and the evidence of its last steps (newest: no ID)
-
-  hil deploy list            recent deployments
-
-  hil deploy rollback ID     return every switched vehicle of a deployment to its previous engine
-
-  hil deploy history --vehicle V   every audited step of one vehicle
-
-Exit codes: 0 done (or dry run, or rolled back), 1 halted, 2 usage or configuration error (including
-an engine without HIL evidence), 3 partial (vehicles deferred).
-
-Before the first deployment: hil keys init (the key that signs manifests).
-"""
+HELP = (
+    "Roll an engine out to vehicles: canaries first, in waves, gated on how it behaves on each vehicle.\n\n"
+    "hil deploy MODEL --precision P --to GROUP [--waves 1,10%,100%] [-i INVENTORY] [--dry-run] [--build] "
+    "[--json]\n\n"
+    "Only an engine with a passing HIL result (hil run) for a vehicle's platform and toolchain goes to it; "
+    "other vehicles are `incompatible`, unreachable ones `deferred`. The first wave is one canary per "
+    "platform; each later term is a cumulative share (or count) of every platform's vehicles. Per vehicle: "
+    "transfer into engines/<sha256>/ (temporary name, checksum, rename), verify the signed manifest with "
+    "openssl, self-test on the reference clip (outputs vs the manifest's, latency in budget), compare with "
+    "the incumbent engine on the same frames, then switch `current` atomically (keeping `previous`). A wave "
+    "with a failed vehicle rolls its switched vehicles back and halts the deployment (exit 1).\n\n"
+    "Other actions:\n\n"
+    "  hil deploy resume ID: deliver to deferred vehicles, or finish a deployment whose controller died\n\n"
+    "  hil deploy status [ID]: a deployment's vehicles and the evidence of failed steps (no ID: newest)\n\n"
+    "  hil deploy list: recent deployments\n\n"
+    "  hil deploy rollback ID: return every switched vehicle of a deployment to its previous engine\n\n"
+    "  hil deploy history --vehicle V: every audited step of one vehicle\n\n"
+    "Exit codes: 0 done (or dry run, or rolled back), 1 halted, 2 usage or configuration error (including "
+    "an engine without HIL evidence), 3 partial (vehicles deferred).\n\n"
+    "Before the first deployment: hil keys init (the key that signs manifests). Guide: docs/rollout.md"
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,12 +9,9 @@ dry_run, rolled_back.
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import json
-import os
 import secrets
-import signal
 import socket
 import time
 from collections.abc import Callable
@@ -24,10 +21,11 @@ from typing import Any
 
 from hil.errors import ConfigError
 from hil.fleet.acquire import Acquired, ModelFiles, acquire, key_of, toolchain_of
-from hil.fleet.ansible import Connection, HostOutcome, TaskEvent, host_vars, recorded_events, run_playbook
+from hil.fleet.ansible import Connection, HostOutcome, TaskEvent, host_vars, run_playbook
 from hil.fleet.artifacts import ArtifactStore, EngineArtifact
 from hil.fleet.keys import load_key
 from hil.fleet.plan import assign_waves, parse_waves
+from hil.fleet.recovery import CALL_FILE, unaudited_events, wait_for_orphans
 from hil.fleet.vehicle import (
     STEPS,
     Gates,
@@ -302,7 +300,7 @@ class Rollout:
             self.home / "deployments" / deployment_id / f"{time.time_ns()}-{playbook.removesuffix('.yml')}"
         )
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "hil-call.json").write_text(json.dumps({"playbook": playbook, "wave": wave}))
+        (folder / CALL_FILE).write_text(json.dumps({"playbook": playbook, "wave": wave}))
         return run_playbook(folder, playbook, hosts, list(hosts), self.conn, on_event)
 
     def _record(self, deployment_id: str, event: TaskEvent, rows: dict[str, Any], wave: Any) -> None:
@@ -333,15 +331,9 @@ class Rollout:
         job_events files), so the audit is complete and finished vehicles are not redone."""
         folder = self.home / "deployments" / deployment_id
         wait_for_orphans(folder, self.conn.timeout_s)
-        seen = {
-            (a["vehicle"], a["evidence"].get("task"), a["started_at"]) for a in self.deps.audit(deployment_id)
-        }
         rows = {r["vehicle"]: r for r in self.deps.vehicles(deployment_id)}
-        for call in sorted(folder.glob("*/hil-call.json")):
-            wave = json.loads(call.read_text()).get("wave")
-            for event in recorded_events(call.parent):
-                if (event.host, event.task, event.start) not in seen:
-                    self._record(deployment_id, event, rows, wave)
+        for event, wave in unaudited_events(folder, self.deps.audit(deployment_id)):
+            self._record(deployment_id, event, rows, wave)
 
     # -- resume, rollback, reads ------------------------------------------------------------------------
 
@@ -414,27 +406,3 @@ def _select(inv: Inventory, target: str) -> list[BoardSpec]:
         f"--to {target!r} is neither a group nor a vehicle of {inv.path}",
         hint="groups: " + ", ".join(sorted(inv.groups)),
     )
-
-
-def wait_for_orphans(folder: Path, timeout_s: float) -> None:
-    """Wait for processes still working in `folder` (an ansible-playbook whose controller was killed);
-    SIGKILL them after `timeout_s`."""
-    marker = str(folder).encode()
-    deadline = time.monotonic() + timeout_s
-    while True:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit() and int(entry.name) != os.getpid():
-                try:
-                    if marker in (entry / "cmdline").read_bytes():
-                        pids.append(int(entry.name))
-                except OSError:
-                    continue
-        if not pids:
-            return
-        if time.monotonic() > deadline:
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            return
-        time.sleep(0.5)
