@@ -117,18 +117,21 @@ def _from_rig(
             30,
         )
         entries = [line.split(" ", 1) for line in listing.stdout.splitlines() if " " in line]
-        files = [name for kind, name in entries if kind == "f"]
-        if not files:
-            what = "a folder of artifacts" if entries else "gone from the board's engine cache"
+        if not entries:
             raise ArtifactError(
-                f"the engine of HIL result {row['run_id']} on {board.name} is {what}",
-                hint="only single-file engines are rolled out; rerun hil run to rebuild the cache",
+                f"the engine of HIL result {row['run_id']} is gone from {board.name}'s engine cache",
+                hint="rerun hil run (or hil deploy --build) to build it again",
             )
-        name = files[0]
-        engine_bytes = conn.read(posixpath.join(engines_dir, name))
-        sha = sha256_bytes(engine_bytes)
-        suffix = name[len(row["engine_key"]) :]
+        kind, name = entries[0]
         remote_engine = posixpath.join(engines_dir, name)
+        suffix = name[len(row["engine_key"]) :]
+        if kind == "d":
+            # A folder of artifacts (TIDL): rolled out as one tar, unpacked on the vehicle after verification.
+            engine_bytes = _tar_folder(conn, engines_dir, name)
+            suffix += ".tar"
+        else:
+            engine_bytes = conn.read(remote_engine)
+        sha = sha256_bytes(engine_bytes)
         # The reference outputs: the same engine over the reference clip, on the board that passed HIL.
         items = [item(clip, ctx.path("blobs")), *harness_items(ctx)]
         push(conn, items)
@@ -173,3 +176,15 @@ def _from_rig(
         created_at=now(),
     )
     return store.add(engine_bytes, manifest, key)
+
+
+def _tar_folder(conn: BoardConnection, parent: str, name: str) -> bytes:
+    tar = posixpath.join(parent, f".{name}.fleet.tar")
+    q = shlex.quote
+    res = conn.run_script(f"tar -C {q(parent)} -cf {q(tar)} {q(name)}", 120)
+    if not res.ok:
+        raise ArtifactError(f"could not pack the engine folder {name}: {res.stderr.strip()[-300:]}")
+    try:
+        return conn.read(tar)
+    finally:
+        conn.run_script(f"rm -f {q(tar)}", 30)

@@ -27,6 +27,7 @@ STEPS = {
     "transfer checksum": "transfer",
     "manifest": "verify",
     "verify": "verify",
+    "unpack": "verify",
     "harness": "self-test",
     "selftest new": "self-test",
     "selftest incumbent": "self-test",
@@ -80,7 +81,8 @@ def deploy_vars(
     harness_dir = posixpath.join(hil_dir, "harness", bundle_sha256()[:16])
     clip_dst = posixpath.join("selftest", posixpath.basename(clip))
     sim = bool(facts.get("sim_board")) or board.sim
-    engine = posixpath.join(hil_dir, "engines", art.sha256, art.manifest.engine_file)
+    # A folder engine travels as a tar and is unpacked beside it (playbooks/deploy.yml, task "unpack").
+    engine = posixpath.join(hil_dir, "engines", art.sha256, art.manifest.engine_file.removesuffix(".tar"))
 
     def test(engine_path: str, tag: str) -> tuple[str, str]:
         rundir = posixpath.join(hil_dir, "selftest", tag)
