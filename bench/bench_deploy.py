@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 BASELINE = """- hosts: all
   gather_facts: false
   tasks:
+    - ansible.builtin.file: {path: "plain-deploy", state: directory, mode: "0755"}
     - ansible.builtin.copy: {src: "{{ engine }}", dest: "plain-deploy/engine.bin", mode: "0644"}
     - ansible.builtin.file: {src: "engine.bin", dest: "plain-deploy/current", state: link}
 """
