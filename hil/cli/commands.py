@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from hil.cli import assets, boards, history, importer, parse, run, show, sim
+from hil.cli import assets, boards, deploy, history, importer, keys, parse, run, show, sim
 
-MODULES = (run, show, history, parse, importer, assets, boards, sim)
+MODULES = (run, show, history, parse, importer, assets, boards, sim, deploy, keys)
 
 
 def register(app: typer.Typer) -> None:

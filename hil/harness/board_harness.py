@@ -195,6 +195,33 @@ class Backend(Protocol):
     def infer(self, tensor: np.ndarray) -> list[np.ndarray]: ...
 
 
+def sim_runtime_fault() -> str | None:
+    """A simulated board's `runtime` fault ($HIL_BOARD_ROOT/sim-faults.json, see hil.sim.faults)."""
+    root = os.environ.get("HIL_BOARD_ROOT")
+    if not root:
+        return None
+    try:
+        with open(os.path.join(root, "sim-faults.json")) as fh:
+            table = json.load(fh)
+    except FileNotFoundError:
+        return None
+    mode = table.get("runtime") if isinstance(table, dict) else None
+    return str(mode) if mode else None
+
+
+class WrongOutputs:
+    """The simulated runtime with the `wrong_outputs` fault: it runs, its outputs are wrong."""
+
+    def __init__(self, inner: OrtBackend) -> None:
+        self.inner = inner
+        self.name = inner.name + " [fault: wrong_outputs]"
+        self.input_shape = inner.input_shape
+        self.output_names = inner.output_names
+
+    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
+        return [np.asarray(out[..., ::-1] * 0.5 + 0.1) for out in self.inner.infer(tensor)]
+
+
 def load_backend(path: str, threads: int, plugin: str = "", options: str = "") -> Backend:
     """The runtime for `path`; `plugin` names a module beside this file with `load(path, threads, options)`
     (a platform's own runtime, e.g. ONNX Runtime with a vendor execution provider)."""
@@ -210,6 +237,8 @@ def load_backend(path: str, threads: int, plugin: str = "", options: str = "") -
         _header, _, onnx_bytes = body.partition(b"\n")
         sim = OrtBackend(onnx_bytes, threads)
         sim.name = "onnxruntime (simulated TensorRT engine)"
+        if sim_runtime_fault() == "wrong_outputs":
+            return WrongOutputs(sim)
         return sim
     if path.endswith(".onnx"):
         return OrtBackend(data, threads)

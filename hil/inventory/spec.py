@@ -156,6 +156,9 @@ class BoardSpec(BaseModel):
     budget_profiles: dict[str, BudgetSpec] = Field(default_factory=dict)
     budget_profile: str = "default"
     sim: bool = False
+    # A simulated board's toolchain versions where they differ from the emulation's default, e.g.
+    # {snpe: 2.20.0.240223}: what its tools report (fleet inventories mix toolchain releases).
+    sim_toolchain: dict[str, str] = Field(default_factory=dict)
     known_hosts: Path | None = None
     connect_timeout_s: float = Field(10.0, gt=0)
     command_timeout_s: float = Field(600.0, gt=0)

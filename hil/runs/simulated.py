@@ -24,7 +24,9 @@ STARTED_BY_RUN = "started-by-run"  # marker: a run started this board, so the la
 
 
 def sim_board(board: BoardSpec) -> SimBoard:
-    return SimBoard(board.name, board.platform, board.ansible_host, board.ansible_port)
+    return SimBoard(
+        board.name, board.platform, board.ansible_host, board.ansible_port, dict(board.sim_toolchain)
+    )
 
 
 def _me() -> str:

@@ -14,6 +14,9 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
   cooling device goes to its top state, its CPU cap halves and its processes get half the CPU, until the
   fault is cleared.
 - `down`: (sshd) the board's sshd does not start: the board is unreachable, power cycles do not help.
+- `wrong_outputs`: (key `runtime`) the board's inference runtime runs, but its outputs are wrong: reversed
+  along the last axis, halved and offset (`wrong_outputs()`), as a broken driver or runtime update would
+  give. The simulated TensorRT runtime (hil's harness on a simulated engine) and snpe-net-run honour it.
 
 No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
 """
@@ -26,10 +29,19 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 FAULTS_FILE = "sim-faults.json"
-FAULT_MODES = ("hang", "crash", "disk_full", "corrupt", "unsupported_op", "throttle", "down")
+FAULT_MODES = (
+    "hang",
+    "crash",
+    "disk_full",
+    "corrupt",
+    "unsupported_op",
+    "throttle",
+    "down",
+    "wrong_outputs",
+)
 CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
 
 
@@ -80,6 +92,11 @@ def crash() -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(CRASH_EXIT_CODE)
+
+
+def wrong_outputs(array: Any) -> Any:
+    """The `wrong_outputs` perturbation of one output array (numpy): deterministic, shape kept."""
+    return array[..., ::-1] * 0.5 + 0.1
 
 
 def write_output(path: Path, data: bytes, fault: str | None, keep: int = 16) -> None:

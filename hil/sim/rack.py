@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.errors import InfraError
@@ -38,6 +38,7 @@ class SimBoard:
     platform: str
     host: str
     port: int
+    toolchain: dict[str, str] = field(default_factory=dict, compare=False)  # per-board version overrides
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class SimRack:
             # Trust is recorded only when hil itself made the key; a key changed later is refused.
             keys.add_known_host(self.known_hosts, board.host, board.port, keys.public_key(host_key))
         root = self.board_root(board.name)
+        boards.write_toolchain(root, board.toolchain)
         boards.populate(root, board.platform)
         home = root / "home" / getpass.getuser()
         home.mkdir(parents=True, exist_ok=True)

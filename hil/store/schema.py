@@ -154,7 +154,20 @@ def _v_nightly(db: Database) -> None:
     migrate_nightly(db)
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _measures, _honest_numbers, _v_nightly)
+def _deployments(db: Database) -> None:
+    from hil.store.deployments import migrate_deployments  # the fleet's tables live with their queries
+
+    migrate_deployments(db)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (
+    _v1,
+    _v2,
+    _measures,
+    _honest_numbers,
+    _v_nightly,
+    _deployments,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = (

@@ -15,6 +15,8 @@ never measurements.
 from __future__ import annotations
 
 import importlib
+import json
+import os
 from pathlib import Path
 from types import ModuleType
 
@@ -28,6 +30,33 @@ def profile(platform: str) -> ModuleType | None:
         if exc.name == f"{__name__}.{platform}":
             return None
         raise
+
+
+TOOLCHAIN_FILE = "etc/hil-sim-toolchain.json"
+
+
+def write_toolchain(root: Path, versions: dict[str, str]) -> None:
+    """Record the board's toolchain overrides (inventory `sim_toolchain`); none: the emulation's defaults."""
+    path = root / TOOLCHAIN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if versions:
+        path.write_text(json.dumps(versions, sort_keys=True) + "\n")
+    else:
+        path.unlink(missing_ok=True)
+
+
+def toolchain_version(tool: str, default: str, root: Path | None = None) -> str:
+    """The version of `tool` this simulated board reports: its override, else `default`."""
+    if root is None:
+        env = os.environ.get("HIL_BOARD_ROOT")
+        if not env:
+            return default
+        root = Path(env)
+    try:
+        versions = json.loads((root / TOOLCHAIN_FILE).read_text())
+    except FileNotFoundError:
+        return default
+    return str(versions.get(tool, default))
 
 
 def populate(root: Path, platform: str) -> None:

@@ -22,15 +22,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hil.sim.boards import toolchain_version
 from hil.sim.dlc import SNPE_VERSION
 from hil.sim.power_model import PowerModel, RailSpec
 
 SOC = "QCS8255"
-SDK = f"opt/qcom/aistack/qairt/{SNPE_VERSION}"
 FILES = {
     "sys/devices/soc0/machine": f"{SOC}\n",
     "sys/devices/soc0/family": "Snapdragon\n",
-    f"{SDK}/README.txt": f"Simulated Qualcomm AI Runtime SDK {SNPE_VERSION} (tools are hil's emulations).\n",
 }
 METER_RAIL = "VIN_12V"
 METER_VOLTAGE_V = 12.0  # the bench supply's set point; the meter's voltage column is this, modelled
@@ -38,8 +37,15 @@ POWER_MODELS = {"default": PowerModel("qcs8255", "default", (RailSpec(METER_RAIL
 DEFAULT_POWER_MODE = "default"
 
 
+def sdk(root: Path) -> str:
+    """$SNPE_ROOT below the board root, named by its SNPE version (inventory `sim_toolchain`)."""
+    return f"opt/qcom/aistack/qairt/{toolchain_version('snpe', SNPE_VERSION, root)}"
+
+
 def populate(root: Path) -> None:
-    for rel, text in FILES.items():
+    version = toolchain_version("snpe", SNPE_VERSION, root)
+    readme = {f"{sdk(root)}/README.txt": f"Simulated Qualcomm AI Runtime SDK {version} (hil's emulations).\n"}
+    for rel, text in {**FILES, **readme}.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
@@ -47,4 +53,4 @@ def populate(root: Path) -> None:
 
 
 def environment(root: Path) -> dict[str, str]:
-    return {"SNPE_ROOT": str(root / SDK)}
+    return {"SNPE_ROOT": str(root / sdk(root))}

@@ -60,7 +60,9 @@ def parse(argv: list[str], flags: set[str], valued: set[str]) -> Args:
 
 
 def version_line() -> str:
-    return f"SNPE v{SNPE_VERSION}"
+    from hil.sim.boards import toolchain_version
+
+    return f"SNPE v{toolchain_version('snpe', SNPE_VERSION)}"
 
 
 def resolve(path: str) -> str:

@@ -155,6 +155,8 @@ def run(args: snpe_args.Args, fault: str | None) -> int:
             for index, entry in enumerate(listing.entries):
                 print("Processing DNN input(s):", *entry.values(), sep="\n", flush=True)
                 outputs, timing = loaded.execute(entry)
+                if faults.fault_for("runtime") == "wrong_outputs":
+                    outputs = {name: faults.wrong_outputs(value) for name, value in outputs.items()}
                 diag.executions.append({"index": index, **timing, "layers": None})
                 write_results(out_dir / f"Result_{index}", outputs, wanted, fault)
                 if fault == "crash":

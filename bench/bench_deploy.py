@@ -1,0 +1,133 @@
+"""Deploy wall time to simulated vehicles: `hil deploy` vs. a plain `ansible-playbook` copy-and-symlink.
+
+    .venv/bin/python bench/bench_deploy.py [--quick] [--json]
+
+Sets up, in a private folder (own HIL_HOME, random loopback endpoints, nothing shared): a simulated rack
+(Orin + QCS8255) with HIL evidence for a tiny model at fp16, a signing key, and a fleet of 12 simulated
+vehicles (4 with --quick), Orin and QCS8255 alternating (TIDL artifact folders are not rolled out yet).
+Then measures, on the same vehicles:
+  hil       `hil deploy MODEL --precision fp16 --to fleet` (default waves 1,10%,100%): engine fetched from
+            the rack with its reference outputs, facts, per wave transfer + checksum + signature check +
+            self-test of new engine + gate + atomic switch;
+  baseline  one `ansible-playbook` run that copies the same engine file to every vehicle and points a
+            symlink at it (no evidence, no verification, no gates, no waves).
+Reports both wall times and their ratio (hil / baseline), measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+BASELINE = """- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.file: {path: "plain-deploy", state: directory, mode: "0755"}
+    - ansible.builtin.copy: {src: "{{ engine }}", dest: "plain-deploy/engine.bin", mode: "0644"}
+    - ansible.builtin.file: {src: "engine.bin", dest: "plain-deploy/current", state: link}
+"""
+
+
+def run(quick: bool = False) -> dict[str, object]:
+    from hil.fleet.ansible import Connection, host_vars
+    from hil.inventory import load_inventory
+    from hil.platforms import names
+    from tests.fixtures.tiny import make_clip, make_model
+    from tests.integration.fleet.conftest import write_inventory
+
+    count = 4 if quick else 12
+    with tempfile.TemporaryDirectory(prefix="hil-bench-deploy-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = {**os.environ, "HIL_HOME": str(tmp / ".hil")}
+        env.pop("HIL_INVENTORY", None)
+
+        def hil(*args: str) -> subprocess.CompletedProcess[str]:
+            argv = [sys.executable, "-m", "hil.cli.main", *args]
+            res = subprocess.run(argv, cwd=tmp, env=env, capture_output=True, text=True, timeout=1800)
+            if res.returncode != 0:
+                raise RuntimeError(f"hil {' '.join(args)} failed: {res.stdout[-500:]}{res.stderr[-1500:]}")
+            return res
+
+        rack = write_inventory(tmp / "rack.yaml", "rack", {"orin-rig": "orin", "qcs-rig": "qcs8255"})
+        vehicles = {f"veh-{i:02d}": ("orin" if i % 2 else "qcs8255") for i in range(1, count + 1)}
+        fleet = write_inventory(tmp / "fleet.yaml", "fleet", vehicles)
+        model, clip, db = (
+            make_model(tmp / "m.onnx"),
+            make_clip(tmp / "c.mp4", frames=40),
+            str(tmp / "h.sqlite"),
+        )
+        hil(
+            "run",
+            "-i",
+            str(rack),
+            "--model",
+            str(model),
+            "--clip",
+            str(clip),
+            "--precision",
+            "fp16",
+            "--db",
+            db,
+        )
+        hil("keys", "init")
+        hil("sim", "up", "-i", str(fleet))
+        try:
+            start = time.perf_counter()
+            res = hil(
+                "deploy", str(model), "--precision", "fp16", "--to", "fleet", "-i", str(fleet),
+                "--rack", str(rack), "--clip", str(clip), "--db", db, "--json",
+            )  # fmt: skip
+            hil_s = time.perf_counter() - start
+            payload = json.loads(res.stdout)
+            switched = sum(v["state"] == "switched" for v in payload["vehicles"])
+            engine = next((tmp / ".hil" / "artifacts" / "engines").glob("*/engine*"))
+            # The baseline: the same vehicles, the same connection settings, one plain playbook run.
+            inv = load_inventory(fleet, names())
+            conn = Connection(tmp / ".hil" / "known_hosts", tmp / ".hil" / "sim" / "client_ed25519")
+            hosts = {n: {**host_vars(b, conn), "engine": str(engine)} for n, b in inv.boards.items()}
+            (tmp / "plain.json").write_text(json.dumps({"all": {"hosts": hosts}}))
+            (tmp / "plain.yml").write_text(BASELINE)
+            playbook = str(Path(sys.executable).parent / "ansible-playbook")
+            argv = [playbook, "-i", str(tmp / "plain.json"), "-f", "20", str(tmp / "plain.yml")]
+            penv = {**env, "ANSIBLE_HOST_KEY_CHECKING": "True", "ANSIBLE_PIPELINING": "True"}
+            start = time.perf_counter()
+            plain = subprocess.run(argv, env=penv, capture_output=True, text=True, timeout=1800)
+            base_s = time.perf_counter() - start
+            if plain.returncode != 0:
+                raise RuntimeError(f"ansible-playbook failed: {plain.stdout[-1500:]}")
+        finally:
+            hil("sim", "down", "-i", str(fleet))
+            hil("sim", "down", "-i", str(rack))
+    return {
+        "vehicles": count,
+        "switched": switched,
+        "hil_deploy_s": round(hil_s, 2),
+        "ansible_copy_symlink_s": round(base_s, 2),
+        "ratio_hil_over_baseline": round(hil_s / base_s, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="4 vehicles instead of 12")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    figures = run(quick=args.quick)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key:<28} {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Fleet rollout: engines with provenance, signed manifests, waves, behaviour gates, ansible-runner."""

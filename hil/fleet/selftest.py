@@ -1,0 +1,73 @@
+"""The self-test replay: one engine over the short reference clip, on a rack board or a vehicle.
+
+The command is the platform's own replay (`Platform.replay_argv`, what `hil run` uses), so an engine is
+exercised on a vehicle exactly as it was on the HIL rig. Only paths differ; nothing here opens a connection.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import shlex
+from typing import Any, cast
+
+from hil.platforms.base import BoardContext, Platform, ReplayRequest
+from hil.transport.ssh import BoardConnection
+
+REFERENCE_FRAMES = 24  # frames of the reference clip replayed by every self-test
+WARMUP_FRAMES = 4  # of which the first few are left out of latency figures
+
+
+def selftest_script(
+    platform: Platform,
+    workdir: str,
+    harness_dir: str,
+    engine: str,
+    clip: str,
+    rundir: str,
+    input_spec: dict[str, Any] | None,
+    sim: bool,
+) -> tuple[str, str]:
+    """(shell line, frames file): replay `engine` over `clip`, writing harness JSON lines."""
+    out = posixpath.join(rundir, "frames.jsonl")
+    request = ReplayRequest(
+        harness_dir=harness_dir,
+        engine=engine,
+        clip=clip,
+        rundir=rundir,
+        out=out,
+        warmup=WARMUP_FRAMES,
+        max_frames=REFERENCE_FRAMES,
+        fps=0.0,
+        input_spec=input_spec,
+    )
+    # replay_argv only reads paths from the context; no connection is used to build a command line.
+    ctx = BoardContext(name="selftest", conn=cast(BoardConnection, None), workdir=workdir, sim=sim)
+    ctx.harness_dir = harness_dir
+    argv = platform.replay_argv(ctx, request)
+    return f"rm -rf {shlex.quote(rundir)} && mkdir -p {shlex.quote(rundir)} && {shlex.join(argv)}", out
+
+
+def read_frames(text: str) -> tuple[list[list[float]], list[int | None], list[float]]:
+    """(outputs, predicted, latency of measured frames in ms) from harness JSON lines."""
+    outputs: list[list[float]] = []
+    predicted: list[int | None] = []
+    latency: list[float] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        if "summary" in record:
+            continue
+        outputs.append([float(v) for v in record.get("output", [])])
+        predicted.append(record.get("predicted"))
+        if not record.get("warmup"):
+            latency.append(float(record["infer_ms"]))
+    return outputs, predicted, latency
+
+
+def p99(values: list[float]) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]

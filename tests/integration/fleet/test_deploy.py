@@ -1,0 +1,217 @@
+"""hil deploy on simulated vehicles: real sshd, real ansible-runner, real ONNX Runtime on the vehicles."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.conftest import needs_sshd
+from tests.integration.fleet.conftest import Fleet, World, current_engine, sha256
+
+pytestmark = [needs_sshd]
+
+
+def by_name(payload: dict) -> dict[str, dict]:
+    return {v["name"]: v for v in payload["vehicles"]}
+
+
+def test_deploy_switches_every_vehicle_and_a_second_run_changes_nothing(world: World, fleet: Fleet) -> None:
+    code, payload = world.deploy(fleet.inventory)
+    assert code == 0, payload
+    assert payload["status"] == "done"
+    vehicles = by_name(payload)
+    assert {v["state"] for v in vehicles.values()} == {"switched"}
+    # one canary per platform first, then the rest
+    assert vehicles[fleet.orin[0]]["wave"] == 1 and vehicles[fleet.qcs[0]]["wave"] == 1
+    assert vehicles[fleet.orin[1]]["wave"] == 2
+    for name, v in vehicles.items():
+        sha = v["engine_sha256"]
+        assert current_engine(world, name) == sha
+        engine_dir = world.fleet_dir(name) / "engines" / sha
+        engine = next(p for p in engine_dir.iterdir() if p.name.startswith("engine"))
+        assert sha256(engine) == sha  # the bytes on the vehicle are the ones the rack tested
+        assert not any((world.fleet_dir(name) / "incoming").iterdir())  # no temporary file left behind
+    assert vehicles[fleet.orin[0]]["engine_sha256"] != vehicles[fleet.qcs[0]]["engine_sha256"]
+
+    code2, again = world.deploy(fleet.inventory)
+    assert code2 == 0 and again["status"] == "done"
+    assert {v["state"] for v in again["vehicles"]} == {"unchanged"}
+    history = world.hil("deploy", "history", "--vehicle", fleet.orin[1], "--db", str(world.db), "--json")
+    rows = json.loads(history.stdout)
+    assert [r["deployment_id"] for r in rows if r["step"] == "switch"] == [payload["deployment_id"]]
+    transfers = [r for r in rows if r["step"] == "transfer" and r["outcome"] == "changed"]
+    assert transfers and {r["deployment_id"] for r in transfers} == {payload["deployment_id"]}
+    assert all("@" in r["operator"] and r["ended_at"] for r in rows)
+
+
+def test_model_without_hil_evidence_is_refused_before_any_transfer(world: World, fleet: Fleet) -> None:
+    from tests.fixtures.tiny import make_model
+
+    other = make_model(world.folder / "untested.onnx", side=24)
+    res = world.hil(
+        "deploy", str(other), "--precision", "fp16", "--to", "fleet", "-i", str(fleet.inventory),
+        "--rack", str(world.rack), "--clip", str(world.clip), "--db", str(world.db),
+    )  # fmt: skip
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "no passing HIL result" in res.stderr and "--build" in res.stderr
+    assert not any(world.fleet_dir(n).exists() for n in fleet.names)
+
+
+def test_wrong_outputs_on_one_platform_halts_at_the_canary(world: World, fleet: Fleet) -> None:
+    for name in fleet.orin:
+        (world.board_root(name) / "sim-faults.json").write_text(json.dumps({"runtime": "wrong_outputs"}))
+    code, payload = world.deploy(fleet.inventory)
+    assert code == 1, payload
+    assert payload["status"] == "halted"
+    vehicles = by_name(payload)
+    canary = vehicles[fleet.orin[0]]
+    assert canary["state"] == "failed" and "reference" in canary["reason"]
+    # the other platform's canary passed its own gate, but its wave failed: it went back
+    assert vehicles[fleet.qcs[0]]["state"] == "rolled_back"
+    assert current_engine(world, fleet.qcs[0]) is None
+    assert vehicles[fleet.orin[1]]["state"] == "untouched"
+    assert not (world.fleet_dir(fleet.orin[1])).exists()
+    assert all(current_engine(world, n) is None for n in fleet.names)
+    status = world.hil("deploy", "status", payload["deployment_id"], "--db", str(world.db), "--json")
+    audit = json.loads(status.stdout)["audit"]
+    gate = [a for a in audit if a["vehicle"] == fleet.orin[0] and a["step"] == "gate"]
+    assert gate and gate[0]["outcome"] == "failed" and "max_output_error" in gate[0]["evidence"]["stdout"]
+
+
+def test_unreachable_vehicle_is_deferred_then_resumed(world: World, fleet: Fleet) -> None:
+    away = fleet.orin[1]
+    assert world.hil("sim", "down", "-i", str(fleet.inventory), "--where", f"name={away}").returncode == 0
+    code, payload = world.deploy(fleet.inventory)
+    assert code == 3 and payload["status"] == "partial", payload
+    vehicles = by_name(payload)
+    assert vehicles[away]["state"] == "deferred" and "unreachable" in vehicles[away]["reason"]
+    assert vehicles[fleet.orin[0]]["state"] == "switched"
+    assert world.hil("sim", "up", "-i", str(fleet.inventory), "--where", f"name={away}").returncode == 0
+    res = world.hil("deploy", "resume", payload["deployment_id"], "--db", str(world.db), "--json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    resumed = by_name(json.loads(res.stdout))
+    assert resumed[away]["state"] == "switched"
+    assert current_engine(world, away) == resumed[away]["engine_sha256"]
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    files = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if rel.startswith(("run/", "tmp/")) or "/.cache" in f"/{rel}":
+            # the sshd's pid file and session scratch; ONNX Runtime's device-id cache, which the emulated
+            # vendor tools (reading facts: trtexec --help imports ONNX Runtime) create on first use
+            continue
+        files[rel] = os.readlink(path) if path.is_symlink() else (sha256(path) if path.is_file() else "dir")
+    return files
+
+
+def test_dry_run_changes_nothing_on_any_vehicle(world: World, fleet: Fleet) -> None:
+    before = {n: snapshot(world.board_root(n)) for n in fleet.names}
+    code, payload = world.deploy(fleet.inventory, "--dry-run")
+    assert code == 0 and payload["status"] == "dry_run", payload
+    assert {v["state"] for v in payload["vehicles"]} == {"untouched"}
+    assert all("would be delivered in wave" in v["reason"] for v in payload["vehicles"])
+    after = {n: snapshot(world.board_root(n)) for n in fleet.names}
+    for name in fleet.names:
+        changed = {
+            k for k in before[name].keys() | after[name].keys() if before[name].get(k) != after[name].get(k)
+        }
+        assert not changed, (name, sorted(changed))
+
+
+def test_rollback_then_a_tampered_engine_is_refused_before_the_switch(world: World, fleet: Fleet) -> None:
+    code, payload = world.deploy(fleet.inventory, "--waves", "100%")
+    assert code == 0, payload
+    res = world.hil("deploy", "rollback", payload["deployment_id"], "--db", str(world.db), "--json")
+    assert res.returncode == 0, res.stderr
+    assert {v["state"] for v in json.loads(res.stdout)["vehicles"]} == {"rolled_back"}
+    assert all(current_engine(world, n) is None for n in fleet.names)
+    # the engines stay on the vehicles; tamper with one
+    victim = fleet.orin[0]
+    sha = by_name(payload)[victim]["engine_sha256"]
+    engine = next(
+        p for p in (world.fleet_dir(victim) / "engines" / sha).iterdir() if p.name.startswith("engine")
+    )
+    data = bytearray(engine.read_bytes())
+    data[-10] ^= 0xFF
+    engine.write_bytes(bytes(data))
+    code, again = world.deploy(fleet.inventory)
+    assert code == 1 and again["status"] == "halted"
+    refused = by_name(again)[victim]
+    assert refused["state"] == "failed" and refused["reason"].startswith("verify failed")
+    assert current_engine(world, victim) is None
+
+
+def test_controller_killed_mid_wave_resumes_without_redoing_work(world: World, fleet: Fleet) -> None:
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    argv = [
+        sys.executable, "-m", "hil.cli.main", "deploy", str(world.model), "--precision", "fp16",
+        "--to", "fleet", "-i", str(fleet.inventory), "--rack", str(world.rack), "--clip", str(world.clip),
+        "--db", str(world.db), "--waves", "1,100%", "--json",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        argv, cwd=world.folder, env=world.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deployment = None
+    deadline = time.monotonic() + 400
+    while time.monotonic() < deadline and proc.poll() is None:
+        with sqlite3.connect(world.db) as db:
+            row = db.execute(
+                "SELECT a.deployment_id FROM audit a JOIN deployments d ON d.id = a.deployment_id "
+                "WHERE d.status = 'running' AND a.step = 'self-test' ORDER BY a.id DESC LIMIT 1"
+            ).fetchone()
+        if row:
+            deployment = row[0]
+            break
+        time.sleep(0.2)
+    assert deployment is not None and proc.poll() is None, "the deployment never reached a self-test"
+    proc.send_signal(signal.SIGKILL)  # mid-wave: self-tests are running, nothing is switched by hil yet
+    proc.communicate()
+    res = world.hil("deploy", "resume", deployment, "--db", str(world.db), "--json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    payload = json.loads(res.stdout)
+    assert payload["status"] == "done"
+    assert {v["state"] for v in payload["vehicles"]} == {"switched"}
+    audit = json.loads(world.hil("deploy", "status", deployment, "--db", str(world.db), "--json").stdout)[
+        "audit"
+    ]
+    for name in fleet.names:
+        mine = [a for a in audit if a["vehicle"] == name]
+        for task in ("transfer", "transfer checksum", "switch", "gate"):
+            done = [a for a in mine if a["evidence"]["task"] == task and a["outcome"] != "skipped"]
+            assert len(done) == 1, (name, task, done)  # every step audited, none done twice
+        assert current_engine(world, name) == by_name(payload)[name]["engine_sha256"]
+
+
+def test_build_tests_on_the_rack_first_and_a_damaged_model_never_reaches_a_vehicle(
+    world: World, fleet: Fleet
+) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    from tests.fixtures.tiny import make_model
+
+    # Weights perturbed: the model still loads and runs everywhere, but ranks the classes wrongly.
+    damaged = make_model(world.folder / "damaged.onnx", side=20)
+    proto = onnx.load(damaged)
+    for init in proto.graph.initializer:
+        init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init)[..., ::-1].copy(), init.name))
+    onnx.save(proto, damaged)
+    args = ["--precision", "fp16", "--to", "fleet", "-i", str(fleet.inventory), "--rack", str(world.rack)]
+    args += ["--clip", str(world.clip), "--db", str(world.db), "--build", "--waves", "100%"]
+    res = world.hil("deploy", str(damaged), *args)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "fail" in res.stderr and "no passing HIL result" in res.stderr
+    assert not any(world.fleet_dir(n).exists() for n in fleet.names)
+
+    good = make_model(world.folder / "fresh.onnx", side=24)
+    res = world.hil("deploy", str(good), *args, "--json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert {v["state"] for v in json.loads(res.stdout)["vehicles"]} == {"switched"}
