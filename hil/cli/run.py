@@ -261,8 +261,7 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
 
 
 def _execute(the_run: Run, json: bool) -> RunOutcome:
-    if json:
-        return the_run.execute()
+    # Progress goes to stderr, also with --json: stdout carries the JSON document alone.
     progress = RunProgress(err, sum(len(j) for j in the_run.jobs().values()))
     progress.on(RecoveryRung, lambda e: progress.console.print(_recovery_line(e), highlight=False))
     progress.on(RunStopping, lambda e: progress.console.print(_stopping_line(e), highlight=False))

@@ -6,7 +6,8 @@ reconnect -> reboot over SSH (the inventory's `reboot_command`) -> power cycle (
 Each rung is reported as a RecoveryRung event (the run stores it with its time and output). The ladder stops
 at the first rung that brings the board back (it answers a command over SSH again); the board's jobs without
 a result are then tried again. When every rung fails the board is marked bad (quarantined).
-A simulated board's power cycle, unless its inventory names one, is its rack restarting it.
+A simulated board's power cycle, unless its inventory names one, is its rack restarting it. A changed host
+key is never climbed: it is refused until a person trusts the new key (`hil boards trust`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from hil.errors import HilError, InfraError
+from hil.errors import HilError, HostKeyError, InfraError
 from hil.runs.control import RunControl
 from hil.runs.events import Event, RecoveryRung
 from hil.runs.target import BoardTarget
@@ -46,6 +47,9 @@ class RecoveryLadder:
         self.emit, self.control, self.sim_power = emit, control, sim_power
 
     def __call__(self, target: BoardTarget, error: InfraError) -> bool:
+        if isinstance(error, HostKeyError):
+            # Not a fault a reboot or power cycle may paper over: a person decides (hil boards trust).
+            return False
         rungs: list[tuple[str, Callable[[BoardTarget], str]]] = [("reconnect", self._reconnect)]
         if target.reboot_command:
             rungs.append(("reboot", self._reboot))

@@ -181,12 +181,19 @@ def test_failures_blame_the_right_party(hil: Hil, tmp_path: Path) -> None:
         assert words in result["error"], result["error"]
         assert code == 3, stderr
     (root / "sim-faults.json").unlink()
-    # A card that promises another input shape than the graph takes: ONNX Runtime rejects the tensor.
-    card = tmp_path / "bright.card.yaml"
-    card.write_text(card.read_text().replace("  - 32\n  - 32\n", "  - 16\n  - 16\n"))
+    # The converter rejects the network (an operator without importer): the model fails, with the
+    # tool's own error line, and the board is not blamed.
     orin = write_sim_inventory(tmp_path / "orin.yaml", {"orin-f": "orin"}).inventory
+    orin_root = tmp_path / ".hil" / "sim" / "boards" / "orin-f" / "root"
+    orin_root.mkdir(parents=True)
+    (orin_root / "sim-faults.json").write_text(json.dumps({"trtexec": "unsupported_op"}))
     code, payload, stderr = run(hil, *args[:1], str(orin), *args[2:])
     (result,) = payload["results"]
-    assert result["status"] == "fail" and result["stage"] == "replay", result
-    assert "the harness failed on the board:" in result["error"] and "dimensions" in result["error"]
+    assert result["status"] == "fail" and result["stage"] == "convert", result
+    assert "No importer registered for op" in result["error"] or "parsing node" in result["error"], result
     assert code == 1, stderr
+    # A card that promises another input shape than the graph takes is refused on the host (exit 2).
+    card = tmp_path / "bright.card.yaml"
+    card.write_text(card.read_text().replace("  - 32\n  - 32\n", "  - 16\n  - 16\n"))
+    refused = hil("run", *args[:1], str(orin), *args[2:], "--json")
+    assert refused.returncode == 2 and not refused.stdout.strip(), refused.stderr
