@@ -52,6 +52,20 @@ class BudgetVerdicts(BaseModel):
         return [name for name, ok in self.model_dump().items() if ok is False]
 
 
+class Regression(BaseModel):
+    """Evidence that one metric got worse than its own history: medians (or rates), their ratio, the
+    p-value of the test behind the verdict (None where no test applies), and n on both sides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str
+    baseline: float
+    new: float
+    ratio: float
+    p_value: float | None
+    n: dict[str, int]  # {"baseline": ..., "new": ...}
+
+
 class JobResult(BaseModel):
     """One board x model x precision x clip. The `hil run --json` RESULT object."""
 
@@ -86,6 +100,10 @@ class JobResult(BaseModel):
     engine_key: str | None = None
     fingerprint: dict[str, str] = Field(default_factory=dict)
     source: Literal["run", "import"] = "run"
+    # History verdict (hil.measure.regression): the metrics that regressed, and flags that are not failures
+    # ("noisy:latency", "improved:latency", "no_baseline").
+    regressions: list[Regression] = Field(default_factory=list)
+    regression_flags: list[str] = Field(default_factory=list)
 
 
 class FrameSample(BaseModel):

@@ -20,7 +20,8 @@ HELP = (
     "  hil history --last 20\n\n"
     "  hil history -b orin-03 -m dms-v3 -p int8 -n 30\n\n"
     "  hil history -m dms-v3 --json | jq '.results[].p99'\n\n"
-    "  hil history --db nightly.sqlite --source import"
+    "  hil history --db nightly.sqlite --source import\n\n"
+    "  hil history -b orin-03 -p int8 --plot"
 )
 
 
@@ -36,6 +37,9 @@ def history(
     source: Annotated[
         str | None, typer.Option("--source", help="Only results from `run` or from `import`.")
     ] = None,
+    plot: Annotated[
+        bool, typer.Option("--plot", help="Plot median latency per run instead of listing (see hil trend).")
+    ] = False,
     json_out: JsonOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -45,6 +49,18 @@ def history(
         )
     if source is not None and source not in ("run", "import"):
         raise typer.BadParameter(f"{source!r} is not `run` or `import`", param_hint="--source")
+    if plot:
+        from hil.cli.trend import show_plot
+        from hil.report.trend import series, trend_rows
+
+        filters = {"board": board, "model": model, "precision": precision and precision.lower(), "clip": None}
+        with Store.open(db, create=False) as store:
+            found = series(trend_rows(store, filters, last), "latency")
+        if not found:
+            err.print(f"no results in {db} match", highlight=False)
+            return
+        show_plot(found)
+        return
     with Store.open(db, create=False) as store:
         rows = store.history(
             board=board,

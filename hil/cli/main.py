@@ -28,7 +28,8 @@ def _register() -> None:
     # Each command module adds its own commands; importing here keeps `hil --help` the one place to look.
     from hil.cli import commands
 
-    commands.register(app)
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    commands.register(app, args[0] if args else None)
 
 
 def _terminate(signum: int, _frame: object) -> None:

@@ -24,6 +24,7 @@ from hil.runs.scheduler import run_suite
 from hil.runs.simulated import simulated_boards
 from hil.runs.suite import build_suite
 from hil.runs.target import target_for
+from hil.runs.verdict import judge_results
 from hil.store.db import Store
 
 DEFAULT_MODEL = "artifacts/models/dms-small.onnx"
@@ -114,6 +115,7 @@ def run(
                     progress.advance(overall)
 
             results = run_suite(targets, suite, on_event)
+        results = judge_results(store, run_id, results)  # history verdicts: status `regression` where due
         summary = RunSummary(run_id=run_id, status=overall_status(results), results=_ordered(results))
         store.finish_run(run_id, summary.status)
     if junit is not None:
