@@ -10,8 +10,9 @@ import typer
 from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, out
 
 HELP = (
-    "Compare two runs: results matched by board x model x precision x clip, each metric's change with its "
-    "significance and verdict, and the results only one run has.\n\n"
+    "Compare two runs metric by metric, with significance and verdicts.\n\n"
+    "Results are matched by board x model x precision x clip; each metric's change comes with its "
+    "significance and verdict, and the results only one run has are listed.\n\n"
     "Latency is compared on the raw per-frame times (Mann-Whitney U, two-sided) and needs a median ratio of "
     "at least 1.10 and 0.05 ms to count; accuracy with a two-proportion test and a 2-point minimum drop; "
     "energy only when measured; memory by +10 %. A fingerprint change (toolchain, power mode, clocks) is "

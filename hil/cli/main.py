@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.text import Text
@@ -28,8 +30,28 @@ def _register() -> None:
     # Each command module adds its own commands; importing here keeps `hil --help` the one place to look.
     from hil.cli import commands
 
-    args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    commands.register(app, args[0] if args else None)
+    args = sys.argv[1:]
+    words = [a for a in args if not a.startswith("-")]
+    help_only = not words and (not args or set(args) <= {"--help", "-h"})
+    if words and words[0] in commands.LIGHT:
+        with _without("numpy"):
+            import sqlite_utils  # noqa: F401  (its optional numpy type mapping is unused by these commands)
+    commands.register(app, words[0] if words else None, help_only=help_only)
+
+
+@contextmanager
+def _without(module: str) -> Iterator[None]:
+    """Make `import module` fail inside the block (libraries that use it optionally then skip it)."""
+    missing = object()
+    saved = sys.modules.get(module, missing)
+    sys.modules[module] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if saved is missing:
+            del sys.modules[module]
+        else:
+            sys.modules[module] = saved  # type: ignore[assignment]
 
 
 def _terminate(signum: int, _frame: object) -> None:
