@@ -12,8 +12,14 @@ the defaults of `Thresholds` (docs/results.md explains them for a test engineer)
 - energy: only measured energy (never `sim-model`), median ratio >= energy_ratio.
 - memory: peak memory ratio >= memory_ratio and at least memory_abs_mb more.
 - noisy (conbench-style lookback): when the baseline results' own medians vary by more than noisy_cv
-  (coefficient of variation), a worse latency is only a regression if it also lies beyond lookback_z
-  standard deviations of those medians; otherwise the metric is flagged `noisy`, not failed.
+  (robust coefficient of variation: 1.4826 x median absolute deviation / median, so one odd baseline
+  result does not make the whole baseline noisy), a worse latency is only a regression if it also lies
+  beyond lookback_z such deviations; otherwise the metric is flagged `noisy`, not failed.
+- host noise: a worse end-to-end latency whose rise is mostly outside the inference stage (decode,
+  preprocessing and postprocessing, which the model does not touch, slowed as much) is the host being
+  busy, not the model regressing: flagged `noisy`, not failed. It needs per-stage times on both sides;
+  a rise of the inference stage's median of at least infer_share of the end-to-end rise counts as the
+  model's.
 - fewer than min_baseline comparable results for a metric: that metric has "no baseline", never a verdict.
 """
 
@@ -42,6 +48,7 @@ class Thresholds:
     memory_abs_mb: float = 1.0
     noisy_cv: float = 0.10
     lookback_z: float = 5.0
+    infer_share: float = 0.5
 
 
 @dataclass
@@ -52,6 +59,7 @@ class Observation:
     run_id: str
     created_at: str
     totals: list[float] = field(default_factory=list)  # ms per frame after warm-up
+    infer: list[float] = field(default_factory=list)  # the inference stage of the same frames (or none)
     hits: tuple[int, int] | None = None  # (correct, labelled) frames
     energy_mj: float | None = None  # measured only; None for sim-model or no power source
     memory_mb: float | None = None
@@ -109,11 +117,10 @@ def _ratio(new: float, base: float) -> float:
 
 
 def _spread(values: list[float]) -> tuple[float, float]:
-    """(mean, sample standard deviation) of a few values."""
-    mean = sum(values) / len(values)
-    if len(values) < 2:
-        return mean, 0.0
-    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    """(median, 1.4826 x median absolute deviation) of a few values: the robust centre and spread, which a
+    standard deviation is for normal data."""
+    centre = median(values)
+    return centre, 1.4826 * median([abs(v - centre) for v in values])
 
 
 def judge_latency(new: Observation, baseline: list[Observation], t: Thresholds) -> Check:
@@ -130,11 +137,17 @@ def judge_latency(new: Observation, baseline: list[Observation], t: Thresholds) 
     worse = significant and ratio >= t.latency_ratio and now - base >= t.latency_abs_ms
     better = significant and ratio <= 1.0 / t.latency_ratio and base - now >= t.latency_abs_ms
     medians = [median(frames) for frames in history]
-    mean, sd = _spread(medians)
-    noisy = mean > 0 and sd / mean > t.noisy_cv
-    beyond_lookback = sd == 0 or (now - mean) / sd > t.lookback_z
+    centre, spread = _spread(medians)
+    noisy = centre > 0 and spread / centre > t.noisy_cv
+    beyond_lookback = spread == 0 or (now - centre) / spread > t.lookback_z
+    host_noise = False
+    stages = [o.infer for o in baseline if o.totals]
+    if worse and new.infer and all(stages):
+        infer_rise = median(new.infer) - median([v for frames in stages for v in frames])
+        host_noise = infer_rise < t.infer_share * (now - base)
     if worse:
-        verdict: Verdict = "regression" if not noisy or beyond_lookback else "noisy"
+        model = not host_noise and (not noisy or beyond_lookback)
+        verdict: Verdict = "regression" if model else "noisy"
     elif better:
         verdict = "improved"
     else:

@@ -19,7 +19,7 @@ from hil.store.samples import hits, measured_totals
 _COLUMNS = (
     "r.id, r.run_id, r.created_at, r.board, r.model, r.model_sha256, r.precision, r.clip, r.fingerprint, "
     "r.status, r.power_source, r.energy_mj_per_frame, r.memory_peak_mb, "
-    "p.total, p.warmup, p.predicted, p.label"
+    "p.total, p.infer, p.warmup, p.predicted, p.label"
 )
 BASELINE_STATUSES = ("pass", "fail")
 
@@ -27,9 +27,11 @@ BASELINE_STATUSES = ("pass", "fail")
 def observation(row: dict[str, Any]) -> Observation:
     """An Observation from a row of `_COLUMNS` (sample columns may be NULL: a result without frames)."""
     totals: list[float] = []
+    infer: list[float] = []
     counted: tuple[int, int] | None = None
     if row.get("total") is not None:
         totals = measured_totals(row["total"], row["warmup"])
+        infer = measured_totals(row["infer"], row["warmup"])
         correct, labelled = hits(row["predicted"], row["label"], row["warmup"])
         counted = (correct, labelled) if labelled else None
     measured = row["power_source"] not in (None, "sim-model")
@@ -38,6 +40,7 @@ def observation(row: dict[str, Any]) -> Observation:
         run_id=row["run_id"],
         created_at=row["created_at"],
         totals=totals,
+        infer=infer,
         hits=counted,
         energy_mj=row["energy_mj_per_frame"] if measured else None,
         memory_mb=row["memory_peak_mb"],

@@ -103,7 +103,7 @@ def unpack(row: dict[str, Any] | sqlite3.Row) -> list[FrameSample]:
 
 
 def measured_totals(total: bytes, warmup: bytes) -> list[float]:
-    """The end-to-end times of the frames after warm-up: what latency is judged on."""
+    """The times (one stage's BLOB, e.g. the end-to-end `total`) of the frames after warm-up."""
     times = _array("d", total)
     flags = bytes(warmup)
     return [t for t, w in zip(times, flags, strict=True) if not w]

@@ -45,6 +45,7 @@ def test_unchanged_runs_pass_slow_fault_regresses_and_clearing_recovers(hil: Hil
     assert json.loads(set_fault.stdout) == {"board": BOARD, "faults": {"runtime": "slow"}}
     code, payload = _run(hil, rack.inventory)
     [slow] = payload["results"]
+    slow_run = payload["run_id"]
     assert code == 1 and payload["status"] == "regression", slow
     assert slow["status"] == "regression"
     [evidence] = [r for r in slow["regressions"] if r["metric"] == "latency"]
@@ -60,11 +61,15 @@ def test_unchanged_runs_pass_slow_fault_regresses_and_clearing_recovers(hil: Hil
     [after] = payload["results"]
     assert code == 0 and after["status"] == "pass" and after["regressions"] == [], after
 
-    compare = hil("compare", runs[-1], runs[-1 + 0] if False else payload["run_id"], "--json")
+    compare = hil("compare", runs[-1], slow_run, "--json")
     assert compare.returncode == 0, compare.stderr
     doc = json.loads(compare.stdout)
-    assert [m["key"]["board"] for m in doc["matched"]] == [BOARD]
-    assert doc["unmatched"] == {"a": [], "b": []}
+    [match] = doc["matched"]
+    assert match["key"]["board"] == BOARD and doc["unmatched"] == {"a": [], "b": []}
+    latency = next(m for m in match["metrics"] if m["metric"] == "latency")
+    assert latency["ratio"] > 1.1 and latency["p_value"] < 0.01, latency
+    text = hil("compare", runs[-1], slow_run)
+    assert text.returncode == 0 and "latency" in text.stdout, text.stderr
 
     trend = hil("trend", "-b", BOARD, "--json")
     assert trend.returncode == 0, trend.stderr

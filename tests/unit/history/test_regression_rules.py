@@ -63,3 +63,21 @@ def test_accuracy_drop_energy_and_memory() -> None:
     modelled = [_obs(i, 1.0, energy_mj=None) for i in range(1, 6)]
     checks = {c.metric: c.verdict for c in judge(_obs(9, 1.0, energy_mj=None), modelled).checks}
     assert checks["energy"] == "no_baseline"
+
+
+def test_a_rise_outside_the_inference_stage_is_host_noise_not_a_regression() -> None:
+    def with_stages(i: int, total: float, infer: float) -> Observation:
+        obs = _obs(i, total)
+        obs.infer = [v * infer / total for v in obs.totals]
+        return obs
+
+    base = [with_stages(i, 1.0, 0.4) for i in range(1, 6)]
+    busy_host = judge(with_stages(9, 1.6, 0.45), base)  # +0.6 ms, of which inference +0.05
+    assert busy_host.outcome == "ok" and busy_host.flags == ["noisy:latency"]
+    slower_model = judge(with_stages(9, 1.6, 1.0), base)  # the inference stage carries the rise
+    assert slower_model.outcome == "regression"
+
+
+def test_one_odd_baseline_result_does_not_make_the_baseline_noisy() -> None:
+    base = [_obs(i, c) for i, c in enumerate([1.0, 1.01, 3.0, 0.99, 1.0], start=1)]
+    assert judge(_obs(9, 1.5), base).outcome == "regression"
