@@ -9,6 +9,7 @@ import typer
 from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out
 from hil.records import PRECISIONS
 from hil.report import history_json, render_history
+from hil.report.trend import boundary_notes
 from hil.store import Store
 
 HELP = (
@@ -69,6 +70,7 @@ def history(
             last=last,
             source=cast(Literal["run", "import"] | None, source),
         )
+        notes = [] if json_out else boundary_notes(store, [r.result_id for r in rows])
     if json_out:
         # Plain text, not rich markup: JSON must reach `jq` byte for byte.
         out.print(history_json(rows), markup=False, highlight=False, emoji=False)
@@ -77,6 +79,8 @@ def history(
         err.print(f"no results in {db} match", highlight=False)
         return
     render_history(rows, out)
+    for note in notes:  # a toolchain, power-mode or clock change: results before it are not a baseline
+        out.print(note, style="yellow", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -70,7 +70,11 @@ def run(
 
     With no --inventory, the simulated rack (inventory/sim.yaml) is started as needed and stopped after.
 
-    Exit codes: 0 all pass, 1 some fail, 2 usage or config error, 3 infrastructure errors only.
+    Each result is then judged against its last 5 comparable results (same board, model, precision, clip
+    and environment fingerprint): a real slowdown or accuracy drop ends as `regression` with its evidence
+    (docs/results.md; thresholds via HIL_REGRESSION).
+
+    Exit codes: 0 all pass, 1 some fail or regression, 2 usage or config error, 3 infrastructure errors only.
 
     Examples:
       hil run

@@ -88,3 +88,26 @@ def series(rows: list[dict[str, Any]], metric: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def boundary_notes(store: Store, result_ids: list[int]) -> list[str]:
+    """One line per fingerprint change among these results, per series, oldest first."""
+    if not result_ids:
+        return []
+    marks = ", ".join("?" * len(result_ids))
+    rows = store.query(
+        f"SELECT id, run_id, board, model, precision, clip, fingerprint FROM results WHERE id IN ({marks}) "
+        "ORDER BY created_at, id",
+        list(result_ids),
+    )
+    last: dict[tuple[str, ...], str] = {}
+    notes = []
+    for row in rows:
+        key = tuple(row[k] for k in _KEY)
+        before = last.get(key)
+        if before is not None and before != row["fingerprint"]:
+            change = fingerprint_change(before, row["fingerprint"])
+            what = ", ".join(f"{k} {v[0]} -> {v[1]}" for k, v in change.items())
+            notes.append(f"new baseline series from run {row['run_id']} ({' '.join(key)}): {what}")
+        last[key] = row["fingerprint"]
+    return notes

@@ -50,6 +50,8 @@ def test_trend_and_history_plot(hil: Hil, tmp_path: Path) -> None:
     assert plot.returncode == 0, plot.stderr
     assert "regression" in plot.stdout and "new series from run r4: tensorrt 10.3 -> 10.4" in plot.stdout
     assert "orin-01 dms fp16 night" in plot.stdout and "orin-01 dms fp16 day" in plot.stdout  # sparklines
+    table = hil("history", "-b", "orin-01", "--db", str(db))
+    assert "new baseline series from run r4 (orin-01 dms fp16 night): tensorrt 10.3 -> 10.4" in table.stdout
     hist = hil("history", "-b", "orin-01", "--plot", "--db", str(db))
     assert hist.returncode == 0 and "latency" in hist.stdout, hist.stderr
     bad = hil("trend", "--metric", "speed", "--db", str(db))
