@@ -118,12 +118,15 @@ def row_result(row: dict[str, Any]) -> JobResult:
             insufficient=json.loads(row["lat_insufficient"] or "[]"),
         )
     budgets = BudgetVerdicts(**{name: _opt_bool(row[f"budget_{name}"]) for name in _BUDGETS})
+    verdict = json.loads(row.get("verdict") or "{}")  # the history verdict (schema v3), where judged
     return JobResult(
         **{name: row[name] for name in _PLAIN},
         latency_ms=latency,
         budgets=budgets,
         fingerprint=json.loads(row["fingerprint"]),
         per_class=json.loads(row["per_class"]),
+        regressions=verdict.get("regressions", []),
+        regression_flags=verdict.get("flags", []),
     )
 
 

@@ -107,6 +107,8 @@ def test_verdicts_need_three_comparable_results_and_respect_fingerprints(tmp_pat
         row = store.query("SELECT status, verdict FROM results WHERE run_id = 'r-slow'")[0]
         assert row["status"] == "regression" and json.loads(row["verdict"])["outcome"] == "regression"
         assert [r["metric"] for r in store.query("SELECT * FROM regressions")] == ["latency"]
+        [stored] = store.run_results("r-slow")  # what `hil show` reads back
+        assert stored.status == "regression" and stored.regressions == slow.regressions
         # A regression is never a baseline: the next normal run is judged against the three good ones.
         _record(store, "r-ok", _result(), _frames(60, 2.0, seed=11))
         [ok] = judge_results(store, "r-ok", [_result()])
