@@ -88,7 +88,7 @@ def fault(
     hang, crash, disk_full, corrupt, unsupported_op, slow. Faults stay until cleared.
 
     Examples:
-      hil sim fault orin-sim-01 runtime=slow     # inference runs twice: a real latency regression
+      hil sim fault orin-sim-01 runtime=slow     # inference runs 3x: a real latency regression
       hil sim fault orin-sim-01                  # show what is set
       hil sim fault orin-sim-01 --clear
     """

@@ -189,7 +189,7 @@ class SlowBackend:
         return self.inner.infer(tensor)
 
 
-SLOW_REPEAT = 2
+SLOW_REPEAT = 3
 
 
 def sim_fault(tool: str) -> str | None:

@@ -14,7 +14,8 @@ the defaults of `Thresholds` (docs/results.md explains them for a test engineer)
 - noisy (conbench-style lookback): when the baseline results' own medians vary by more than noisy_cv
   (robust coefficient of variation: 1.4826 x median absolute deviation / median, so one odd baseline
   result does not make the whole baseline noisy), a worse latency is only a regression if it also lies
-  beyond lookback_z such deviations; otherwise the metric is flagged `noisy`, not failed.
+  beyond lookback_z such deviations; otherwise the metric is flagged `noisy`, not failed. Where per-stage
+  times exist, this lookback is taken on the inference stage (the model's own time).
 - host noise: a worse end-to-end latency whose rise is mostly outside the inference stage (decode,
   preprocessing and postprocessing, which the model does not touch, slowed as much) is the host being
   busy, not the model regressing: flagged `noisy`, not failed. It needs per-stage times on both sides;
@@ -106,6 +107,14 @@ class Judgement:
         return flags
 
     @property
+    def suspect(self) -> bool:
+        """A regression, or a latency that got worse while the verdict could only say `noisy`: such a
+        result is never a baseline, so a slowdown cannot become the new normal while the rack is noisy."""
+        return self.outcome == "regression" or any(
+            c.metric == "latency" and c.verdict == "noisy" and (c.ratio or 0) > 1.0 for c in self.checks
+        )
+
+    @property
     def outcome(self) -> Literal["regression", "ok", "no_baseline"]:
         if any(c.verdict == "regression" for c in self.checks):
             return "regression"
@@ -136,13 +145,17 @@ def judge_latency(new: Observation, baseline: list[Observation], t: Thresholds) 
     significant = test.p_value < t.alpha
     worse = significant and ratio >= t.latency_ratio and now - base >= t.latency_abs_ms
     better = significant and ratio <= 1.0 / t.latency_ratio and base - now >= t.latency_abs_ms
-    medians = [median(frames) for frames in history]
-    centre, spread = _spread(medians)
-    noisy = centre > 0 and spread / centre > t.noisy_cv
-    beyond_lookback = spread == 0 or (now - centre) / spread > t.lookback_z
-    host_noise = False
     stages = [o.infer for o in baseline if o.totals]
-    if worse and new.infer and all(stages):
+    staged = bool(new.infer) and all(stages)
+    # The lookback runs on the stage that carries the model where stages are known (host noise, which
+    # moves the other stages, is judged apart below), else on the end-to-end times.
+    medians = [median(frames) for frames in (stages if staged else history)]
+    centre, spread = _spread(medians)
+    latest = median(new.infer) if staged else now
+    noisy = centre > 0 and spread / centre > t.noisy_cv
+    beyond_lookback = spread == 0 or (latest - centre) / spread > t.lookback_z
+    host_noise = False
+    if worse and staged:
         infer_rise = median(new.infer) - median([v for frames in stages for v in frames])
         host_noise = infer_rise < t.infer_share * (now - base)
     if worse:

@@ -46,6 +46,7 @@ def verdict_json(judgement: Judgement) -> dict[str, Any]:
     return {
         "outcome": judgement.outcome,
         "flags": judgement.flags,
+        "suspect": judgement.suspect,
         "baseline_ids": judgement.baseline_ids,
         "checks": [dataclasses.asdict(c) for c in judgement.checks],
         "regressions": [r.model_dump() for r in judgement.regressions],

@@ -10,9 +10,9 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
 - `disk_full`: fail where the tool writes its output file, with the error the real tool prints then.
 - `corrupt`: write a damaged output file and report success, as a flaky disk or copy would.
 - `unsupported_op`: (trtexec) reject the network as if an operator had no importer.
-- `slow`: (runtime, i.e. hil's harness replaying on the board) every inference really runs twice, so the
-  measured latency rises the way a slower engine or a throttled board would make it; nothing is invented.
-  Set with `hil sim fault BOARD runtime=slow`; this is how a regression verdict is made on purpose.
+- `slow`: (runtime: hil's harness replaying on the board, and the emulated snpe-net-run) every inference
+  really runs three times, so the measured latency rises the way a slower engine would make it; nothing
+  is invented. Set with `hil sim fault BOARD runtime=slow`: how a regression verdict is made on purpose.
 
 `set_fault` / `clear_faults` edit the file of one board root (`hil sim fault` uses them).
 

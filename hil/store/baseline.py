@@ -2,9 +2,10 @@
 
 Comparable means same board, model sha256 (the model name where an imported result has none), precision,
 clip and environment fingerprint (stored as sorted-key JSON, so equal fingerprints are equal text). Only
-results that finished (`pass` or `fail`) are a baseline: a regression never becomes the new normal, and a
-result the platform marked `noisy` (measured while throttled; the column exists once that is recorded) is
-never one either. The `results_series` index serves the query in one index walk.
+results that finished (`pass` or `fail`) are a baseline: a regression never becomes the new normal, nor
+does a result whose latency got worse while its verdict could only say `noisy` (`suspect` in its
+verdict), and a result the platform marked `noisy` (measured while throttled; the column exists once that
+is recorded) is never one either. The `results_series` index serves the query in one index walk.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def baseline_rows(store: Store, row: dict[str, Any], k: int) -> list[dict[str, A
     statuses = ", ".join(f"'{s}'" for s in BASELINE_STATUSES)
     where += f" AND r.status IN ({statuses}) AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))"
     params += [row["created_at"], row["created_at"], row["id"]]
+    where += " AND NOT coalesce(json_extract(r.verdict, '$.suspect'), 0)"
     if _has_column(store, "noisy"):
         where += " AND NOT coalesce(r.noisy, 0)"
     sql = (

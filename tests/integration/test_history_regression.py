@@ -1,7 +1,7 @@
 """History verdicts end to end on a simulated Orin: unchanged runs never regress, a real `slow` fault does.
 
-The `slow` fault makes the board's runtime run every inference twice, so the measured latency really rises;
-clearing it brings the next run back to its baseline. Then `hil compare` and `hil trend` read that history.
+The `slow` fault makes the board's runtime run every inference three times, so the measured latency really
+rises; clearing it brings the next run back to its baseline. `hil compare` and `hil trend` read that history.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ BOARD = "orin-sim-01"
 def _run(hil: Hil, inventory: Path) -> tuple[int, dict]:
     proc = hil(
         "run", "-i", str(inventory), "--model", str(MODEL), "--clip", str(CLIP), "--precision", "fp32",
-        "--warmup", "10", "--max-frames", "110", "--json",
+        "--warmup", "10", "--max-frames", "310", "--json",
     )  # fmt: skip
     assert proc.stdout.strip().startswith("{"), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
@@ -51,7 +51,7 @@ def test_unchanged_runs_pass_slow_fault_regresses_and_clearing_recovers(hil: Hil
     [evidence] = [r for r in slow["regressions"] if r["metric"] == "latency"]
     assert evidence["new"] > evidence["baseline"] and evidence["ratio"] >= 1.1
     assert evidence["p_value"] < 0.01
-    assert evidence["n"] == {"baseline": 5 * 100, "new": 100}
+    assert evidence["n"] == {"baseline": 5 * 300, "new": 300}
     text = hil("history", "-b", BOARD)
     assert text.returncode == 0 and "regression" in text.stdout
 

@@ -1,4 +1,4 @@
-"""The `runtime=slow` fault makes the board's runtime really do the inference twice."""
+"""The `runtime=slow` fault makes the board's runtime really do the inference three times."""
 
 from __future__ import annotations
 
@@ -25,11 +25,11 @@ class Counting:
         return tensor * 2
 
 
-def test_slow_backend_runs_every_inference_twice() -> None:
+def test_slow_backend_runs_every_inference_three_times() -> None:
     inner = Counting()
     slow = board_harness.SlowBackend(inner, board_harness.SLOW_REPEAT)
     out = slow.infer(np.ones((1, 1, 8, 8), np.float32))
-    assert inner.calls == 2 and float(out.sum()) == 128.0
+    assert inner.calls == 3 and float(out.sum()) == 128.0
     assert "slow" in slow.name and slow.input_shape == inner.input_shape
 
 
