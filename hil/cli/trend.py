@@ -11,7 +11,7 @@ from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out
 
 HELP = (
     "Plot a metric over runs in the terminal, per board x model x precision x clip.\n\n"
-    "The default is the median latency with its p99 band (the max where a "
+    "The default is the median latency with its p99 band (p90 where a "
     "result has too few frames for a p99); --metric picks another. Fingerprint changes (a new toolchain, "
     "power mode or clocks: a new baseline series) are vertical lines, regressions are marked x. When "
     "several series match, each also gets a sparkline.\n\n"

@@ -28,7 +28,7 @@ def plot_series(
     all_series: list[dict[str, Any]], width: int = 100, height: int = 20, colour: bool = False
 ) -> str:
     """The metric of every series over its points (x: run number in the series); the first series' band
-    (p99, or the max where n is too small for a p99), fingerprint boundaries and regressions marked."""
+    (p99, or p90 where n is too small for a p99), fingerprint boundaries and regressions marked."""
     import plotext
 
     fig = plotext.figure
@@ -47,7 +47,7 @@ def plot_series(
         fig.draw(fig.signal(xs, ys).lines().label(label))
     bands = [(i + 1, p["band_top"]) for i, p in enumerate(first["points"]) if p["band_top"] is not None]
     if bands and len(all_series) == 1:
-        fig.draw(fig.signal([x for x, _ in bands], [y for _, y in bands]).lines().label("p99 (or max)"))
+        fig.draw(fig.signal([x for x, _ in bands], [y for _, y in bands]).lines().label("p99 (or p90)"))
     for b in first["boundaries"]:
         changed = ", ".join(f"{k} {v[0]}->{v[1]}" for k, v in b["changed"].items())
         fig.line(b["before"] + 0.5, "v", label=f"fingerprint: {changed}"[:60])
