@@ -76,7 +76,8 @@ def build(path: Path, results: int, frames: int, seed: int = 1) -> None:
         "created_at, frames, warmup_frames) VALUES (?, ?, ?, 'orin', ?, ?, ?, ?, 'pass', ?, NULL, ?, ?, "
         "'host_e2e', ?, ?, ?, ?, ?, ?, 2)"
     )
-    insert_pack = f"INSERT INTO sample_packs (result_id, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * 11)})"
+    marks = ", ".join("?" * (len(COLUMNS) + 1))
+    insert_pack = f"INSERT INTO sample_packs (result_id, {', '.join(COLUMNS)}) VALUES ({marks})"
     fingerprint = json.dumps({"l4t": "36.4.0", "tensorrt": "10.3.0", "power_mode": "MAXN"}, sort_keys=True)
     rid = 0
     with conn:

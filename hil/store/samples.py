@@ -9,15 +9,19 @@ Only the standard library's `array` is used, so reading a pack costs no numpy im
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from hil.records import FrameSample
 
 STAGES = ("decode", "preprocess", "infer", "postprocess", "total")
+# Optional per-frame times (seconds on the harness's clock), packed where a FrameSample or an old
+# `samples` table has them: float64 with NaN for "none", the column NULL when no frame has one.
+OPTIONAL = ("start_s", "end_s", "due_s")
 _NONE = -(2**63)  # "no class" in the predicted/label arrays
 
 PACKS_DDL = """
@@ -32,11 +36,15 @@ CREATE TABLE sample_packs (
     infer BLOB NOT NULL,
     postprocess BLOB NOT NULL,
     predicted BLOB NOT NULL,
-    label BLOB NOT NULL
+    label BLOB NOT NULL,
+    start_s BLOB,
+    end_s BLOB,
+    due_s BLOB
 )
 """
 COLUMNS = (
     "n", "total", "warmup", "frame", "decode", "preprocess", "infer", "postprocess", "predicted", "label",
+    *OPTIONAL,
 )  # fmt: skip
 
 
@@ -56,47 +64,73 @@ def _array(typecode: str, blob: bytes) -> array[Any]:
 
 
 def pack(result_id: int, samples: Sequence[FrameSample]) -> dict[str, Any]:
-    """The `sample_packs` row of one result's frames, in the order given.
+    """The `sample_packs` row of one result's frames, in the order given."""
+    columns: dict[str, list[Any]] = {
+        "frame": [s.index for s in samples],
+        "warmup": [s.warmup for s in samples],
+        **{stage: [getattr(s, f"{stage}_ms") for s in samples] for stage in STAGES},
+        "predicted": [s.predicted for s in samples],
+        "label": [s.label for s in samples],
+        **{name: [getattr(s, name, None) for s in samples] for name in OPTIONAL},
+    }
+    return pack_columns(result_id, columns)
+
+
+def pack_columns(result_id: int, columns: dict[str, list[Any]]) -> dict[str, Any]:
+    """The `sample_packs` row of one result from per-frame columns (names as in COLUMNS).
 
     Raises sqlite3.IntegrityError, as the per-frame table's constraints did, for a frame number given twice
     or negative, or a negative time: the store's writer turns it into a StoreError and rolls back.
     """
+    frames, totals = columns["frame"], columns["total"]
     seen: set[int] = set()
-    for s in samples:
-        if s.index < 0 or s.index in seen:
-            raise sqlite3.IntegrityError(f"frame {s.index} is negative or given twice (result {result_id})")
-        if s.total_ms < 0:
-            raise sqlite3.IntegrityError(f"frame {s.index} has a negative total time {s.total_ms}")
-        seen.add(s.index)
-    row: dict[str, Any] = {"result_id": result_id, "n": len(samples)}
+    for index, total in zip(frames, totals, strict=True):
+        if index < 0 or index in seen:
+            raise sqlite3.IntegrityError(f"frame {index} is negative or given twice (result {result_id})")
+        if total < 0:
+            raise sqlite3.IntegrityError(f"frame {index} has a negative total time {total}")
+        seen.add(index)
+    row: dict[str, Any] = {"result_id": result_id, "n": len(frames)}
     for stage in STAGES:
-        row[stage] = _bytes(array("d", (getattr(s, f"{stage}_ms") for s in samples)))
-    row["warmup"] = bytes(int(s.warmup) for s in samples)
-    row["frame"] = _bytes(array("i", (s.index for s in samples)))
+        row[stage] = _bytes(array("d", columns[stage]))
+    row["warmup"] = bytes(int(bool(w)) for w in columns["warmup"])
+    row["frame"] = _bytes(array("i", frames))
     for name in ("predicted", "label"):
-        values = (getattr(s, name) for s in samples)
-        row[name] = _bytes(array("q", (_NONE if v is None else v for v in values)))
+        row[name] = _bytes(array("q", (_NONE if v is None else v for v in columns[name])))
+    for name in OPTIONAL:
+        values = columns.get(name) or [None] * len(frames)
+        known = any(v is not None for v in values)
+        row[name] = _bytes(array("d", (math.nan if v is None else v for v in values))) if known else None
     return row
 
 
+def unpack_columns(row: dict[str, Any] | sqlite3.Row) -> dict[str, list[Any]]:
+    """Per-frame columns of one `sample_packs` row (None for a missing class or optional time)."""
+    n = row["n"]
+    columns: dict[str, list[Any]] = {stage: list(_array("d", row[stage])) for stage in STAGES}
+    columns["frame"] = list(_array("i", row["frame"]))
+    columns["warmup"] = [bool(w) for w in bytes(row["warmup"])]
+    for name in ("predicted", "label"):
+        columns[name] = [None if v == _NONE else v for v in _array("q", row[name])]
+    for name in OPTIONAL:
+        blob = row[name] if name in row.keys() else None  # noqa: SIM118 (`in` on a Row tests values)
+        values = _array("d", blob) if blob is not None else [math.nan] * n
+        columns[name] = [None if math.isnan(v) else v for v in values]
+    return columns
+
+
 def unpack(row: dict[str, Any] | sqlite3.Row) -> list[FrameSample]:
-    """The frames of one `sample_packs` row."""
-    times = {stage: _array("d", row[stage]) for stage in STAGES}
-    frames = _array("i", row["frame"])
-    predicted = _array("q", row["predicted"])
-    label = _array("q", row["label"])
-    warmup = bytes(row["warmup"])
+    """The frames of one `sample_packs` row (optional times only where FrameSample has such fields)."""
+    c = unpack_columns(row)
+    optional = [name for name in OPTIONAL if name in FrameSample.model_fields]
     return [
         FrameSample(
-            index=frames[i],
-            warmup=bool(warmup[i]),
-            decode_ms=times["decode"][i],
-            preprocess_ms=times["preprocess"][i],
-            infer_ms=times["infer"][i],
-            postprocess_ms=times["postprocess"][i],
-            total_ms=times["total"][i],
-            predicted=None if predicted[i] == _NONE else predicted[i],
-            label=None if label[i] == _NONE else label[i],
+            index=c["frame"][i],
+            warmup=c["warmup"][i],
+            **{f"{stage}_ms": c[stage][i] for stage in STAGES},
+            predicted=c["predicted"][i],
+            label=c["label"][i],
+            **{name: c[name][i] for name in optional},
         )
         for i in range(row["n"])
     ]
@@ -122,36 +156,33 @@ def hits(predicted: bytes, label: bytes, warmup: bytes) -> tuple[int, int]:
 
 
 def migrate_rows(conn: sqlite3.Connection | Any) -> int:
-    """Move every row of the old `samples` table into `sample_packs`; return how many results moved."""
-    moved = 0
-    current: int | None = None
-    frames: list[FrameSample] = []
-
-    def flush() -> Iterable[dict[str, Any]]:
-        if current is not None:
-            yield pack(current, frames)
-
-    cursor = conn.execute(
-        "SELECT result_id, frame, warmup, decode_ms, preprocess_ms, infer_ms, postprocess_ms, total_ms, "
-        "predicted, label FROM samples ORDER BY result_id, frame"
-    )
+    """Move every row of the old `samples` table into `sample_packs`, every column it has (the optional
+    times included where a later migration added them); return how many results moved."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(samples)")}
+    optional = [name for name in OPTIONAL if name in present]
+    names = ["frame", "warmup", *(f"{stage}_ms" for stage in STAGES), "predicted", "label", *optional]
+    keys = ["frame", "warmup", *STAGES, "predicted", "label", *optional]
     insert = (
         f"INSERT INTO sample_packs ({', '.join(('result_id', *COLUMNS))}) "
         f"VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
     )
-    for rid, frame, warm, dec, pre, inf, post, total, pred, lab in cursor.fetchall():
+    moved = 0
+    current: int | None = None
+    columns: dict[str, list[Any]] = {}
+
+    def flush() -> None:
+        nonlocal moved
+        if current is not None:
+            row = pack_columns(current, columns)
+            conn.execute(insert, [row["result_id"], *(row[c] for c in COLUMNS)])
+            moved += 1
+
+    cursor = conn.execute(f"SELECT result_id, {', '.join(names)} FROM samples ORDER BY result_id, frame")
+    for rid, *values in cursor.fetchall():
         if rid != current:
-            for row in flush():
-                conn.execute(insert, [row["result_id"], *(row[c] for c in COLUMNS)])
-                moved += 1
-            current, frames = rid, []
-        frames.append(
-            FrameSample(
-                index=frame, warmup=bool(warm), decode_ms=dec, preprocess_ms=pre, infer_ms=inf,
-                postprocess_ms=post, total_ms=total, predicted=pred, label=lab,
-            )
-        )  # fmt: skip
-    for row in flush():
-        conn.execute(insert, [row["result_id"], *(row[c] for c in COLUMNS)])
-        moved += 1
+            flush()
+            current, columns = rid, {key: [] for key in keys}
+        for key, value in zip(keys, values, strict=True):
+            columns[key].append(value)
+    flush()
     return moved

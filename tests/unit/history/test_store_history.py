@@ -16,7 +16,7 @@ from hil.runs.verdict import judge_results, thresholds_from_env
 from hil.store import Store
 from hil.store.export import export_rows, write_csv, write_jsonl
 from hil.store.merge import merge_store
-from hil.store.samples import pack, unpack
+from hil.store.samples import pack, unpack, unpack_columns
 from tests.unit.store.test_store_schema import V1_DDL
 
 
@@ -82,6 +82,26 @@ def test_v1_store_with_per_frame_rows_migrates_every_sample(tmp_path: Path) -> N
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert "samples" not in tables and {"sample_packs", "latest_results", "regressions"} <= tables
+
+
+def test_optional_frame_times_of_a_later_samples_layout_migrate_too(tmp_path: Path) -> None:
+    # A store whose `samples` gained start_s/end_s/due_s (camera pacing) before the packing migration.
+    path = tmp_path / "paced.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_DDL)
+    for name in ("start_s", "end_s", "due_s"):
+        conn.execute(f"ALTER TABLE samples ADD COLUMN {name} REAL")
+    conn.execute("UPDATE samples SET start_s = 0.25, end_s = 0.5")  # due_s stays NULL (free run)
+    conn.execute("INSERT INTO samples VALUES (1, 1, 0, 1, 1, 4, 1, 7.5, NULL, 0, 0.5, 0.75, NULL)")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        [row] = store.query("SELECT * FROM sample_packs WHERE result_id = 1")
+        columns = unpack_columns(row)
+        assert columns["frame"] == [0, 1] and columns["total"] == [7.0, 7.5]
+        assert columns["start_s"] == [0.25, 0.5] and columns["end_s"] == [0.5, 0.75]
+        assert columns["due_s"] == [None, None] and row["due_s"] is None
+        assert columns["predicted"] == [0, None]
 
 
 def _record(store: Store, run_id: str, result: JobResult, frames: list[FrameSample]) -> None:
