@@ -51,7 +51,8 @@ def test_unchanged_runs_pass_slow_fault_regresses_and_clearing_recovers(hil: Hil
     [evidence] = [r for r in slow["regressions"] if r["metric"] == "latency"]
     assert evidence["new"] > evidence["baseline"] and evidence["ratio"] >= 1.1
     assert evidence["p_value"] < 0.01
-    assert evidence["n"] == {"baseline": 5 * 300, "new": 300}
+    # Up to five unchanged runs of 300 frames; fewer where a run was too noisy to be a baseline (suspect).
+    assert evidence["n"]["new"] == 300 and evidence["n"]["baseline"] in (900, 1200, 1500)
     text = hil("history", "-b", BOARD)
     assert text.returncode == 0 and "regression" in text.stdout
 
