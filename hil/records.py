@@ -89,6 +89,20 @@ class ParityResult(BaseModel):
     outputs: dict[str, OutputParity]
 
 
+class Regression(BaseModel):
+    """Evidence that one metric got worse than its own history: medians (or rates), their ratio, the
+    p-value of the test behind the verdict (None where no test applies), and n on both sides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str
+    baseline: float
+    new: float
+    ratio: float
+    p_value: float | None
+    n: dict[str, int]  # {"baseline": ..., "new": ...}
+
+
 class JobResult(BaseModel):
     """One board x model x precision x clip. The `hil run --json` RESULT object."""
 
@@ -137,6 +151,10 @@ class JobResult(BaseModel):
     budget_notes: list[str] = Field(default_factory=list)  # e.g. "power modelled, not judged"
     noisy: bool = False  # taken while the board throttled (why: noisy_reason): not comparable with quiet ones
     noisy_reason: str | None = None
+    # History verdict (hil.measure.regression): the metrics that regressed, and flags that are not failures
+    # ("noisy:latency", "improved:latency", "no_baseline").
+    regressions: list[Regression] = Field(default_factory=list)
+    regression_flags: list[str] = Field(default_factory=list)
 
 
 class FrameSample(BaseModel):

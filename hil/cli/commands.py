@@ -1,14 +1,72 @@
-"""The command modules, in the order `hil --help` lists them. Each has `register(app)`."""
+"""The command modules, in the order `hil --help` lists them. Each has `register(app)`.
+
+Most command modules import ONNX Runtime, OpenCV, numpy or paramiko at their top (most of a second). Two
+kinds of invocation never need them, so they do not import those modules:
+- the history commands (history, compare, trend, export, store) read SQLite only: when one of them is run,
+  only their modules are registered;
+- `hil` / `hil --help` only lists commands: it registers INDEX, stand-ins carrying each command's summary
+  (tests/unit/history/test_fast_commands.py checks INDEX against the real commands, so it cannot drift).
+"""
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 import typer
 
-from hil.cli import assets, boards, deploy, history, importer, keys, parse, run, show, sim
+NAMES = (
+    "run", "show", "history", "compare", "trend", "export", "parse", "importer", "assets", "boards", "sim",
+    "store", "deploy", "keys",
+)  # fmt: skip
+# Command name -> module, for the commands that need nothing but the store.
+LIGHT = {"history": "history", "compare": "compare", "trend": "trend", "export": "export", "store": "store"}
+# (command, the first paragraph of its help), in the order of NAMES' registration.
+INDEX = (
+    ("run", "Replay recorded cabin clips through models on boards and check them against budgets."),
+    ("show", "Show a stored run: its results table, or with --log the exact commands and what they printed."),
+    ("history", "Past results from the store, newest first."),
+    ("compare", "Compare two runs metric by metric, with significance and verdicts."),
+    ("trend", "Plot a metric over runs in the terminal, per board x model x precision x clip."),
+    ("export", "Write results as CSV or JSON Lines (one result per line), to a file or stdout."),
+    ("parse", "Parse a vendor tool's output into hil's normalized form and show it."),
+    ("import", "Store a measurement made by hand so it joins the board's history, marked as imported."),
+    ("calibrate", "Sample an INT8 calibration set from clips, stratified over clips, states and lighting."),
+    (
+        "quantize",
+        "Write FP16 and/or INT8 (QDQ) variants of an ONNX model with their cards; optionally score them.",
+    ),
+    ("clipgen", "Render a synthetic NIR driver clip with per-frame labels (CSV and OpenLABEL)."),
+    ("boards", "The boards of an inventory, and their SSH host keys."),
+    (
+        "sim",
+        "The simulated rack: one real OpenSSH sshd per simulated board on a loopback address, with emulated "
+        "vendor tools. `hil run` starts what it needs by itself; use these to keep it up.",
+    ),
+    ("store", "Maintain the results store."),
+    (
+        "deploy",
+        "Roll an engine out to vehicles: canaries first, in waves, gated on how it behaves on each vehicle.",
+    ),
+    ("keys", "The key that signs engine manifests (vehicles verify them with openssl)."),
+)
 
-MODULES = (run, show, history, parse, importer, assets, boards, sim, deploy, keys)
+
+def _modules(names: tuple[str, ...]) -> list[ModuleType]:
+    return [importlib.import_module(f"hil.cli.{name}") for name in names]
 
 
-def register(app: typer.Typer) -> None:
-    for module in MODULES:
+def register(app: typer.Typer, command: str | None = None, help_only: bool = False) -> None:
+    """Register the commands: every one, only the light ones when `command` (the one being run) is light,
+    or the INDEX stand-ins when `help_only` (the top-level help, where no command runs)."""
+    if help_only:
+        for name, summary in INDEX:
+            app.command(name, help=summary)(_stand_in)
+        return
+    names = tuple(LIGHT.values()) if command in LIGHT else NAMES
+    for module in _modules(names):
         module.register(app)
+
+
+def _stand_in() -> None:
+    """Never run: `hil --help` lists commands without calling them."""

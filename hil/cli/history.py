@@ -9,6 +9,7 @@ import typer
 from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out, print_json
 from hil.records import PRECISIONS
 from hil.report import history_json, render_history
+from hil.report.trend import boundary_notes
 from hil.store import Store
 
 HELP = (
@@ -20,7 +21,8 @@ HELP = (
     "  hil history --last 20\n\n"
     "  hil history -b orin-03 -m dms-v3 -p int8 -n 30\n\n"
     "  hil history -m dms-v3 --json | jq '.results[].p99'\n\n"
-    "  hil history --db nightly.sqlite --source import"
+    "  hil history --db nightly.sqlite --source import\n\n"
+    "  hil history -b orin-03 -p int8 --plot"
 )
 
 
@@ -36,6 +38,9 @@ def history(
     source: Annotated[
         str | None, typer.Option("--source", help="Only results from `run` or from `import`.")
     ] = None,
+    plot: Annotated[
+        bool, typer.Option("--plot", help="Plot median latency per run instead of listing (see hil trend).")
+    ] = False,
     json_out: JsonOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -45,6 +50,18 @@ def history(
         )
     if source is not None and source not in ("run", "import"):
         raise typer.BadParameter(f"{source!r} is not `run` or `import`", param_hint="--source")
+    if plot:
+        from hil.cli.trend import show_plot
+        from hil.report.trend import series, trend_rows
+
+        filters = {"board": board, "model": model, "precision": precision and precision.lower(), "clip": None}
+        with Store.open(db, create=False) as store:
+            found = series(trend_rows(store, filters, last), "latency")
+        if not found:
+            err.print(f"no results in {db} match", highlight=False)
+            return
+        show_plot(found)
+        return
     with Store.open(db, create=False) as store:
         rows = store.history(
             board=board,
@@ -53,6 +70,7 @@ def history(
             last=last,
             source=cast(Literal["run", "import"] | None, source),
         )
+        notes = [] if json_out else boundary_notes(store, [r.result_id for r in rows])
     if json_out:
         # Plain text, not rich markup: JSON must reach `jq` byte for byte.
         print_json(history_json(rows))
@@ -61,6 +79,8 @@ def history(
         err.print(f"no results in {db} match", highlight=False)
         return
     render_history(rows, out)
+    for note in notes:  # a toolchain, power-mode or clock change: results before it are not a baseline
+        out.print(note, style="yellow", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,8 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -55,14 +57,41 @@ def _options(
 _registered: list[bool] = []
 
 
-def _register() -> None:
+def _register(argv: list[str] | None = None) -> None:
     # Each command module adds its own commands; importing here keeps `hil --help` the one place to look.
     if _registered:
         return
     from hil.cli import commands
 
-    commands.register(app)
+    # Commands that only read the store (history, compare, ...) and the top-level help register without
+    # the modules that import ONNX Runtime, OpenCV, numpy or paramiko: they start in a fraction of the time.
+    if argv is None:  # every command (the docs test, tools that inspect the command tree)
+        commands.register(app)
+        _registered.append(True)
+        return
+    args = argv
+    words = [a for a in args if not a.startswith("-")]
+    help_only = not words and (not args or set(args) <= {"--help", "-h"})
+    if words and words[0] in commands.LIGHT:
+        with _without("numpy"):
+            import sqlite_utils  # noqa: F401  (its optional numpy type mapping is unused by these commands)
+    commands.register(app, words[0] if words else None, help_only=help_only)
     _registered.append(True)
+
+
+@contextmanager
+def _without(module: str) -> Iterator[None]:
+    """Make `import module` fail inside the block (libraries that use it optionally then skip it)."""
+    missing = object()
+    saved = sys.modules.get(module, missing)
+    sys.modules[module] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if saved is missing:
+            del sys.modules[module]
+        else:
+            sys.modules[module] = saved  # type: ignore[assignment]
 
 
 def reflow(text: str | None) -> str | None:
@@ -122,6 +151,7 @@ def main() -> None:
     if "--debug" in sys.argv[1:]:
         os.environ["HIL_DEBUG"] = "1"  # before the command runs, for errors raised while it parses
     try:
+        _register(sys.argv[1:])  # only what this command line needs (command() then adds nothing)
         command()(prog_name="hil")
     except HilError as exc:
         if debug_enabled():

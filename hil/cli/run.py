@@ -142,8 +142,12 @@ def run(
     replay window with an idle baseline; parity compares every output with the host FP32 reference;
     modelled power (simulated boards) is shown but never judged.
 
-    Exit codes: 0 all pass, 1 some fail, 2 usage or config error (nothing stored), 3 infrastructure
-    errors only, 4 internal error (a bug in hil), 130 / 143 interrupted by SIGINT / SIGTERM.
+    Each result is then judged against its last 5 comparable results (same board, model, precision, clip
+    and environment fingerprint): a real slowdown or accuracy drop ends as `regression` with its evidence
+    (docs/results.md; thresholds via HIL_REGRESSION).
+
+    Exit codes: 0 all pass, 1 some fail or regression, 2 usage or config error (nothing stored),
+    3 infrastructure errors only, 4 internal error (a bug in hil), 130 / 143 interrupted by SIGINT / SIGTERM.
 
     Examples:
       hil run

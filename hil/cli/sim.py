@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.table import Table
 
@@ -69,3 +71,57 @@ def status(inventory: InventoryOption = None, where: WhereOption = None, json: J
         state = "[green]running[/]" if r.running else "[dim]stopped[/]"
         table.add_row(r.name, r.platform, f"{r.host}:{r.port}", state, str(r.pid or ""))
     out.print(table)
+
+
+@sim_app.command()
+def fault(
+    board: Annotated[str, typer.Argument(help="A simulated board of the inventory, e.g. orin-sim-01.")],
+    faults_: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[TOOL=MODE]...", help="Faults to set, e.g. runtime=slow trtexec=crash."),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every fault of BOARD.")] = False,
+    inventory: InventoryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Set, clear or show the faults a simulated board's tools act out (its sim-faults.json).
+
+    TOOL is what the fault applies to: `runtime` (hil's on-board replay), trtexec, tegrastats, nvpmodel,
+    snpe-net-run, snpe-dlc-quantize, tidl_compile, tidl_run, ina226, ... MODE is one of
+    hang, crash, disk_full, corrupt, unsupported_op, slow. Faults stay until cleared.
+
+    Examples:
+      hil sim fault orin-sim-01 runtime=slow     # inference runs 3x: a real latency regression
+      hil sim fault orin-sim-01                  # show what is set
+      hil sim fault orin-sim-01 --clear
+    """
+    from hil.sim import faults as sim_faults
+
+    inv = context.load(inventory)
+    spec = context.board_named(inv, board)
+    if not spec.sim:
+        raise ConfigError(f"{board} is not a simulated board", hint="faults exist only on `sim: true` boards")
+    root = context.rack().board_root(board)
+    if clear and faults_:
+        raise typer.BadParameter("give TOOL=MODE or --clear, not both", param_hint="--clear")
+    try:
+        if clear:
+            removed = sim_faults.clear_faults(root)
+            err.print(f"{board}: {'faults cleared' if removed else 'had no faults'}")
+            table: dict[str, str] = {}
+        else:
+            for item in faults_ or []:
+                tool, sep, mode = item.partition("=")
+                if not sep or not tool or not mode:
+                    raise typer.BadParameter(f"{item!r} is not TOOL=MODE (e.g. runtime=slow)")
+                sim_faults.set_fault(root, tool.strip(), mode.strip())
+            table = sim_faults.read_faults(root)
+    except sim_faults.FaultFileError as exc:
+        raise ConfigError(str(exc), hint=f"modes: {', '.join(sim_faults.FAULT_MODES)}") from exc
+    if json:
+        import json as jsonlib
+
+        out.print(jsonlib.dumps({"board": board, "faults": table}), markup=False, highlight=False)
+    elif not clear:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(table.items())) or "none"
+        out.print(f"{board}: faults {shown}", markup=False, highlight=False)

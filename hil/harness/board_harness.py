@@ -195,20 +195,6 @@ class Backend(Protocol):
     def infer(self, tensor: np.ndarray) -> list[np.ndarray]: ...
 
 
-def sim_runtime_fault() -> str | None:
-    """A simulated board's `runtime` fault ($HIL_BOARD_ROOT/sim-faults.json, see hil.sim.faults)."""
-    root = os.environ.get("HIL_BOARD_ROOT")
-    if not root:
-        return None
-    try:
-        with open(os.path.join(root, "sim-faults.json")) as fh:
-            table = json.load(fh)
-    except FileNotFoundError:
-        return None
-    mode = table.get("runtime") if isinstance(table, dict) else None
-    return str(mode) if mode else None
-
-
 class WrongOutputs:
     """The simulated runtime with the `wrong_outputs` fault: it runs, its outputs are wrong."""
 
@@ -222,7 +208,50 @@ class WrongOutputs:
         return [np.asarray(out[..., ::-1] * 0.5 + 0.1) for out in self.inner.infer(tensor)]
 
 
+class SlowBackend:
+    """A simulated board's runtime under the `slow` fault: every inference really runs `repeat` times, so
+    measured latency rises without any number being invented (hil/sim/faults.py)."""
+
+    def __init__(self, inner: Backend, repeat: int) -> None:
+        self.inner = inner
+        self.repeat = repeat
+        self.name = f"{inner.name} (slow fault: x{repeat})"
+        self.input_shape = inner.input_shape
+        self.output_names = inner.output_names
+
+    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
+        for _ in range(self.repeat - 1):
+            self.inner.infer(tensor)
+        return self.inner.infer(tensor)
+
+
+SLOW_REPEAT = 3
+
+
+def sim_fault(tool: str) -> str | None:
+    """The fault set for `tool` on a simulated board ($HIL_BOARD_ROOT/sim-faults.json), else None. A real
+    board has no HIL_BOARD_ROOT. (This file runs on boards, so it cannot import hil.sim.faults.)"""
+    root = os.environ.get("HIL_BOARD_ROOT")
+    if not root:
+        return None
+    try:
+        with open(os.path.join(root, "sim-faults.json")) as fh:
+            table = json.load(fh)
+    except FileNotFoundError:
+        return None
+    mode = table.get(tool) if isinstance(table, dict) else None
+    return str(mode) if mode else None
+
+
 def load_backend(path: str, threads: int, plugin: str = "", options: str = "") -> Backend:
+    """The runtime for `path` (run `SLOW_REPEAT` times per frame under a simulated `runtime=slow` fault)."""
+    backend = _load_backend(path, threads, plugin, options)
+    if sim_fault("runtime") == "slow":
+        return SlowBackend(backend, SLOW_REPEAT)
+    return backend
+
+
+def _load_backend(path: str, threads: int, plugin: str = "", options: str = "") -> Backend:
     """The runtime for `path`; `plugin` names a module beside this file with `load(path, threads, options)`
     (a platform's own runtime, e.g. ONNX Runtime with a vendor execution provider)."""
     if plugin:
@@ -237,7 +266,7 @@ def load_backend(path: str, threads: int, plugin: str = "", options: str = "") -
         _header, _, onnx_bytes = body.partition(b"\n")
         sim = OrtBackend(onnx_bytes, threads)
         sim.name = "onnxruntime (simulated TensorRT engine)"
-        if sim_runtime_fault() == "wrong_outputs":
+        if sim_fault("runtime") == "wrong_outputs":
             return WrongOutputs(sim)
         return sim
     if path.endswith(".onnx"):

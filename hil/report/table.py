@@ -112,6 +112,12 @@ def _problems(results: list[JobResult]) -> list[Text]:
             line.append(" budgets failed: " + ", ".join(failed))
         if r.error:
             line.append(f" {r.error}")
+        for reg in r.regressions:
+            p = "" if reg.p_value is None else f", p={reg.p_value:.2g}"
+            line.append(
+                f" {reg.metric} {reg.baseline:.4g} -> {reg.new:.4g} (x{reg.ratio:.2f}{p}, "
+                f"n={reg.n.get('baseline', 0)}/{reg.n.get('new', 0)})"
+            )
         lines.append(line)
     return lines
 

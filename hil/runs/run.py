@@ -37,6 +37,7 @@ from hil.runs.recovery import RecoveryLadder
 from hil.runs.simulated import SimUse
 from hil.runs.suite import Suite
 from hil.runs.target import BoardTarget
+from hil.runs.verdict import judge_results
 from hil.sim.rack import SimRack
 from hil.store.db import Store
 from hil.transport.ssh import kill_tagged
@@ -217,6 +218,8 @@ class Run:
             statuses: list[str] = [r.status for r in self.results if r.board == t.name]
             self.store.note_outcomes(t.name, statuses, self.options.quarantine_after)
         all_results = self.store.run_results(self.run_id) if self.resume else self.results
+        # History verdicts: a passing result worse than its own comparable history becomes `regression`.
+        all_results = judge_results(self.store, self.run_id, all_results)
         summary = RunSummary(
             run_id=self.run_id, status=overall_status(all_results), results=ordered(all_results)
         )

@@ -17,6 +17,11 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
 - `wrong_outputs`: (key `runtime`) the board's inference runtime runs, but its outputs are wrong: reversed
   along the last axis, halved and offset (`wrong_outputs()`), as a broken driver or runtime update would
   give. The simulated TensorRT runtime (hil's harness on a simulated engine) and snpe-net-run honour it.
+- `slow`: (runtime: hil's harness replaying on the board, and the emulated snpe-net-run) every inference
+  really runs three times, so the measured latency rises the way a slower engine would make it; nothing
+  is invented. Set with `hil sim fault BOARD runtime=slow`: how a regression verdict is made on purpose.
+
+`set_fault` / `clear_faults` edit the file of one board root (`hil sim fault` uses them).
 
 No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
 """
@@ -41,6 +46,7 @@ FAULT_MODES = (
     "throttle",
     "down",
     "wrong_outputs",
+    "slow",
 )
 CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
 
@@ -77,6 +83,41 @@ def fault_for(tool: str, root: Path | None = None) -> str | None:
     if mode not in FAULT_MODES:
         raise FaultFileError(f"{path}: unknown fault {mode!r} for {tool}; known: {', '.join(FAULT_MODES)}")
     return str(mode)
+
+
+def read_faults(root: Path) -> dict[str, str]:
+    """The fault table of one board root ({} when none is set)."""
+    path = root / FAULTS_FILE
+    try:
+        table = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError as exc:
+        raise FaultFileError(f"{path}: not JSON ({exc})") from exc
+    if not isinstance(table, dict):
+        raise FaultFileError(f'{path}: expected an object like {{"trtexec": "hang"}}')
+    return {str(k): str(v) for k, v in table.items()}
+
+
+def set_fault(root: Path, tool: str, mode: str) -> dict[str, str]:
+    """Set `tool`'s fault on the board whose root is `root`; return the whole table now in force."""
+    if mode not in FAULT_MODES:
+        raise FaultFileError(f"unknown fault {mode!r} for {tool}; known: {', '.join(FAULT_MODES)}")
+    table = {**read_faults(root), tool: mode}
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / (FAULTS_FILE + ".tmp")
+    tmp.write_text(json.dumps(table, indent=2, sort_keys=True) + "\n")
+    tmp.replace(root / FAULTS_FILE)  # a tool reading it at the same time sees the old or the new table
+    return table
+
+
+def clear_faults(root: Path) -> bool:
+    """Remove every fault of one board; True when there was a table to remove."""
+    try:
+        (root / FAULTS_FILE).unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def hang() -> NoReturn:

@@ -29,10 +29,10 @@ from hil.store.rows import (
     history_row,
     result_row,
     row_result,
-    row_sample,
-    sample_row,
 )
 from hil.store.runlog import RunLog
+from hil.store.samples import COLUMNS as PACK_COLUMNS
+from hil.store.samples import pack, unpack
 from hil.store.schema import check_readable, migrate, now
 
 ArtifactKind = Literal["model", "engine", "clip", "harness"]
@@ -181,7 +181,7 @@ class Store(RunLog):
             result_id = table.last_rowid
             assert result_id is not None  # an INSERT into a rowid table always sets it
             if samples:
-                self.db.table("samples").insert_all(sample_row(result_id, s) for s in samples)
+                self.db.table("sample_packs").insert(pack(result_id, samples))
             if logs:
                 self.db.table("logs").insert_all(
                     {"result_id": result_id, "kind": log.kind, "command": log.command, "text": log.text}
@@ -191,6 +191,14 @@ class Store(RunLog):
             if result.model_sha256:
                 self._upsert_artifact(result.model_sha256, "model", result.model, None)
         return result_id
+
+    def record_verdict(self, result_id: int, status: str, verdict: dict[str, Any]) -> None:
+        """Store a result's regression verdict (JSON) and its status after the verdict."""
+        with self._lock, self._writing(f"could not record the verdict of result {result_id}"):
+            self.db.execute(
+                "UPDATE results SET status = ?, verdict = ? WHERE id = ?",
+                [status, json.dumps(verdict, sort_keys=True), result_id],
+            )
 
     def record_board(self, name: str, platform: str, facts: dict[str, str]) -> None:
         with self._lock, self._writing(f"could not record board {name}"), self.db.atomic():
@@ -301,8 +309,14 @@ class Store(RunLog):
 
     def samples(self, result_id: int) -> list[FrameSample]:
         """Every replayed frame of one result, warm-up included, in frame order."""
-        rows = self._rows("SELECT * FROM samples WHERE result_id = ? ORDER BY frame", [result_id])
-        return [row_sample(row) for row in rows]
+        rows = self._rows(
+            f"SELECT {', '.join(PACK_COLUMNS)} FROM sample_packs WHERE result_id = ?", [result_id]
+        )
+        return unpack(rows[0]) if rows else []
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a read-only query, under the store's lock (for the history modules of hil.store)."""
+        return self._rows(sql, params or [])
 
     def boards(self) -> list[dict[str, Any]]:
         """Every board the store has seen, with its last facts."""

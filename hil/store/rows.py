@@ -136,6 +136,7 @@ def row_result(row: dict[str, Any]) -> JobResult:
         )
     budgets = BudgetVerdicts(**{name: _opt_bool(row[f"budget_{name}"]) for name in _BUDGETS})
     structured = {name: json.loads(row[name]) for name in _JSON if row[name] is not None}
+    verdict = json.loads(row.get("verdict") or "{}")  # the history verdict (schema v3), where judged
     return JobResult(
         **{name: row[name] for name in _PLAIN},
         **structured,
@@ -144,6 +145,8 @@ def row_result(row: dict[str, Any]) -> JobResult:
         fingerprint=json.loads(row["fingerprint"]),
         per_class=json.loads(row["per_class"]),
         noisy=bool(row.get("noisy")),  # NULL in rows stored before throttling was checked
+        regressions=verdict.get("regressions", []),
+        regression_flags=verdict.get("flags", []),
     )
 
 

@@ -160,6 +160,45 @@ def _deployments(db: Database) -> None:
     migrate_deployments(db)
 
 
+# v3: history at scale. Per-frame samples packed one row per result (hil/store/samples.py), the regression
+# verdict of each result, provenance of merged runs, the index the baseline query walks, and views for
+# Datasette or any SQLite client.
+_V3_VIEWS = (
+    """CREATE VIEW latest_results AS
+    SELECT id AS result_id, run_id, created_at, board, platform, model, precision, clip, status, accuracy,
+        lat_p50, lat_p99, lat_n, fps, power_w, power_source, energy_mj_per_frame, memory_peak_mb, fingerprint
+    FROM (SELECT *, row_number() OVER (PARTITION BY board, model, precision
+                                       ORDER BY created_at DESC, id DESC) AS newest
+          FROM results)
+    WHERE newest = 1""",
+    """CREATE VIEW regressions AS
+    SELECT r.id AS result_id, r.run_id, r.created_at, r.board, r.model, r.precision, r.clip,
+        json_extract(e.value, '$.metric') AS metric, json_extract(e.value, '$.baseline') AS baseline,
+        json_extract(e.value, '$.new') AS new, json_extract(e.value, '$.ratio') AS ratio,
+        json_extract(e.value, '$.p_value') AS p_value, json_extract(e.value, '$.n.baseline') AS n_baseline,
+        json_extract(e.value, '$.n.new') AS n_new
+    FROM results AS r, json_each(r.verdict, '$.regressions') AS e
+    WHERE r.status = 'regression' AND r.verdict IS NOT NULL""",
+)
+
+
+def _v3(db: Database) -> None:
+    from hil.store.samples import PACKS_DDL, migrate_rows
+
+    db.execute(PACKS_DDL)
+    migrate_rows(db.conn)
+    db.execute("DROP TABLE samples")
+    db.execute("ALTER TABLE results ADD COLUMN verdict TEXT")
+    db.execute("ALTER TABLE runs ADD COLUMN origin_run_id TEXT")
+    db.execute(
+        "CREATE INDEX results_series ON results"
+        "(board, model_sha256, precision, clip, fingerprint, created_at)"
+    )
+    db.execute("CREATE INDEX results_regression ON results(created_at) WHERE status = 'regression'")
+    for view in _V3_VIEWS:
+        db.execute(view)
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1,
     _v2,
@@ -167,6 +206,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _honest_numbers,
     _v_nightly,
     _deployments,
+    _v3,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

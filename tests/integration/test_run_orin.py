@@ -44,7 +44,7 @@ def test_run_stores_fp32_and_fp16_and_second_run_pushes_nothing(
     assert (
         db.execute("select count(*) from results where run_id = ?", (payload["run_id"],)).fetchone()[0] == 2
     )
-    assert db.execute("select count(*) from samples").fetchone()[0] == 80
+    assert db.execute("select sum(n) from sample_packs").fetchone()[0] == 80
 
     code, again, stderr = run_json(hil, rack.inventory, model, clip)
     assert code == 0, stderr

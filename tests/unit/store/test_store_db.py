@@ -106,7 +106,7 @@ def test_failed_job_leaves_nothing_and_keeps_earlier_jobs(
         # The store stays usable after the rollback.
         store.record_job("r1", make_result(board="orin-02"), frames(2), [])
     assert _count(path, "results") == 2
-    assert _count(path, "samples") == 6
+    assert _count(path, "sample_packs") == 2  # one packed row per result: 4 + 2 frames
     assert _count(path, "logs") == 1
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM boards WHERE name = 'qcs-09'").fetchone()[0] == 0

@@ -1,0 +1,57 @@
+"""The `runtime=slow` fault makes the board's runtime really do the inference three times."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hil.harness import board_harness
+from hil.sim.faults import FaultFileError, clear_faults, read_faults, set_fault
+from tests.fixtures.tiny import make_model
+
+
+class Counting:
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.input_shape = [1, 1, 8, 8]
+
+    def infer(self, tensor: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return tensor * 2
+
+
+def test_slow_backend_runs_every_inference_three_times() -> None:
+    inner = Counting()
+    slow = board_harness.SlowBackend(inner, board_harness.SLOW_REPEAT)
+    out = slow.infer(np.ones((1, 1, 8, 8), np.float32))
+    assert inner.calls == 3 and float(out.sum()) == 128.0
+    assert "slow" in slow.name and slow.input_shape == inner.input_shape
+
+
+def test_load_backend_wraps_only_under_the_fault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = make_model(tmp_path / "bright.onnx")
+    monkeypatch.delenv("HIL_BOARD_ROOT", raising=False)
+    assert not isinstance(board_harness.load_backend(str(model), 1), board_harness.SlowBackend)
+    board = tmp_path / "board"
+    monkeypatch.setenv("HIL_BOARD_ROOT", str(board))
+    assert not isinstance(board_harness.load_backend(str(model), 1), board_harness.SlowBackend)
+    set_fault(board, "runtime", "slow")
+    backend = board_harness.load_backend(str(model), 1)
+    assert isinstance(backend, board_harness.SlowBackend)
+    assert backend.infer(np.zeros(backend.input_shape, np.float32)).size > 0
+
+
+def test_set_read_and_clear_faults(tmp_path: Path) -> None:
+    assert read_faults(tmp_path) == {}
+    set_fault(tmp_path, "runtime", "slow")
+    assert set_fault(tmp_path, "trtexec", "crash") == {"runtime": "slow", "trtexec": "crash"}
+    assert json.loads((tmp_path / "sim-faults.json").read_text()) == {"runtime": "slow", "trtexec": "crash"}
+    with pytest.raises(FaultFileError, match="known"):
+        set_fault(tmp_path, "runtime", "sluggish")
+    assert clear_faults(tmp_path) and not clear_faults(tmp_path)
+    assert read_faults(tmp_path) == {}
