@@ -32,8 +32,8 @@ app = typer.Typer(
         "Hardware-in-the-loop testing and fleet deployment of in-cabin DMS/OMS models on edge boards.\n\n"
         "With no --inventory, hil drives its simulated rack: real OpenSSH servers on loopback whose "
         "vendor tools are emulated and really compute with ONNX Runtime.\n\n"
-        "Exit codes: 0 all pass, 1 some fail, 2 usage or config error, 3 infrastructure errors only, "
-        "4 internal error (a bug in hil), 130 interrupted."
+        "Exit codes: 0 all pass, 1 some fail or regression, 2 usage or config error, 3 infrastructure "
+        "errors only, 4 internal error (a bug in hil), 130 interrupted."
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
