@@ -12,11 +12,12 @@ Then measures, on the same vehicles:
   baseline  one `ansible-playbook` run that copies the same engine file to every vehicle and points a
             symlink at it (no evidence, no verification, no gates, no waves).
 Reports both wall times and their ratio (hil / baseline), measured in the same run.
+
+    .venv/bin/python bench/run.py deploy --json --quick
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -27,6 +28,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from benchlib import Result, figure, main  # noqa: E402
 
 BASELINE = """- hosts: all
   gather_facts: false
@@ -37,7 +41,7 @@ BASELINE = """- hosts: all
 """
 
 
-def run(quick: bool = False) -> dict[str, object]:
+def run(quick: bool = False) -> Result:
     from hil.fleet.ansible import Connection, host_vars
     from hil.inventory import load_inventory
     from hil.platforms import names
@@ -107,27 +111,35 @@ def run(quick: bool = False) -> dict[str, object]:
         finally:
             hil("sim", "down", "-i", str(fleet))
             hil("sim", "down", "-i", str(rack))
+    mix = f"{count} simulated vehicles (Orin and QCS8255 alternating)"
     return {
-        "vehicles": count,
-        "switched": switched,
-        "hil_deploy_s": round(hil_s, 2),
-        "ansible_copy_symlink_s": round(base_s, 2),
-        "ratio_hil_over_baseline": round(hil_s / base_s, 2),
+        "name": "deploy",
+        "title": "Deploy: `hil deploy` vs a plain `ansible-playbook` copy and symlink",
+        "figures": [
+            figure(
+                f"`hil deploy` to {count} vehicles, wall time",
+                "s",
+                hil_s,
+                "ansible-playbook copy + symlink",
+                base_s,
+            ),
+        ],
+        "notes": [
+            f"{mix} on loopback, one tiny model at fp16; {switched} of {count} vehicles switched",
+            "hil: engine and reference outputs fetched from the rack, facts, default waves (1, 10%, 100%), "
+            "per wave transfer + checksum + signature check + self-test of the new engine + gate + atomic "
+            "switch; anchor: one `ansible-playbook -f 20` run copying the same engine file to every vehicle "
+            "and pointing a symlink at it (no evidence, no verification, no gates, no waves)",
+            *(["quick mode: 4 vehicles (the full run deploys to 12)"] if quick else []),
+        ],
+        "details": {
+            "vehicles": count,
+            "switched": switched,
+            "hil_deploy_s": round(hil_s, 2),
+            "ansible_copy_symlink_s": round(base_s, 2),
+        },
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="4 vehicles instead of 12")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
-    figures = run(quick=args.quick)
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        for key, value in figures.items():
-            print(f"{key:<28} {value}")
-
-
 if __name__ == "__main__":
-    main()
+    main(run, __doc__, quick_help="4 vehicles instead of 12")

@@ -1,6 +1,7 @@
 """Rack benchmarks: the SSH command round trip, and how a run's wall time grows with the number of boards.
 
     python bench/bench_rack.py [--quick] [--json]
+    python bench/run.py rack --json --quick
 
 1. Command round trip on one simulated board: hil's connection (TCP_NODELAY, as hil opens it), the same
    connection with Nagle's algorithm left on (what paramiko does by default), and OpenSSH reusing a
@@ -15,22 +16,23 @@ Everything runs in a private folder on private loopback addresses; nothing is le
 
 from __future__ import annotations
 
-import argparse
 import getpass
-import json
 import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from benchlib import Result, figure, main, median_ms  # noqa: E402
 
 from hil.inventory import load_inventory  # noqa: E402
 from hil.platforms import names  # noqa: E402
@@ -52,17 +54,7 @@ def _endpoint_free() -> tuple[str, int]:
         return host, int(sock.getsockname()[1])
 
 
-def _median_ms(fn: object, rounds: int) -> float:
-    assert callable(fn)
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000.0
-
-
-def round_trip(tmp: Path, rounds: int) -> dict[str, object]:
+def round_trip(tmp: Path, rounds: int) -> dict[str, Any]:
     host, port = _endpoint_free()
     rack = SimRack(tmp / "rt" / "sim", tmp / "rt" / "known_hosts")
     board = SimBoard("bench-rt", "orin", host, port)
@@ -74,15 +66,15 @@ def round_trip(tmp: Path, rounds: int) -> dict[str, object]:
         )  # fmt: skip
         with BoardConnection(endpoint) as conn:
             conn.run(["true"], 10)
-            hil_ms = _median_ms(lambda: conn.run(["true"], 10), rounds)
+            hil_ms = median_ms(lambda: conn.run(["true"], 10), rounds)
             transport = conn.conn.client.get_transport()
             assert transport is not None and isinstance(transport.sock, socket.socket)
             transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
-            nagle_ms = _median_ms(lambda: conn.run(["true"], 10), rounds)
+            nagle_ms = median_ms(lambda: conn.run(["true"], 10), rounds)
         openssh_ms = _openssh_control_master(tmp, rack, host, port, rounds)
     finally:
         rack.stop(board.name)
-    result: dict[str, object] = {
+    result: dict[str, Any] = {
         "hil_ms": round(hil_ms, 2),
         "hil_without_nodelay_ms": round(nagle_ms, 2),
         "openssh_controlmaster_ms": None if openssh_ms is None else round(openssh_ms, 2),
@@ -112,13 +104,13 @@ def _openssh_control_master(tmp: Path, rack: SimRack, host: str, port: int, roun
             return None
         command = [*base, "timeout -k 5 10 sh -c true"]  # the same remote command hil runs for ["true"]
         subprocess.run(command, check=True, capture_output=True)
-        return _median_ms(lambda: subprocess.run(command, check=True, capture_output=True), rounds)
+        return median_ms(lambda: subprocess.run(command, check=True, capture_output=True), rounds)
     finally:
         master.terminate()
         master.wait(10)
 
 
-def rack_wall(tmp: Path, sizes: list[int], frames: int) -> dict[str, object]:
+def rack_wall(tmp: Path, sizes: list[int], frames: int) -> dict[str, Any]:
     clips = sorted((REPO / "artifacts" / "clips").glob("*.mp4"))[:1]
     suite = build_suite([MODEL], clips, ["fp32"], warmup=2, max_frames=frames)
     walls: dict[int, float] = {}
@@ -151,49 +143,52 @@ def rack_wall(tmp: Path, sizes: list[int], frames: int) -> dict[str, object]:
                     rack.stop(b.name)
         bad = [r for r in outcome.summary.results if r.status not in ("pass", "fail")]
         if bad:
-            raise SystemExit(f"rack of {n}: {bad[0].board} {bad[0].status}: {bad[0].error}")
+            raise RuntimeError(f"rack of {n}: {bad[0].board} {bad[0].status}: {bad[0].error}")
     one = walls[sizes[0]]
     return {
         "boards": sizes,
         "frames_per_job": frames,
         "cpu_cores": os.cpu_count(),
-        "one_board_s": round(one, 2),
+        "one_board_s": round(one, 3),
+        "wall_s": {str(n): round(walls[n], 3) for n in sizes},
         "wall_vs_one_board": {str(n): round(walls[n] / one, 2) for n in sizes},
     }
 
 
-def run(quick: bool = False) -> dict[str, object]:
+def run(quick: bool = False) -> Result:
+    rounds, sizes, frames = (10, [1, 4], 4) if quick else (50, [1, 4, 8, 16], 8)
     with tempfile.TemporaryDirectory(prefix="hil-bench-rack-") as tmp_name:
         tmp = Path(tmp_name)
-        return {
-            "command_round_trip": round_trip(tmp, 10 if quick else 50),
-            "rack_wall_time": rack_wall(tmp, [1, 4] if quick else [1, 4, 8, 16], 4 if quick else 8),
-        }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer rounds, 1 and 4 boards only")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
-    figures = run(quick=args.quick)
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    rt = figures["command_round_trip"]
-    assert isinstance(rt, dict)
-    print("command round trip (median):")
-    print(f"  hil (TCP_NODELAY)              {rt['hil_ms']:8.2f} ms")
-    print(f"  hil without TCP_NODELAY        {rt['hil_without_nodelay_ms']:8.2f} ms")
-    print(f"  OpenSSH with ControlMaster     {rt['openssh_controlmaster_ms']} ms")
-    if "hil_vs_openssh_controlmaster" in rt:
-        print(f"  hil / OpenSSH ControlMaster    {rt['hil_vs_openssh_controlmaster']:8.3f}")
-    wall = figures["rack_wall_time"]
-    assert isinstance(wall, dict)
-    print(f"rack wall time vs one board ({wall['one_board_s']} s, {wall['cpu_cores']} cores):")
-    for n, ratio in wall["wall_vs_one_board"].items():
-        print(f"  {n:>2} boards: x{ratio}")
+        rt = round_trip(tmp, rounds)
+        wall = rack_wall(tmp, sizes, frames)
+    cm = rt["openssh_controlmaster_ms"]
+    figures = [
+        figure("command round trip (TCP_NODELAY, as hil opens it), median", "ms", rt["hil_ms"],
+               "OpenSSH reusing a ControlMaster", cm),
+        figure("command round trip with Nagle left on (paramiko's default), median", "ms",
+               rt["hil_without_nodelay_ms"], "OpenSSH reusing a ControlMaster", cm),
+    ]  # fmt: skip
+    one = wall["one_board_s"]
+    for n in sizes[1:]:
+        figures.append(figure(f"rack wall time, {n} boards", "s", wall["wall_s"][str(n)], "one board", one))
+    notes = [
+        f"round trips: medians of {rounds} `true` commands on one simulated Orin over loopback",
+        "rack: one whole `Run` (lease, pre-flight, push, convert, replay, score, store) of one "
+        f"{frames}-frame job per simulated Orin, all boards in parallel, sshd started before the clock; "
+        f"one board took {one:.2f} s; this machine has {wall['cpu_cores']} CPU cores, which the boards share",
+    ]
+    if cm is None:
+        notes.append("OpenSSH's ssh is not installed here or its ControlMaster did not start: anchor skipped")
+    if quick:
+        notes.append("quick mode: 1 and 4 boards only (the full run adds 8 and 16)")
+    return {
+        "name": "rack",
+        "title": "Rack: command round trip and wall time vs number of boards",
+        "figures": figures,
+        "notes": notes,
+        "details": {"command_round_trip": rt, "rack_wall_time": wall},
+    }
 
 
 if __name__ == "__main__":
-    main()
+    main(run, __doc__, quick_help="fewer rounds, 1 and 4 boards only")

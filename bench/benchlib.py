@@ -47,23 +47,38 @@ def median_ms(fn: Callable[[], object], rounds: int) -> float:
     return statistics.median(samples) * 1000.0
 
 
+def _number(value: float | int) -> str:
+    """A figure's number: counts as counts, measurements with three decimals."""
+    return str(value) if isinstance(value, int) else f"{value:.3f}"
+
+
 def render_text(result: Result) -> str:
     """A plain-text table of one benchmark's figures (what `python bench/bench_NAME.py` prints)."""
     lines = [f"{result.get('title', result.get('name'))}"]
     for f in result.get("figures", []):
-        anchor = "skipped" if f["anchor_value"] is None else f"{f['anchor_value']:.3f}"
+        anchor = "skipped" if f["anchor_value"] is None else _number(f["anchor_value"])
         ratio = "–" if f["ratio"] is None else f"{f['ratio']:.2f}x"
         lines.append(
-            f"  {f['figure']} ({f['unit']}): {f['value']:.3f} vs {f['anchor']}: {anchor}  ratio {ratio}"
+            f"  {f['figure']} ({f['unit']}): {_number(f['value'])} vs {f['anchor']}: {anchor}  ratio {ratio}"
         )
     lines += [f"  note: {n}" for n in result.get("notes", [])]
     return "\n".join(lines)
 
 
-def main(run: Callable[..., Result], doc: str | None = None) -> None:
+def main(
+    run: Callable[..., Result],
+    doc: str | None = None,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
+    quick_help: str = "fewer rounds (a smoke run)",
+) -> None:
+    """`python bench/bench_NAME.py [--json] [--quick]`; `options` adds a benchmark's own flags, whose
+    parsed values reach run() as keyword arguments (`--results N` -> run(quick=..., results=N))."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
-    args = parser.parse_args()
-    result = run(quick=args.quick)
-    print(json.dumps(result, indent=2) if args.json else render_text(result))
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    if options is not None:
+        options(parser)
+    args = vars(parser.parse_args())
+    as_json = args.pop("json")
+    result = run(**args)
+    print(json.dumps(result, indent=2) if as_json else render_text(result))

@@ -3,11 +3,17 @@
     make bench                                  run them all, write docs/benchmarks.md
     python bench/run.py [--quick]               the same
     python bench/run.py NAME [NAME...] [--json] run some, print their figures (text, or JSON)
+    python bench/run.py NAME [NAME...] --write  run some, and rewrite only their sections of the doc
     python bench/run.py --list                  the benchmarks there are
 
 A benchmark that fails is reported as failed (in the output and in docs/benchmarks.md); benchmarks are
 not tests and this command exits 0 unless its own arguments are wrong. The shape of a benchmark:
 bench/benchlib.py.
+
+What the writer keeps: each benchmark's section of docs/benchmarks.md lies between `<!-- bench:NAME -->`
+and `<!-- /bench:NAME -->` and says when and how it was measured; a run rewrites the sections of the
+benchmarks it ran and keeps the others as they were. Everything after the `<!-- hand-measured -->` line
+(measurements made by hand at sizes too long for `make bench`) is kept word for word.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import argparse
 import importlib.util
 import json
 import platform
+import re
 import sys
 import time
 import traceback
@@ -58,33 +65,40 @@ def run_one(name: str, path: Path, quick: bool) -> Result:
 def _cell(value: Any, unit: str = "") -> str:
     if value is None:
         return "skipped"
-    return f"{value:.3f}{(' ' + unit) if unit else ''}"
+    number = str(value) if isinstance(value, int) else f"{value:.3f}"  # counts as counts
+    return f"{number}{(' ' + unit) if unit else ''}"
 
 
-def markdown(results: list[Result], quick: bool) -> str:
+HAND_MEASURED = "<!-- hand-measured -->"
+HEADER = """# Benchmarks
+
+Written by `make bench` (`python bench/run.py`) above the hand-measured line; do not edit those sections
+by hand. Each figure of hil is measured beside its anchor, the obvious alternative, in the same run on the
+same machine; the ratio is hil / anchor (below 1: hil takes less). Absolute numbers depend on the machine;
+ratios travel. Benchmarks are not tests: they never fail a build. Each section says when it was measured:
+`python bench/run.py NAME --write` rewrites one section and keeps the others.
+"""
+
+
+def _block(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<!-- bench:{re.escape(name)} -->\n.*?<!-- /bench:{re.escape(name)} -->\n", re.DOTALL)
+
+
+def section(r: Result, quick: bool) -> str:
+    """One benchmark's section, between its markers."""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
-        "# Benchmarks",
+        f"<!-- bench:{r['name']} -->",
+        f"## {r.get('title', r['name'])}",
         "",
-        "Written by `make bench` (`python bench/run.py`); do not edit by hand. Each figure of hil is",
-        "measured beside its anchor, the obvious alternative, in the same run on the same machine; the ratio",
-        "is hil / anchor (below 1: hil takes less). Absolute numbers depend on the machine; ratios travel.",
-        "Benchmarks are not tests: they never fail a build.",
-        "",
-        f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
-        f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-        + ("; quick mode (fewer rounds)" if quick else ""),
+        f"`python bench/run.py {r['name']}{' --quick' if quick else ''}` ({r['seconds']} s); {when}; "
+        f"{platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+        + ("; quick mode (fewer rounds, smaller sizes)" if quick else ""),
         "",
     ]
-    for r in results:
-        lines += [
-            f"## {r.get('title', r['name'])}",
-            "",
-            f"`python bench/run.py {r['name']}` ({r['seconds']} s)",
-            "",
-        ]
-        if r.get("error"):
-            lines += [f"**Failed:** `{r['error']}`", ""]
-            continue
+    if r.get("error"):
+        lines += [f"**Failed:** `{r['error']}`", ""]
+    else:
         lines += ["| figure | hil | anchor | anchor's | ratio |", "|---|---:|---|---:|---:|"]
         for f in r["figures"]:
             ratio = "–" if f["ratio"] is None else f"{f['ratio']:.2f}x"
@@ -94,8 +108,27 @@ def markdown(results: list[Result], quick: bool) -> str:
             )
         lines.append("")
         lines += [f"- {note}" for note in r.get("notes", [])]
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines).rstrip() + f"\n<!-- /bench:{r['name']} -->\n"
+
+
+def markdown(results: list[Result], quick: bool, previous: str = "", order: list[str] | None = None) -> str:
+    """The doc: the header, one section per benchmark (this run's, else the one `previous` had), then
+    `previous`'s hand-measured part word for word."""
+    fresh = {r["name"]: section(r, quick) for r in results}
+    names: list[str] = []
+    for name in [*(order or []), *re.findall(r"^<!-- bench:(\S+) -->$", previous, re.M), *fresh]:
+        if name not in names:
+            names.append(name)
+    blocks = []
+    for name in names:
+        kept = _block(name).search(previous)
+        if name in fresh or kept:
+            blocks.append(fresh[name] if name in fresh else kept.group(0))  # type: ignore[union-attr]
+    hand = previous.partition(HAND_MEASURED)[2].lstrip("\n") if HAND_MEASURED in previous else ""
+    text = HEADER + "".join(f"\n{b}" for b in blocks)
+    if hand:
+        text += f"\n{HAND_MEASURED}\n\n{hand}"
+    return text.rstrip() + "\n"
 
 
 def main() -> int:
@@ -104,6 +137,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument(
+        "--write", action="store_true", help="with NAMEs: rewrite their sections of the doc (keeps the rest)"
+    )
     parser.add_argument("--doc", type=Path, default=DOC, help=f"where to write the report (default: {DOC})")
     args = parser.parse_args()
     found = available()
@@ -124,8 +160,9 @@ def main() -> int:
     else:
         for r in results:
             print(f"{r['name']}: failed: {r['error']}" if r.get("error") else render_text(r))
-    if not args.names:
-        args.doc.write_text(markdown(results, args.quick))
+    if not args.names or args.write:
+        previous = args.doc.read_text() if args.doc.is_file() else ""
+        args.doc.write_text(markdown(results, args.quick, previous, order=list(found)))
         print(f"wrote {args.doc}", file=sys.stderr)
     return 0
 
