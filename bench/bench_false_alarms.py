@@ -80,6 +80,10 @@ def run(
             hil("sim", "down", "-i", str(inv))
         with sqlite3.connect(db) as conn:
             rows = conn.execute("SELECT status, verdict FROM results ORDER BY id").fetchall()
+    if len(rows) != n_unchanged + n_slowed:
+        raise RuntimeError(
+            f"{len(rows)} results stored for {n_unchanged + n_slowed} runs: a `hil run` failed"
+        )
     verdicts = [(status, json.loads(v) if v else {}) for status, v in rows]
     judged = [v for v in verdicts[:n_unchanged] if v[1].get("outcome") not in (None, "no_baseline")]
     false_alarms = sum(status == "regression" for status, _ in judged)

@@ -6,7 +6,7 @@
 
 Builds a store with hil's own schema (Store.open, so every migration and index is real) holding N results
 (default 100,000, so that `make bench` stays within minutes; --full 1,000,000, the size of the targets,
-which takes about 11 minutes to build on a 2-core machine; --quick 20,000) spread over 50 boards x 4
+which took 11 minutes to build on a busy 2-core machine; --quick 20,000) spread over 50 boards x 4
 models x 3 precisions x 3 clips, each with a packed sample row of F frames (default 32). Bulk inserts in
 one transaction keep the build quick; to keep it quick the sample packs of the bulk rows are drawn from 64
 pre-made random packs, while the one series the benchmark queries gets its own freshly drawn samples.
@@ -252,7 +252,7 @@ def result(m: dict[str, Any], n: int, frames: int, store: str) -> Result:
     if n != FULL_RESULTS:
         notes.append(
             f"this run used {n:,} results; the targets are set at 1,000,000 "
-            "(`python bench/bench_history.py --full`, about 11 minutes to build on 2 cores)"
+            "(`python bench/bench_history.py --full`, 11 minutes to build on the busy 2-core dev machine)"
         )
     return {
         "name": "history",
