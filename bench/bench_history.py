@@ -223,6 +223,7 @@ def run(
         else:
             with sqlite3.connect(path) as conn:
                 n = int(conn.execute("SELECT count(*) FROM results").fetchone()[0])
+                frames = int(conn.execute("SELECT max(frames) FROM results").fetchone()[0] or frames)
             built = f"reused from {path}"
         measured = measure(path, repeat=5 if quick else 9)
         size = path.stat().st_size

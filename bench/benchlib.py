@@ -7,8 +7,12 @@ A benchmark module exposes `run(quick: bool = False) -> dict[str, object]` retur
 with FIGURE = {"figure": what was measured, "unit": "ms", "value": hil's figure,
                "anchor": the obvious alternative, measured in the same run, "anchor_value": its figure,
                "ratio": value / anchor_value}
-(`anchor_value` and `ratio` are None when the anchor could not be measured here; a note says why), and runs
-as `python bench/bench_NAME.py [--json] [--quick]` through `main(run)`. `python bench/run.py` runs them all
+(`anchor_value` and `ratio` are None when the anchor could not be measured here; a note says why; a count
+stands beside the count expected, and its ratio is None when that is 0), optionally "details" (the raw
+measurements, printed with --json), and runs as `python bench/bench_NAME.py [--json] [--quick]` through
+`main(run)`; `main(run, doc, options)` adds a benchmark's own flags, passed to run() by keyword. A
+benchmark too long for a default `make bench` takes a smaller default size and says so in a note; its
+full size stays one flag away (`--full`). `python bench/run.py` runs them all
 and writes docs/benchmarks.md. Benchmarks are not tests: they never fail a build.
 """
 
