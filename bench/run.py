@@ -162,6 +162,11 @@ def main() -> int:
             print(f"{r['name']}: failed: {r['error']}" if r.get("error") else render_text(r))
     if not args.names or args.write:
         previous = args.doc.read_text() if args.doc.is_file() else ""
+        if previous.strip() and "<!-- bench:" not in previous and HAND_MEASURED not in previous:
+            # A doc from before the section markers: nothing of it is lost, it is kept below the line.
+            print(f"{args.doc} has no section markers: its old text is kept below {HAND_MEASURED}",
+                  file=sys.stderr)  # fmt: skip
+            previous = f"{HAND_MEASURED}\n\n{previous}"
         args.doc.write_text(markdown(results, args.quick, previous, order=list(found)))
         print(f"wrote {args.doc}", file=sys.stderr)
     return 0

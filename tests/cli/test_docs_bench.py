@@ -123,3 +123,23 @@ def test_writing_one_benchmark_keeps_the_rest_of_the_doc(tmp_path: Path) -> None
     assert "| sum | 3.000 ms | a loop | 1.500 ms | 2.00x |" in text and "quick mode" in text
     done = subprocess.run([*argv[:2], "tiny", "--json"], capture_output=True, text=True)
     assert json.loads(done.stdout)["figures"][0]["ratio"] == 2.0 and doc.read_text() == text  # no --write
+
+
+def test_a_doc_without_markers_loses_nothing(tmp_path: Path) -> None:
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    for name in ("run.py", "benchlib.py"):
+        shutil.copy(REPO / "bench" / name, bench / name)
+    (bench / "bench_tiny.py").write_text(
+        "from benchlib import figure\n\n\ndef run(quick: bool = False):\n"
+        "    return {'name': 'tiny', 'figures': [figure('sum', 'ms', 3.0, 'a loop', 1.5)]}\n"
+    )
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n## Measured by hand\n\n| 1 M results | 0.38 ms |\n")
+    done = subprocess.run(
+        [sys.executable, str(bench / "run.py"), "--doc", str(doc)], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "no section markers" in done.stderr
+    text = doc.read_text()
+    assert "| sum | 3.000 ms | a loop | 1.500 ms | 2.00x |" in text
+    assert text.endswith("## Measured by hand\n\n| 1 M results | 0.38 ms |\n")
