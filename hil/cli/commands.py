@@ -24,7 +24,7 @@ LIGHT = {"history": "history", "compare": "compare", "trend": "trend", "export":
 # (command, the first paragraph of its help), in the order of NAMES' registration.
 INDEX = (
     ("run", "Replay recorded cabin clips through models on boards and check them against budgets."),
-    ("show", "Show a stored run: its results table, or with --log the exact commands and what they printed."),
+    ("show", "Show a stored run: its results table, one result in full, or the logs behind it."),
     ("history", "Past results from the store, newest first."),
     ("compare", "Compare two runs metric by metric, with significance and verdicts."),
     ("trend", "Plot a metric over runs in the terminal, per board x model x precision x clip."),
@@ -37,6 +37,10 @@ INDEX = (
         "Write FP16 and/or INT8 (QDQ) variants of an ONNX model with their cards; optionally score them.",
     ),
     ("clipgen", "Render a synthetic NIR driver clip with per-frame labels (CSV and OpenLABEL)."),
+    (
+        "deploy",
+        "Roll an engine out to vehicles: canaries first, in waves, gated on how it behaves on each vehicle.",
+    ),
     ("boards", "The boards of an inventory, and their SSH host keys."),
     (
         "sim",
@@ -44,10 +48,6 @@ INDEX = (
         "vendor tools. `hil run` starts what it needs by itself; use these to keep it up.",
     ),
     ("store", "Maintain the results store."),
-    (
-        "deploy",
-        "Roll an engine out to vehicles: canaries first, in waves, gated on how it behaves on each vehicle.",
-    ),
     ("keys", "The key that signs engine manifests (vehicles verify them with openssl)."),
 )
 

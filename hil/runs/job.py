@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import posixpath
+import secrets
 import shlex
 import time
 import traceback
@@ -149,6 +150,7 @@ class _BoardRun:
         self.remote: dict[str, str] = {}  # local path -> path on the board
         self.pushed_bytes: dict[str, int] = {}  # local path -> bytes pushed this run, until attributed
         self.builder = BuildHost(target.build_host) if target.build_host is not None else None
+        self.attempt = secrets.token_hex(3)  # names this attempt's files on the board
 
     def run(self, jobs: list[Job]) -> None:
         self.pending = list(jobs)
@@ -259,7 +261,9 @@ class _BoardRun:
     def replay(self, ctx: BoardContext, job: Job, conversion: Conversion) -> None:
         model, precision, clip = job
         platform = self.target.platform
-        tag = f"{model.sha256[precision][:12]}-{precision}-{clip.path.stem}"
+        # Unique per attempt: a harness or power sampler left running by a killed controller must never
+        # write into this replay's files (the run resumed under the same id would read them).
+        tag = f"{model.sha256[precision][:12]}-{precision}-{clip.path.stem}-{self.attempt}"
         rundir = ctx.path("runs", tag)
         out = posixpath.join(rundir, "frames.jsonl")
         request = ReplayRequest(
@@ -308,6 +312,10 @@ class _BoardRun:
             except HilError as exc:
                 logs.append(JobLog(kind="power", command=plan.command, text=f"no power reading: {exc}"))
         parity = self.parity(ctx, model, clip, replayed, logs)
+        # Everything is read: the replay's files go (the board's disk stays as the run found it).
+        with contextlib.suppress(HilError):
+            cleanup = [rundir, *([plan.log_path] if plan is not None else [])]
+            ctx.conn.run(["rm", "-rf", "--", *cleanup], 30)
         base = self.base(job, "pass")
         base = base.model_copy(
             update={

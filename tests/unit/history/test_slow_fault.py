@@ -19,17 +19,18 @@ class Counting:
     def __init__(self) -> None:
         self.calls = 0
         self.input_shape = [1, 1, 8, 8]
+        self.output_names = ["out"]
 
-    def infer(self, tensor: np.ndarray) -> np.ndarray:
+    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
         self.calls += 1
-        return tensor * 2
+        return [tensor * 2]
 
 
 def test_slow_backend_runs_every_inference_three_times() -> None:
     inner = Counting()
     slow = board_harness.SlowBackend(inner, board_harness.SLOW_REPEAT)
     out = slow.infer(np.ones((1, 1, 8, 8), np.float32))
-    assert inner.calls == 3 and float(out.sum()) == 128.0
+    assert inner.calls == 3 and float(out[0].sum()) == 128.0
     assert "slow" in slow.name and slow.input_shape == inner.input_shape
 
 
@@ -43,7 +44,7 @@ def test_load_backend_wraps_only_under_the_fault(tmp_path: Path, monkeypatch: py
     set_fault(board, "runtime", "slow")
     backend = board_harness.load_backend(str(model), 1)
     assert isinstance(backend, board_harness.SlowBackend)
-    assert backend.infer(np.zeros(backend.input_shape, np.float32)).size > 0
+    assert all(out.size > 0 for out in backend.infer(np.zeros(backend.input_shape, np.float32)))
 
 
 def test_set_read_and_clear_faults(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from hil.errors import ConfigError
 from hil.records import FrameSample, JobResult, LatencyStats
@@ -17,6 +18,7 @@ from hil.store import Store
 from hil.store.export import export_rows, write_csv, write_jsonl
 from hil.store.merge import merge_store
 from hil.store.samples import pack, unpack, unpack_columns
+from hil.store.schema import MIGRATIONS
 from tests.unit.store.test_store_schema import V1_DDL
 
 
@@ -85,12 +87,21 @@ def test_v1_store_with_per_frame_rows_migrates_every_sample(tmp_path: Path) -> N
 
 
 def test_optional_frame_times_of_a_later_samples_layout_migrate_too(tmp_path: Path) -> None:
-    # A store whose `samples` gained start_s/end_s/due_s (camera pacing) before the packing migration.
+    # A store whose `samples` gained start_s/end_s/due_s (camera pacing, the `_measures` migration) before
+    # the packing migration.
     path = tmp_path / "paced.sqlite"
     conn = sqlite3.connect(path)
     conn.executescript(V1_DDL)
-    for name in ("start_s", "end_s", "due_s"):
-        conn.execute(f"ALTER TABLE samples ADD COLUMN {name} REAL")
+    conn.commit()
+    conn.close()
+    db = Database(path)
+    versions = [m.__name__ for m in MIGRATIONS]
+    for version in range(2, versions.index("_measures") + 2):  # v1 is there; apply up to _measures
+        MIGRATIONS[version - 1](db)
+        db.execute("INSERT INTO schema_version VALUES (?, '2026-01-01', 'test')", [version])
+    db.conn.commit()
+    db.close()
+    conn = sqlite3.connect(path)
     conn.execute("UPDATE samples SET start_s = 0.25, end_s = 0.5")  # due_s stays NULL (free run)
     conn.execute("INSERT INTO samples VALUES (1, 1, 0, 1, 1, 4, 1, 7.5, NULL, 0, 0.5, 0.75, NULL)")
     conn.commit()
