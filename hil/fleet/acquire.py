@@ -28,7 +28,7 @@ from hil.store.schema import now
 from hil.transport.push import item, push, sha256_file
 from hil.transport.ssh import BoardConnection
 
-SETTINGS_KEYS = ("power_mode",)
+SETTINGS_KEYS = ("power_mode", "cpu_max_mhz", "gpu_max_mhz")  # how a board is set, not its toolchain
 
 
 def toolchain_of(platform: str, facts: dict[str, str]) -> dict[str, str]:
