@@ -15,7 +15,7 @@ from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, er
 from hil.errors import ConfigError
 from hil.fleet.acquire import ModelFiles
 from hil.fleet.ansible import Connection, TaskEvent
-from hil.fleet.build import test_on_rack
+from hil.fleet.build import prove_on_rack
 from hil.fleet.plan import DEFAULT_WAVES
 from hil.fleet.rollout import DeploymentResult, DeployRequest, Rollout
 from hil.fleet.vehicle import STEPS, Gates
@@ -102,7 +102,7 @@ def deploy(
             err.print(
                 f"no HIL evidence for {model.name} {precision}: building and testing it on the rack first"
             )
-            run_id, results = test_on_rack(
+            run_id, results = prove_on_rack(
                 store, context.rack(), context.known_hosts(), rack_inv, model_path, precision, [ref_clip]
             )
             err.print(f"stored as run {run_id}", highlight=False)

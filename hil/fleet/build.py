@@ -16,7 +16,7 @@ from hil.sim.rack import SimRack
 from hil.store.db import Store
 
 
-def test_on_rack(
+def prove_on_rack(
     store: Store,
     rack: SimRack,
     known_hosts: Path,

@@ -2,5 +2,5 @@
 
 run.py `Run` is the library object every caller uses (hil run, suites, deployments): simulated boards,
 leases, pre-flight, recovery ladder, store writes, health, deadlines and signals. job.py runs one board's
-jobs; scheduler.py `run_suite` is the bare parallel loop without any of that (kept for simple callers).
+jobs.
 """
