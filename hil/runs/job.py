@@ -286,7 +286,12 @@ class _BoardRun:
         start = f"{{ {plan.start} || echo 'hil: power sampling did not start' >&2; }}; " if plan else ""
         start += f"sleep {plan.lead_s:g}; " if plan else ""
         stop = f"; {plan.stop} >/dev/null 2>&1" if plan else ""
-        script = f"mkdir -p {shlex.quote(rundir)} && {start}{shlex.join(harness)}; rc=$?{stop}; exit $rc"
+        # A stopped job (Ctrl-C, job timeout) is killed by signal: the sampler runs in a session of its own,
+        # so the trap stops it rather than leaving it to sample until its own time limit.
+        trap = f"trap {shlex.quote(f'{plan.stop} >/dev/null 2>&1; exit 143')} TERM INT HUP; " if plan else ""
+        script = (
+            f"{trap}mkdir -p {shlex.quote(rundir)} && {start}{shlex.join(harness)}; rc=$?{stop}; exit $rc"
+        )
         before = thermal.read_state(ctx, platform)  # temperatures and throttle state around the replay
         res = ctx.conn.run_script(script, ctx.timeout_s)
         after = thermal.read_state(ctx, platform)

@@ -164,3 +164,44 @@ def test_board_that_cannot_start_fails_alone(hil: Hil, tmp_path: Path, material:
     assert by_board["orin-fine"]["status"] == "pass"
     shown = hil("show", "last", "--json")
     assert shown.returncode == 0, shown.stderr  # the run row was finished, not left 'running'
+
+
+def _samplers(roots: list[Path]) -> list[int]:
+    """Pids of power samplers (hil's power_log.py) running on the simulated boards with these roots."""
+    wanted = {f"HIL_BOARD_ROOT={r}".encode() for r in roots}
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline, environ = (proc / "cmdline").read_bytes(), (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"power_log.py" in cmdline and wanted & set(environ.split(b"\0")):
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_stopped_job_stops_its_power_sampler_on_the_board(
+    hil: Hil, tmp_path: Path, material: tuple[Path, Path]
+) -> None:
+    model, _ = material
+    args, _, _, boards = _setup(hil, tmp_path, model)
+    inventory = args[args.index("-i") + 1]
+    assert hil("sim", "up", "-i", inventory).returncode == 0  # boards stay up after the run: nothing else
+    try:  # ends what ran on them
+        roots = [(tmp_path / ".hil" / "sim" / "boards" / b / "root").resolve() for b in boards]
+        proc = _start(hil, *args, "--json")
+        deadline = time.monotonic() + 240
+        while not _samplers(roots):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 130, stderr
+        deadline = time.monotonic() + 5
+        while _samplers(roots) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _samplers(roots) == []  # not left sampling until its own time limit
+    finally:
+        hil("sim", "down", "-i", inventory)
