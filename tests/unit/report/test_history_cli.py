@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from rich.console import Console
 from typer.testing import CliRunner
 
 from hil.cli import history
@@ -71,7 +72,9 @@ def test_history_filters(db: Path) -> None:
     assert {r["run_id"] for r in json.loads(result.stdout)["results"]} == {"imp"}
 
 
-def test_history_table(db: Path) -> None:
+def test_history_table(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command's console is made at import, with whatever width the importing process had: pin it.
+    monkeypatch.setattr(history, "out", Console(soft_wrap=True, width=250))
     result = CliRunner().invoke(_app(), ["history", "--db", str(db)], terminal_width=250)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
