@@ -17,7 +17,7 @@ from hil.records import BudgetVerdicts, FrameSample, JobResult, LatencyStats
 _LAT = ("min", "mean", "p50", "p90", "p99", "max", "n")
 _BUDGETS = ("latency", "power", "memory", "accuracy", "fps", "parity")
 # JSON-text columns of issue 8's structured figures.
-_JSON = ("pacing", "stages_ms", "parity", "events", "budget_notes")
+_JSON = ("pacing", "stages_ms", "parity", "events", "budget_notes", "task_metrics")
 # JobResult fields that map one to one onto a column of the same name.
 _PLAIN = (
     "board",
@@ -51,6 +51,7 @@ _PLAIN = (
     "power_samples",
     "budget_profile",
     "noisy_reason",
+    "task",
 )
 
 
@@ -82,7 +83,9 @@ class HistoryRow(BaseModel):
     precision: str
     clip: str
     status: str
-    accuracy: float | None
+    accuracy: float | None  # a classifier's frame accuracy
+    task: str | None = None  # the model card's task; detection / landmarks / regression have task_metrics
+    task_metrics: dict[str, Any] | None = None
     p50: float | None
     p99: float | None
     n: int | None  # latency samples behind p50/p99; p99 is None below 662 (see docs/results.md)
@@ -162,6 +165,8 @@ def history_row(row: dict[str, Any]) -> HistoryRow:
         clip=row["clip"],
         status=row["status"],
         accuracy=row["accuracy"],
+        task=row.get("task"),
+        task_metrics=json.loads(row["task_metrics"]) if row.get("task_metrics") else None,
         p50=row["lat_p50"],
         p99=row["lat_p99"],
         n=row["lat_n"],
