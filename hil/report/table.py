@@ -32,7 +32,7 @@ _RUN_COLUMNS = {
     "#": Column("#", 0, "right"),
     "board": Column("board"),
     "platform": Column("platform", 2),
-    "model": Column("model", 1),
+    "model": Column("model", 0),
     "precision": Column("precision", short="prec"),
     "clip": Column("clip", fold=True),
     "status": Column("status"),
