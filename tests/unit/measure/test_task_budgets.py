@@ -65,3 +65,13 @@ def test_compare_takes_the_delta_of_the_kinds_headline_frame_weighted() -> None:
     assert vs.delta_accuracy == pytest.approx(0.01)
     assert vs.speedup == pytest.approx(10.0 / 4.5)
     assert headline_value(int8[2]) is None
+
+
+def test_parity_top1_is_judged_for_classifiers_only() -> None:
+    flipped = {"boxes": {"cosine": 0.995, "top1_agreement": 0.5, "max_abs": 0.1, "mean_abs": 0.01}}
+    det = judge(Budgets(), Figures(parity=flipped, precision="int8", task="detection"))
+    assert det.verdicts.parity is True and not det.failures
+    cls = judge(Budgets(), Figures(parity=flipped, precision="int8", task="classification"))
+    assert cls.verdicts.parity is False and "top-1 agreement of boxes" in cls.failures[0]
+    far = {"points": {"cosine": 0.9, "top1_agreement": None, "max_abs": 1.0, "mean_abs": 0.5}}
+    assert judge(Budgets(), Figures(parity=far, precision="int8", task="landmarks")).verdicts.parity is False
