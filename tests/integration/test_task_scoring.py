@@ -52,7 +52,8 @@ def test_detection_and_landmarks_are_scored_on_every_platform(hil: Hil, tmp_path
     argv = ["run", "-i", str(inventory), "--db", str(db), "--clip", str(clip)]
     for path in models.values():
         argv += ["--model", str(path)]
-    proc = hil(*argv, "--precision", "fp16", "--warmup", "2", "--json")
+    junit = tmp_path / "junit.xml"
+    proc = hil(*argv, "--precision", "fp16", "--warmup", "2", "--junit", str(junit), "--json")
     assert proc.returncode == 1, proc.stderr + proc.stdout  # the wrong models fail their budgets
     results = json.loads(proc.stdout)["results"]
     assert {(r["board"], r["model"]) for r in results} == {
@@ -85,6 +86,10 @@ def test_detection_and_landmarks_are_scored_on_every_platform(hil: Hil, tmp_path
         assert r["status"] == ("fail" if wrong else "pass"), (where, r["error"])
         if wrong:
             assert ("AP50" if r["task"] == "detection" else "NME") in r["error"], r["error"]
+
+    report = junit.read_text()
+    assert "task=detection" in report and "map50=" in report and "task=landmarks" in report
+    assert "nme=" in report and "map50=None" not in report
 
     # Stored: `hil show` labels each kind's headline figure, --result N has the task's metrics.
     shown = hil("show", "last", "--db", str(db))
