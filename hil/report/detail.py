@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hil.measure.headline import headline_of
 from hil.records import JobResult
 from hil.report import cells
 
@@ -35,7 +36,7 @@ def _budgets(r: JobResult) -> list[tuple[str, Text | str]]:
 
 def _figure(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.3g}"
     return cells.MISSING if value is None else str(value)
 
 
@@ -46,7 +47,9 @@ def _task(r: JobResult) -> list[tuple[str, Text | str]]:
     rows: list[tuple[str, Text | str]] = [("task", r.task)]
     if r.task_metrics is None:
         return [*rows, ("task metrics", Text("– (the clip has no labels for this task)", style="dim"))]
-    for key, value in r.task_metrics.items():
+    first = headline_of(r.task, None, None).metric  # the headline figure first, then the rest
+    ordered = sorted(r.task_metrics.items(), key=lambda item: item[0] != first)
+    for key, value in ordered:
         if not isinstance(value, dict):
             rows.append((f"  {key}", _figure(value)))
             continue
@@ -69,7 +72,8 @@ def _parity(r: JobResult) -> list[tuple[str, Text | str]]:
         top1 = "" if p.top1_agreement is None else f", top-1 {p.top1_agreement:.3f}"
         rows.append((f"  {name}", f"max abs {p.max_abs:.3g}, cosine {p.cosine:.5f}{top1}"))
     if r.parity.boxes is not None:
-        rows.append(("  boxes", ", ".join(f"{k} {_figure(v)}" for k, v in r.parity.boxes.items())))
+        shown = ", ".join(f"{k} {_figure(v)}" for k, v in r.parity.boxes.items())
+        rows.append(("  decoded boxes", shown))
     return rows
 
 

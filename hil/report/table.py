@@ -157,7 +157,7 @@ def render_run(summary: RunSummary, console: Console, numbers: list[int] | None 
 
 
 _KEYS = ("board", "platform", "model", "precision", "clip")
-_KEY_PRIORITY = {"board": 0, "platform": 2, "model": 1, "precision": 0, "clip": 0}
+_KEY_PRIORITY = {"board": 0, "platform": 2, "model": 0, "precision": 0, "clip": 0}
 _HISTORY_TAIL = (
     Column("status"),
     Column("accuracy", 0, "right", short="acc"),

@@ -164,3 +164,4 @@ def test_history_labels_the_headline(width: int) -> None:
     assert max(len(line) for line in lines) <= width
     text = "\n".join(lines)
     assert "95.0 %" in text and "AP50 0.912" in text and "NME 0.041" in text
+    assert "dms-face" in text and "dms-eyes" in text  # which row is which model, at any width
