@@ -295,7 +295,13 @@ def task_decoder(task_json: str) -> Decoder | None:
     spec = json.loads(task_json)
 
     def run(outputs: list[np.ndarray], names: list[str], frame_size: tuple[int, int]) -> dict[str, Any]:
-        return rounded(decode_frame(spec, dict(zip(names, outputs, strict=True)), frame_size))
+        try:
+            return rounded(decode_frame(spec, dict(zip(names, outputs, strict=True)), frame_size))
+        except (ValueError, KeyError, IndexError) as exc:
+            raise SystemExit(
+                f"harness: error: the model card's {spec.get('task')} section does not fit the outputs "
+                f"({', '.join(names)}): {exc}"
+            ) from exc
 
     return run
 

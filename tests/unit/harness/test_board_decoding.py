@@ -104,3 +104,19 @@ def test_decode_frame_knows_each_task_and_refuses_others() -> None:
         decode_frame(spec, {"g": np.zeros(3)}, (8, 8))
     with pytest.raises(ValueError, match="no decoder for task 'classification'"):
         decode_frame({"task": "classification", "input_size": [1, 1]}, {}, (1, 1))
+
+
+def test_a_card_that_does_not_fit_the_outputs_stops_the_harness_with_a_clear_error(tmp_path: Path) -> None:
+    model = make_landmarker(tmp_path / "m.onnx")
+    card = load_card(model)
+    assert card is not None and card.landmarks is not None
+    spec = task_spec(card)
+    spec["landmarks"]["points"] = spec["landmarks"]["points"][:4]  # the model has 12 points
+    clip = make_object_clip(tmp_path / "cabin.mp4", frames=3)
+    harness = _board_copy(tmp_path) / "board_harness.py"
+    argv = [sys.executable, str(harness), "--engine", str(model), "--clip", str(clip),
+            "--out", str(tmp_path / "f.jsonl"), "--task-json", json.dumps(spec)]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "model card's landmarks section does not fit the outputs (points)" in proc.stderr
+    assert "24 values; the card names 4 points" in proc.stderr
