@@ -5,11 +5,11 @@
     .venv/bin/python bench/run.py history --json --quick
 
 Builds a store with hil's own schema (Store.open, so every migration and index is real) holding N results
-(default 100,000, so that `make bench` stays within minutes; --full 1,000,000, the size of the targets,
-which took 11 minutes to build on a busy 2-core machine; --quick 20,000) spread over 50 boards x 4
-models x 3 precisions x 3 clips, each with a packed sample row of F frames (default 32). Bulk inserts in
-one transaction keep the build quick; to keep it quick the sample packs of the bulk rows are drawn from 64
-pre-made random packs, while the one series the benchmark queries gets its own freshly drawn samples.
+(default 1,000,000, the size of the targets: about a minute and 2.8 GB of temporary disk on a 2-core
+machine; --quick 20,000) spread over 50 boards x 4 models x 3 precisions x 3 clips, each with a packed
+sample row of F frames (default 32). Bulk inserts in one transaction keep the build quick; to keep it quick
+the sample packs of the bulk rows are drawn from 64 pre-made random packs, while the one series the
+benchmark queries gets its own freshly drawn samples.
 
 Then measures, each against the raw SQL query that does the same reading in the same run (ratio = hil /
 raw; the raw query is the anchor):
@@ -203,7 +203,7 @@ def measure(path: Path, repeat: int = 7) -> dict[str, Any]:
     return out
 
 
-DEFAULT_RESULTS, FULL_RESULTS, QUICK_RESULTS = 100_000, 1_000_000, 20_000
+DEFAULT_RESULTS, FULL_RESULTS, QUICK_RESULTS = 1_000_000, 1_000_000, 20_000
 
 
 def run(
@@ -253,7 +253,7 @@ def result(m: dict[str, Any], n: int, frames: int, store: str) -> Result:
     if n != FULL_RESULTS:
         notes.append(
             f"this run used {n:,} results; the targets are set at 1,000,000 "
-            "(`python bench/bench_history.py --full`, 11 minutes to build on the busy 2-core dev machine)"
+            "(`python bench/bench_history.py --full`, about a minute to build on 2 cores)"
         )
     return {
         "name": "history",

@@ -8,7 +8,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from hil.cli import context
@@ -25,6 +24,7 @@ from hil.cli.common import (
 from hil.errors import ConfigError, HilError
 from hil.inventory import Inventory
 from hil.inventory.spec import BoardSpec
+from hil.report.layout import Cell, Column, dropped_note, fit_table, print_table
 from hil.runs.context import read_facts
 from hil.runs.lease import break_lease, describe, holder_is_dead, read_holder
 from hil.runs.run import Run, RunOptions
@@ -51,15 +51,19 @@ def list_boards(
         rows = [b.model_dump(mode="json", exclude={"ansible_vars"}) for b in boards]
         print_json(jsonlib.dumps(rows, indent=2))
         return
-    table = Table("board", "platform", "address", "user", "sim", "tags", "budgets")
+    columns = [
+        Column("board"), Column("platform"), Column("address", 1), Column("user", 3), Column("sim", 2),
+        Column("tags", 2, fold=True), Column("budgets", 1, fold=True),
+    ]  # fmt: skip
+    cells: list[list[Cell]] = []
     for b in boards:
         bud = b.budgets
-        table.add_row(
+        cells.append([
             b.name, b.platform, f"{b.ansible_host}:{b.ansible_port}", b.ansible_user, "yes" if b.sim else "",
             ",".join(b.tags),
             f"<{bud.latency_ms:g} ms, <{bud.power_w:g} W, <{bud.memory_mb:g} MB, >={bud.accuracy:.0%}",
-        )  # fmt: skip
-    out.print(table)
+        ])  # fmt: skip
+    _print_fitted(columns, cells, "every column: hil boards list --json")
 
 
 @boards_app.command()
@@ -117,14 +121,14 @@ def check(
         ]
         print_json(jsonlib.dumps(rows, indent=2))
     else:
-        table = Table("board", "state", "facts")
-        for n, r in checked:
+        cells: list[list[Cell]] = []
+        for n, r in checked:  # plain Text: an error message's "[errno 111]" is not markup
             if isinstance(r, HilError):
-                table.add_row(n, "[red]unusable[/]", r.message)
+                cells.append([n, Text("unusable", style="red"), r.message])
             else:
                 shown = ", ".join(f"{k}={v}" for k, v in r.items() if k != "home" and v)
-                table.add_row(n, "[green]ok[/]", shown)
-        out.print(table)
+                cells.append([n, Text("ok", style="green"), shown])
+        _print_fitted([Column("board"), Column("state"), Column("facts", fold=True)], cells, "")
     for failure in failures:
         err.print(Text.assemble(("error: ", "red"), failure.message), highlight=False)
         if failure.hint:
@@ -200,11 +204,16 @@ def health(
         typer.echo(jsonlib.dumps(rows, indent=2))
         return
     colours = {"good": "green", "suspect": "yellow", "bad": "red", "maintenance": "blue"}
-    table = Table("board", "state", "consecutive infra errors", "reason", "since")
-    for r in rows:
-        state = Text(r["state"], style=colours[r["state"]])
-        table.add_row(r["name"], state, str(r["consecutive_infra"]), r["reason"], r["updated_at"] or "")
-    out.print(table)
+    columns = [
+        Column("board"), Column("state"), Column("consecutive infra errors", 0, "right", short="infra errs"),
+        Column("reason", fold=True), Column("since", 1),
+    ]  # fmt: skip
+    cells: list[list[Cell]] = [
+        [r["name"], Text(r["state"], style=colours[r["state"]]), str(r["consecutive_infra"]), r["reason"],
+         r["updated_at"] or ""]
+        for r in rows
+    ]  # fmt: skip
+    _print_fitted(columns, cells, "every column: hil boards health --json")
 
 
 @boards_app.command("set-state")
@@ -247,3 +256,12 @@ def _health_check(inv: Inventory, boards: list[BoardSpec], store: Store) -> None
         err.print(
             f"health check {r.board}: {r.status}" + (f" ({r.error})" if r.error else ""), highlight=False
         )
+
+
+def _print_fitted(columns: list[Column], rows: list[list[Cell]], where: str) -> None:
+    """A table that fits the terminal (plain Text cells), naming any columns a narrow one left out."""
+    fitted = fit_table(out, columns, rows)
+    print_table(out, fitted.table)
+    note = dropped_note(fitted.dropped, where) if where else None
+    if note is not None:
+        out.print(note, highlight=False, soft_wrap=False)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, out
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 HELP = (
     "Compare two runs metric by metric, with significance and verdicts.\n\n"
@@ -27,19 +30,62 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
+_KEYS = ("board", "model", "precision", "clip")
+_STYLE = {"regression": "bold red", "improved": "green", "noisy": "yellow", "no_baseline": "dim"}
+
+
+def render_comparison(doc: dict[str, Any], run_a: str, run_b: str, console: Console) -> None:
+    """The matched metrics as a table that fits the terminal: a key every row shares moves into the title;
+    cells are plain Text (board and clip names are user data, never markup)."""
+    from rich.text import Text
+
+    from hil.report.layout import Column, dropped_note, fit_table, print_table
+
+    rows: list[tuple[dict[str, str], list[str | Text]]] = []
+    notes: list[str] = []
+    for m in doc["matched"]:
+        key = m["key"]
+        for c in m["metrics"]:
+            if c["verdict"] == "no_baseline" and c["new"] is None:
+                continue
+            values = [_fmt(c["baseline"]), _fmt(c["new"]), _fmt(c["ratio"]), _fmt(c["p_value"])]
+            verdict = Text(c["verdict"], style=_STYLE.get(c["verdict"], ""))
+            rows.append((key, [c["metric"], *values, verdict]))
+        if m["fingerprint_change"]:
+            changed = ", ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in m["fingerprint_change"].items())
+            notes.append(
+                f"{' '.join(key[k] for k in _KEYS)}: fingerprint changed ({changed}), not one series"
+            )
+    constant = [k for k in _KEYS if rows and len({r[0][k] for r in rows}) == 1]
+    varying = [k for k in _KEYS if k not in constant]
+    title = " · ".join([f"{run_a} -> {run_b}", *(rows[0][0][k] for k in constant)])
+    columns = [
+        *(Column(k, 2 if k == "model" else 0, fold=k == "clip", short="prec" if k == "precision" else None)
+          for k in varying),
+        Column("metric"), Column("A", 0, "right"), Column("B", 0, "right"),
+        Column("ratio", 0, "right"), Column("p", 1, "right"), Column("verdict"),
+    ]  # fmt: skip
+    cells = [[*(key[k] for k in varying), *rest] for key, rest in rows]
+    fitted = fit_table(console, columns, cells, title)
+    print_table(console, fitted.table)
+    note = dropped_note(fitted.dropped, f"every column: hil compare {run_a} {run_b} --json")
+    if note is not None:
+        console.print(note, highlight=False, soft_wrap=False)
+    for line in notes:
+        console.print(Text(line, style="yellow"), highlight=False)
+
+
 def compare(
     run_a: Annotated[str, typer.Argument(help="The earlier run (the baseline).")],
     run_b: Annotated[str, typer.Argument(help="The later run.")],
     json_out: JsonOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    from rich.table import Table
-
     from hil.errors import ConfigError
     from hil.report.compare import compare_runs
-    from hil.store.db import Store
+    from hil.store.reader import StoreReader
 
-    with Store.open(db, create=False) as store:
+    with StoreReader.open(db) as store:
         for run_id in (run_a, run_b):
             if store.run_info(run_id) is None:
                 raise ConfigError(f"no run {run_id} in {db}", hint="list runs with `hil history`")
@@ -47,25 +93,7 @@ def compare(
     if json_out:
         out.print(json.dumps(doc, indent=2), markup=False, highlight=False, emoji=False)
         return
-    table = Table(title=f"{run_a} -> {run_b}", title_justify="left", header_style="bold")
-    for name in ("board", "model", "precision", "clip", "metric", "A", "B", "ratio", "p", "verdict"):
-        table.add_column(name, no_wrap=True)
-    style = {"regression": "bold red", "improved": "green", "noisy": "yellow", "no_baseline": "dim"}
-    for m in doc["matched"]:
-        key = m["key"]
-        for c in m["metrics"]:
-            if c["verdict"] == "no_baseline" and c["new"] is None:
-                continue
-            table.add_row(
-                key["board"], key["model"], key["precision"], key["clip"], c["metric"],
-                _fmt(c["baseline"]), _fmt(c["new"]), _fmt(c["ratio"]), _fmt(c["p_value"]),
-                f"[{style[c['verdict']]}]{c['verdict']}[/]" if c["verdict"] in style else c["verdict"],
-            )  # fmt: skip
-        if m["fingerprint_change"]:
-            changed = ", ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in m["fingerprint_change"].items())
-            cells = [key["board"], key["model"], key["precision"], key["clip"], "fingerprint", "", "", "", ""]
-            table.add_row(*cells, f"[yellow]changed: {changed}[/]")
-    out.print(table)
+    render_comparison(doc, run_a, run_b, out)
     for side in ("a", "b"):
         for key in doc["unmatched"][side]:
             only = run_a if side == "a" else run_b

@@ -31,14 +31,15 @@ def export(
     clip: Annotated[str | None, typer.Option("--clip", "-c", help="Only this clip.")] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    from hil.store.db import Store
     from hil.store.export import export_rows, write_csv, write_jsonl
 
     if fmt not in ("csv", "jsonl"):
         raise typer.BadParameter(f"{fmt!r} is not csv or jsonl", param_hint="--format")
     writer = write_csv if fmt == "csv" else write_jsonl
     filters = {"board": board, "model": model, "precision": precision, "clip": clip}
-    with Store.open(db, create=False) as store:
+    from hil.store.reader import StoreReader
+
+    with StoreReader.open(db) as store:
         if output is None:
             count = writer(export_rows(store, filters), sys.stdout)
         else:

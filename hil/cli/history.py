@@ -7,10 +7,11 @@ from typing import Annotated, Literal, cast
 import typer
 
 from hil.cli.common import DEFAULT_DB, DbOption, JsonOption, err, out, print_json
-from hil.records import PRECISIONS
-from hil.report import history_json, render_history
+from hil.report.history import history_json, render_history
 from hil.report.trend import boundary_notes
-from hil.store import Store
+from hil.store.reader import StoreReader
+
+PRECISIONS = ("fp32", "fp16", "int8")  # hil.records.PRECISIONS, without importing pydantic
 
 HELP = (
     "Past results from the store, newest first.\n\n"
@@ -55,14 +56,14 @@ def history(
         from hil.report.trend import series, trend_rows
 
         filters = {"board": board, "model": model, "precision": precision and precision.lower(), "clip": None}
-        with Store.open(db, create=False) as store:
+        with StoreReader.open(db) as store:
             found = series(trend_rows(store, filters, last), "latency")
         if not found:
             err.print(f"no results in {db} match", highlight=False)
             return
         show_plot(found)
         return
-    with Store.open(db, create=False) as store:
+    with StoreReader.open(db) as store:
         rows = store.history(
             board=board,
             model=model,

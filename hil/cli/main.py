@@ -72,9 +72,6 @@ def _register(argv: list[str] | None = None) -> None:
     args = argv
     words = [a for a in args if not a.startswith("-")]
     help_only = not words and (not args or set(args) <= {"--help", "-h"})
-    if words and words[0] in commands.LIGHT:
-        with _without("numpy"):
-            import sqlite_utils  # noqa: F401  (its optional numpy type mapping is unused by these commands)
     commands.register(app, words[0] if words else None, help_only=help_only)
     _registered.append(True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json as jsonlib
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -193,6 +194,10 @@ def run(
             "quarantine_after": quarantine_after,
         }  # fmt: skip
     prepared = _prepare(plan, resumed=run_id is not None)  # bad input: exit 2 before anything is stored
+    if dry_run and not Path(db).exists():  # a dry run changes nothing, not even by creating the store
+        with tempfile.TemporaryDirectory() as scratch, Store.open(Path(scratch) / "dry-run.sqlite") as store:
+            _dry_run(prepared.run(store, run_id), json)
+        return
     with Store.open(db) as store:
         the_run = prepared.run(store, run_id)
         if dry_run:

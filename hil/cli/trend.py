@@ -42,12 +42,12 @@ def trend(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     from hil.report.trend import METRICS, series, trend_rows
-    from hil.store.db import Store
+    from hil.store.reader import StoreReader
 
     if metric not in METRICS:
         raise typer.BadParameter(f"{metric!r} is not one of {', '.join(METRICS)}", param_hint="--metric")
     filters = {"board": board, "model": model, "precision": precision, "clip": clip}
-    with Store.open(db, create=False) as store:
+    with StoreReader.open(db) as store:
         rows = trend_rows(store, filters, last)
     found = series(rows, metric)
     if json_out:

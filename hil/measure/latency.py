@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from hil.records import LatencyStats
+if TYPE_CHECKING:  # imported where built: the history table reads MIN_SAMPLES without pydantic
+    from hil.records import LatencyStats
 
 MIN_SAMPLES = {"p90": 64, "p99": 662}
 
@@ -23,6 +25,8 @@ def nearest_rank(sorted_samples: Sequence[float], pct: float) -> float:
 
 
 def latency_stats(samples: Sequence[float]) -> LatencyStats | None:
+    from hil.records import LatencyStats
+
     if not samples:
         return None
     ordered = sorted(samples)

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from hil.measure.significance import mann_whitney_u, median, two_proportions
-from hil.records import Regression
+
+if TYPE_CHECKING:  # built only as evidence: compare and trend judge without importing pydantic
+    from hil.records import Regression
 
 Verdict = Literal["regression", "improved", "noisy", "ok", "no_baseline"]
 
@@ -80,6 +82,8 @@ class Check:
     n_new: int = 0
 
     def evidence(self) -> Regression:
+        from hil.records import Regression
+
         return Regression(
             metric=self.metric,
             baseline=self.baseline if self.baseline is not None else math.nan,

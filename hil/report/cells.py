@@ -6,13 +6,15 @@ and "~" (modelled power) mean.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from hil.measure.headline import headline_of
 from hil.measure.latency import MIN_SAMPLES
-from hil.records import BudgetVerdicts
+
+if TYPE_CHECKING:  # the history table renders cells without importing pydantic
+    from hil.records import BudgetVerdicts
 
 MISSING = "–"
 # MLPerf's minimum sample counts: below them a percentile is noise, so it is named, never printed.

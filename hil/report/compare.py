@@ -9,13 +9,13 @@ from typing import Any
 
 from hil.measure.regression import Thresholds, judge
 from hil.store.baseline import fingerprint_change, observation, result_rows
-from hil.store.db import Store
+from hil.store.reader import StoreReader
 
 _KEY = ("board", "model", "precision", "clip")
 
 
 def compare_runs(
-    store: Store, run_a: str, run_b: str, thresholds: Thresholds | None = None
+    store: StoreReader, run_a: str, run_b: str, thresholds: Thresholds | None = None
 ) -> dict[str, Any]:
     """The comparison as the JSON document `hil compare --json` prints."""
     # One result is the whole baseline here: no minimum history, and no lookback (nothing to look back on).

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from hil.store.baseline import fingerprint_change
-from hil.store.db import Store
+from hil.store.reader import StoreReader
 
 # metric -> (column of the value, column of the band's top or None, unit)
 METRICS: dict[str, tuple[str, str | None, str]] = {
@@ -31,7 +31,9 @@ _COLUMNS = (
 )
 
 
-def trend_rows(store: Store, filters: dict[str, str | None], last: int | None = None) -> list[dict[str, Any]]:
+def trend_rows(
+    store: StoreReader, filters: dict[str, str | None], last: int | None = None
+) -> list[dict[str, Any]]:
     """Results matching the exact filters (board, model, precision, clip), newest `last`, oldest first."""
     where = [f"{k} = ?" for k in _KEY if filters.get(k)]
     params: list[Any] = [filters[k] for k in _KEY if filters.get(k)]
@@ -90,7 +92,7 @@ def series(rows: list[dict[str, Any]], metric: str) -> list[dict[str, Any]]:
     return out
 
 
-def boundary_notes(store: Store, result_ids: list[int]) -> list[str]:
+def boundary_notes(store: StoreReader, result_ids: list[int]) -> list[str]:
     """One line per fingerprint change among these results, per series, oldest first."""
     if not result_ids:
         return []

@@ -39,8 +39,9 @@ def _lock(name: str) -> threading.Lock:
 class BuildHost:
     """One board job's use of its build host; open lazily, close with the job."""
 
-    def __init__(self, target: BoardTarget) -> None:
+    def __init__(self, target: BoardTarget, tag: str | None = None) -> None:
         self.target = target
+        self.tag = tag  # names this job's commands on the build host, so a stopped run can kill them
         self.conn: BoardConnection | None = None
         self.ctx: BoardContext | None = None
 
@@ -50,7 +51,7 @@ class BuildHost:
 
     def _context(self) -> BoardContext:
         if self.ctx is None:
-            self.conn = BoardConnection(self.target.endpoint)
+            self.conn = BoardConnection(self.target.endpoint, tag=self.tag)
             self.conn.open()
             self.ctx = board_context(self.target, self.conn)
         return self.ctx

@@ -149,7 +149,8 @@ class _BoardRun:
         self.facts: dict[str, str] = {}
         self.remote: dict[str, str] = {}  # local path -> path on the board
         self.pushed_bytes: dict[str, int] = {}  # local path -> bytes pushed this run, until attributed
-        self.builder = BuildHost(target.build_host) if target.build_host is not None else None
+        tag = self.control.tag(target.name)
+        self.builder = BuildHost(target.build_host, tag) if target.build_host is not None else None
         self.attempt = secrets.token_hex(3)  # names this attempt's files on the board
 
     def run(self, jobs: list[Job]) -> None:

@@ -144,6 +144,9 @@ class Run:
             # A board that cannot be reached cannot run our job either.
             with contextlib.suppress(HilError, ValueError):
                 kill_tagged(target.endpoint, self.control.tag(target.name))
+            if target.build_host is not None:  # a conversion running there for this board's job
+                with contextlib.suppress(HilError, ValueError):
+                    kill_tagged(target.build_host.endpoint, self.control.tag(target.name))
 
         threading.Thread(target=kill, name=f"kill-{target.name}", daemon=True).start()
 

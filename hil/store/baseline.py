@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from hil.measure.regression import Observation
-from hil.store.db import Store
+from hil.store.reader import StoreReader
 from hil.store.samples import hits, measured_totals
 
 _COLUMNS = (
@@ -48,7 +48,7 @@ def observation(row: dict[str, Any]) -> Observation:
     )
 
 
-def result_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
+def result_rows(store: StoreReader, ids: list[int]) -> list[dict[str, Any]]:
     """The rows (results joined with their samples) of the given result ids, in id order."""
     if not ids:
         return []
@@ -60,7 +60,7 @@ def result_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
     return store.query(sql, list(ids))
 
 
-def _has_column(store: Store, name: str) -> bool:
+def _has_column(store: StoreReader, name: str) -> bool:
     return any(row["name"] == name for row in store.query("PRAGMA table_info(results)"))
 
 
@@ -77,7 +77,7 @@ def series_filter(row: dict[str, Any]) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def baseline_rows(store: Store, row: dict[str, Any], k: int) -> list[dict[str, Any]]:
+def baseline_rows(store: StoreReader, row: dict[str, Any], k: int) -> list[dict[str, Any]]:
     """The last `k` comparable results recorded before `row`, newest first."""
     where, params = series_filter(row)
     statuses = ", ".join(f"'{s}'" for s in BASELINE_STATUSES)

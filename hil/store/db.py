@@ -11,7 +11,6 @@ import json
 import os
 import socket
 import sqlite3
-import threading
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -23,13 +22,8 @@ from hil import __version__
 from hil.errors import ConfigError
 from hil.records import FrameSample, JobResult
 from hil.store.errors import StoreError, read_only_fs, store_error, writable
-from hil.store.rows import (
-    HistoryRow,
-    JobLog,
-    history_row,
-    result_row,
-    row_result,
-)
+from hil.store.reader import StoreReader
+from hil.store.rows import JobLog, result_row, row_result
 from hil.store.runlog import RunLog
 from hil.store.samples import COLUMNS as PACK_COLUMNS
 from hil.store.samples import pack, unpack
@@ -38,7 +32,7 @@ from hil.store.schema import check_readable, migrate, now
 ArtifactKind = Literal["model", "engine", "clip", "harness"]
 
 
-class Store(RunLog):
+class Store(StoreReader, RunLog):
     """A hil results store. Open with `Store.open(path)`; use as a context manager or call `close()`.
 
     One Store may be shared by the threads of a run: every call holds the store's lock, because a
@@ -46,9 +40,8 @@ class Store(RunLog):
     """
 
     def __init__(self, db: Database, path: Path) -> None:
+        super().__init__(db.conn, path)
         self.db = db
-        self.path = path
-        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> Store:
@@ -234,62 +227,10 @@ class Store(RunLog):
 
     # -- reads --------------------------------------------------------------------------------------
 
-    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self.db.query(sql, params))
-
     def run_results(self, run_id: str) -> list[JobResult]:
         """The results of one run in the order they were recorded ([] for an unknown run)."""
         rows = self._rows("SELECT * FROM results WHERE run_id = ? ORDER BY id", [run_id])
         return [row_result(row) for row in rows]
-
-    def run_ids(self, last: int) -> list[str]:
-        """The ids of the `last` most recently started runs, newest first."""
-        rows = self._rows("SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [last])
-        return [row["run_id"] for row in rows]
-
-    def latest_run_id(self) -> str | None:
-        ids = self.run_ids(1)
-        return ids[0] if ids else None
-
-    def run_info(self, run_id: str) -> dict[str, Any] | None:
-        """The `runs` row of one run (argv decoded), or None."""
-        rows = self._rows("SELECT * FROM runs WHERE run_id = ?", [run_id])
-        if not rows:
-            return None
-        return {**rows[0], "argv": json.loads(rows[0]["argv"])}
-
-    def history(
-        self,
-        board: str | None = None,
-        model: str | None = None,
-        precision: str | None = None,
-        last: int | None = None,
-        source: Literal["run", "import"] | None = None,
-    ) -> list[HistoryRow]:
-        """Past results, newest first, filtered by exact board/model/precision/source; at most `last`."""
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("board", board), ("model", model), ("precision", precision)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if source is not None:
-            where.append("source = ?")
-            params.append(source)
-        sql = "SELECT * FROM results"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC, id DESC"
-        if last is not None:
-            sql += " LIMIT ?"
-            params.append(last)
-        return [history_row(row) for row in self._rows(sql, params)]
-
-    def result_ids(self, run_id: str) -> list[int]:
-        """The result ids of one run in recorded order, for `samples` and per-job lookups."""
-        rows = self._rows("SELECT id FROM results WHERE run_id = ? ORDER BY id", [run_id])
-        return [row["id"] for row in rows]
 
     def job_logs(self, run_id: str, board: str | None = None, kind: str | None = None) -> list[JobLog]:
         """The logs of a run's jobs in the order they were written, each naming its board."""
@@ -313,10 +254,6 @@ class Store(RunLog):
             f"SELECT {', '.join(PACK_COLUMNS)} FROM sample_packs WHERE result_id = ?", [result_id]
         )
         return unpack(rows[0]) if rows else []
-
-    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        """Rows of a read-only query, under the store's lock (for the history modules of hil.store)."""
-        return self._rows(sql, params or [])
 
     def boards(self) -> list[dict[str, Any]]:
         """Every board the store has seen, with its last facts."""

@@ -11,13 +11,15 @@ import json
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from hil.store.db import Store
+from hil.store.reader import StoreReader
 
 _JSON_COLUMNS = ("fingerprint", "per_class", "verdict", "lat_insufficient")
 _KEY = ("board", "model", "precision", "clip")
 
 
-def export_rows(store: Store, filters: dict[str, str | None], batch: int = 5000) -> Iterator[dict[str, Any]]:
+def export_rows(
+    store: StoreReader, filters: dict[str, str | None], batch: int = 5000
+) -> Iterator[dict[str, Any]]:
     """Matching results, oldest first, read in batches so a million rows never sit in memory at once."""
     where = [f"{k} = ?" for k in _KEY if filters.get(k)]
     params: list[Any] = [filters[k] for k in _KEY if filters.get(k)]

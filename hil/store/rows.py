@@ -7,8 +7,7 @@ them; only open-ended maps (fingerprint, per-class metrics) are stored as JSON t
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -69,36 +68,6 @@ class JobLog(BaseModel):
     board: str | None = None
 
 
-class HistoryRow(BaseModel):
-    """One past result as `hil history` lists it; latency in ms, power in W, memory in MB."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    result_id: int
-    run_id: str
-    created_at: datetime
-    board: str
-    platform: str
-    model: str
-    precision: str
-    clip: str
-    status: str
-    accuracy: float | None  # a classifier's frame accuracy
-    task: str | None = None  # the model card's task; detection / landmarks / regression have task_metrics
-    task_metrics: dict[str, Any] | None = None
-    p50: float | None
-    p99: float | None
-    n: int | None  # latency samples behind p50/p99; p99 is None below 662 (see docs/results.md)
-    percentiles_from: str | None = None  # None: hil computed them; else the tool that did (imports)
-    noisy: bool = False  # taken while the board throttled
-    fps: float | None
-    power_w: float | None
-    power_source: str | None
-    memory_peak_mb: float | None
-    source: Literal["run", "import"]
-    imported: bool
-
-
 def _bool(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
@@ -150,34 +119,6 @@ def row_result(row: dict[str, Any]) -> JobResult:
         noisy=bool(row.get("noisy")),  # NULL in rows stored before throttling was checked
         regressions=verdict.get("regressions", []),
         regression_flags=verdict.get("flags", []),
-    )
-
-
-def history_row(row: dict[str, Any]) -> HistoryRow:
-    return HistoryRow(
-        result_id=row["id"],
-        run_id=row["run_id"],
-        created_at=row["created_at"],
-        board=row["board"],
-        platform=row["platform"],
-        model=row["model"],
-        precision=row["precision"],
-        clip=row["clip"],
-        status=row["status"],
-        accuracy=row["accuracy"],
-        task=row.get("task"),
-        task_metrics=json.loads(row["task_metrics"]) if row.get("task_metrics") else None,
-        p50=row["lat_p50"],
-        p99=row["lat_p99"],
-        n=row["lat_n"],
-        percentiles_from=row.get("lat_percentiles_from"),
-        fps=row["fps"],
-        power_w=row["power_w"],
-        power_source=row["power_source"],
-        memory_peak_mb=row["memory_peak_mb"],
-        source=row["source"],
-        imported=row["source"] == "import",
-        noisy=bool(row.get("noisy")),
     )
 
 

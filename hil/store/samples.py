@@ -14,9 +14,10 @@ import sqlite3
 import sys
 from array import array
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hil.records import FrameSample
+if TYPE_CHECKING:  # built only by unpack: the baseline queries read packs without pydantic
+    from hil.records import FrameSample
 
 STAGES = ("decode", "preprocess", "infer", "postprocess", "total")
 # Optional per-frame times (seconds on the harness's clock), packed where a FrameSample or an old
@@ -121,6 +122,8 @@ def unpack_columns(row: dict[str, Any] | sqlite3.Row) -> dict[str, list[Any]]:
 
 def unpack(row: dict[str, Any] | sqlite3.Row) -> list[FrameSample]:
     """The frames of one `sample_packs` row (optional times only where FrameSample has such fields)."""
+    from hil.records import FrameSample
+
     c = unpack_columns(row)
     optional = [name for name in OPTIONAL if name in FrameSample.model_fields]
     return [

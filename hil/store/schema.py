@@ -11,11 +11,13 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from hil import __version__
 from hil.errors import ConfigError
+
+if TYPE_CHECKING:  # read-only commands check the version without importing sqlite-utils
+    from sqlite_utils import Database
 
 # v1: the first layout (runs, boards, artifacts, results, per-frame samples).
 _V1 = """
@@ -232,7 +234,13 @@ def now() -> str:
 
 def stored_version(db: Database, path: Path) -> int:
     """The schema version of an open store: 0 for an empty file."""
-    names = set(db.table_names())
+    return version_of(db.conn, path)
+
+
+def version_of(conn: sqlite3.Connection, path: Path) -> int:
+    """The schema version of the store open on `conn`: 0 for an empty file (plain sqlite3, so that the
+    read-only commands need not import sqlite-utils)."""
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "schema_version" not in names:
         if names:
             raise ConfigError(
@@ -240,7 +248,7 @@ def stored_version(db: Database, path: Path) -> int:
                 hint="pass --db with a hil store, or a new file name to start one",
             )
         return 0
-    row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
 
 

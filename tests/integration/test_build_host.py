@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +65,52 @@ def test_engine_built_on_build_host_runs_on_board(
     # A second run reuses the build host's cached engine and ships nothing new.
     again = json.loads(hil(*args).stdout)["results"][0]
     assert again["status"] == "pass" and again["bytes_pushed"] == 0
+
+
+def _converters_on(root: Path) -> list[int]:
+    """Pids of emulated trtexec processes running for the simulated machine whose root is `root`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"trtexec" in cmdline and f"HIL_BOARD_ROOT={root}".encode() in environ.split(b"\0"):
+            found.append(int(proc.name))
+    return found
+
+
+def test_ctrl_c_during_a_build_stops_the_converter_on_the_build_host(
+    hil: Hil, tmp_path: Path, material: tuple[Path, Path]
+) -> None:
+    model, clip = material
+    inv = rack_with_builder(tmp_path / "rack.yaml", "orin")
+    root = tmp_path / ".hil" / "sim" / "boards" / "builder" / "root"
+    root.mkdir(parents=True)
+    (root / "sim-faults.json").write_text(json.dumps({"trtexec": "hang"}))  # a conversion that never ends
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hil.cli.main", "run", "-i", str(inv), "--where", "name=target", "--model",
+         str(model), "--clip", str(clip), "-p", "fp16", "--json"],
+        cwd=hil.cwd, env=hil.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while not _converters_on(root.resolve()):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 130, stderr
+        # The converter was killed on the build host at once, so the job ended and hil exited well before
+        # the stop's grace period (10 s) that a converter left running would have made it wait out.
+        assert time.monotonic() - sent < 8, stderr
+        assert _converters_on(root.resolve()) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        hil("sim", "down", "-i", str(inv))

@@ -32,5 +32,9 @@ def test_health_check_brings_a_bad_board_back(hil: Hil, tmp_path: Path) -> None:
     assert board["reachable"].startswith("simulated, not running")  # not started by a dry run
     with Store.open(db) as store:
         assert len(store.run_ids(10)) == 1  # only the health check's run: the dry run recorded nothing
+    fresh = tmp_path / "never-made.sqlite"  # a dry run against a store that does not exist leaves none
+    planned = hil("run", "-i", str(rack.inventory), "--db", str(fresh), "--dry-run", "--json", "-p", "fp32")
+    assert planned.returncode == 0 and json.loads(planned.stdout)["jobs"] == 3, planned.stderr
+    assert not fresh.exists()
     refused = hil("boards", "set-state", "orin-h1", "bad", *base)
     assert refused.returncode == 2 and "choose maintenance or good" in refused.stderr

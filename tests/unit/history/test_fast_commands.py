@@ -14,7 +14,7 @@ from hil.cli import commands
 from hil.store import Store
 from tests.unit.history.test_store_history import _frames, _record, _result
 
-HEAVY = ("numpy", "onnxruntime", "cv2", "paramiko", "fabric", "onnx")
+HEAVY = ("numpy", "onnxruntime", "cv2", "paramiko", "fabric", "onnx", "sqlite_utils")
 PROBE = """
 import json, sys
 sys.argv = ["hil", *json.loads(sys.argv[1])]

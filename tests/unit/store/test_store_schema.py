@@ -137,3 +137,30 @@ def test_imports_stored_with_n_zero_become_unknown_and_old_results_are_not_noisy
     assert imported.latency_ms.percentiles_from == "trtexec"
     assert ran.latency_ms is not None and (ran.latency_ms.n, ran.latency_ms.percentiles_from) == (1000, None)
     assert (ran.noisy, ran.noisy_reason) == (False, None)  # stored before throttling was checked
+
+
+def test_the_read_only_commands_reader_migrates_an_old_store_and_refuses_what_store_refuses(
+    tmp_path: Path,
+) -> None:
+    from hil.store.reader import StoreReader
+
+    path = tmp_path / "old.sqlite"
+    _make_v1(path)
+    with StoreReader.open(path) as reader:  # `hil history` on a store from an older hil
+        assert [(r.run_id, r.p99, r.n) for r in reader.history(board="orin-03")] == [("old-run", 9.0, 1000)]
+    assert _versions(path) == list(range(1, SCHEMA_VERSION + 1))
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (?, 'x', '9.0.0')", [SCHEMA_VERSION + 1])
+    with pytest.raises(ConfigError, match="newer hil"):
+        StoreReader.open(path)
+    foreign = tmp_path / "other.sqlite"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER)")
+    with pytest.raises(ConfigError, match="not a hil results store"):
+        StoreReader.open(foreign)
+    garbage = tmp_path / "notes.txt"
+    garbage.write_text("this is not a database, " * 100)
+    with pytest.raises(ConfigError, match="not a hil results store"):
+        StoreReader.open(garbage)
+    with pytest.raises(ConfigError, match="no results store"):
+        StoreReader.open(tmp_path / "missing.sqlite")
