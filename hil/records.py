@@ -87,6 +87,9 @@ class ParityResult(BaseModel):
     reference: str = "host-fp32"
     frames: int
     outputs: dict[str, OutputParity]
+    # Detectors: the board's boxes against the reference's on the same frames, at the score threshold
+    # (hil.measure.detection.box_parity: pairs, mean_iou, mean_score_diff, unpaired_reference/_other).
+    boxes: dict[str, float | int | None] | None = None
 
 
 class Regression(BaseModel):
@@ -114,7 +117,7 @@ class JobResult(BaseModel):
     precision: Precision
     clip: str
     status: Outcome
-    accuracy: float | None = None
+    accuracy: float | None = None  # a classifier's frame accuracy; other tasks report task_metrics
     latency_ms: LatencyStats | None = None
     latency_kind: Literal["host_e2e", "device_compute"] = "host_e2e"
     fps: float | None = None
@@ -132,6 +135,10 @@ class JobResult(BaseModel):
     frames: int = 0
     warmup_frames: int = 0
     per_class: dict[str, dict[str, float | None]] = Field(default_factory=dict)
+    # The model card's task, and for detection / landmarks / regression its metrics (hil.measure.tasks;
+    # docs/results.md): None without a card, or when the clip has no labels for it.
+    task: str | None = None
+    task_metrics: dict[str, Any] | None = None
     device_latency_ms: float | None = None  # the converter's own GPU compute mean, where it reports one
     model_sha256: str | None = None
     engine_key: str | None = None

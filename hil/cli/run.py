@@ -48,10 +48,18 @@ from hil.sim.rack import SimRack
 from hil.store.db import Store
 
 DEFAULT_MODEL = "artifacts/models/dms-small.onnx"
+# The demo's face detector and eye-landmark model: run by default beside the classifier where they exist.
+DEFAULT_TASK_MODELS = ("artifacts/models/dms-face.onnx", "artifacts/models/dms-eyes.onnx")
 DEFAULT_CLIPS = "artifacts/clips"
 
 EXIT_CODES = {"pass": 0, "skipped": 0, "fail": 1, "regression": 1, "infra_error": 3}
 OUTCOMES = ("pass", "fail", "regression", "infra_error", "skipped")
+
+
+def default_models() -> list[Path]:
+    """The classifier, then each demo task model (detection, landmarks) that exists."""
+    tasks = [context.bundled(m) for m in DEFAULT_TASK_MODELS]
+    return [context.bundled(DEFAULT_MODEL), *(m for m in tasks if m.exists())]
 
 
 def default_clips() -> list[Path]:
@@ -67,7 +75,12 @@ def run(
     where: WhereOption = None,
     model: Annotated[
         list[Path] | None,
-        typer.Option("--model", "-m", help=f"ONNX model(s) to test. Default: {DEFAULT_MODEL}."),
+        typer.Option(
+            "--model",
+            "-m",
+            help=f"ONNX model(s) to test. Default: {DEFAULT_MODEL}, and dms-face.onnx and dms-eyes.onnx "
+            "beside it where they exist.",
+        ),
     ] = None,
     clip: Annotated[
         list[Path] | None,
@@ -244,7 +257,7 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
         }
         suite = replace(suite, **{k: plan[k] for k, on in given.items() if on})
     else:
-        models = [Path(m) for m in plan["models"]] or [context.bundled(DEFAULT_MODEL)]
+        models = [Path(m) for m in plan["models"]] or default_models()
         clips = [Path(c) for c in plan["clips"]] or default_clips()
         named_text: str | None = plan.get("precision")
         named = None if named_text is None else [p.strip() for p in named_text.split(",") if p.strip()]

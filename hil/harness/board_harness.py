@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """hil's on-board harness: decode a clip, preprocess, infer, postprocess, and time each stage per frame.
 
-Runs ON the board, so it imports nothing from hil: the Python standard library and numpy, plus OpenCV and
-the board's runtime where present (TensorRT's Python API on a Jetson; ONNX Runtime for simulated engines and
-plain ONNX models). Writes one JSON object per frame to --out, then a final {"summary": ...} line.
+Runs ON the board, so it imports nothing from hil but the shared decoders pushed beside it
+(hil.harness.SHARED, standard library and numpy): the Python standard library and numpy, plus OpenCV and
+the board's runtime where present (TensorRT's Python API on a Jetson; ONNX Runtime for simulated engines
+and plain ONNX models). Writes one JSON object per frame to --out, then a final {"summary": ...} line.
 
     python3 board_harness.py --engine m.engine --clip cabin.mp4 --out frames.jsonl --warmup 10
 
@@ -16,6 +17,11 @@ Camera-paced replay (--fps F): frame i arrives at a_i = a_0 + i/F (a_0: when the
 A frame is processed no earlier than its arrival; its deadline is its successor's arrival. A frame the
 pipeline would start only after its successor has arrived is dropped, as a camera pipeline with a
 one-frame buffer drops it (it is read to advance the video, not processed). `due_s` is a_i.
+
+Scoring: `predicted` is the argmax of output 0 (a classifier's class). With --task-json (the card's task as
+hil.measure.tasks.task_spec writes it) each frame is also decoded on the board by hil.measure.decoders, in
+the postprocess stage, and its record carries `decoded` ({"boxes"}, {"points"} or {"values"}, in pixels of
+the frame) and `frame_size` [W, H]: only what scoring needs comes back, whatever the size of the outputs.
 
 Parity: every output of the first --parity-frames processed frames (bounded to PARITY_MAX_BYTES in all) is
 saved to --parity-out (.npz: `index`, `out0`, `out1`, ... in the runtime's output order; names in the
@@ -31,7 +37,7 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import numpy as np
@@ -274,6 +280,36 @@ def _load_backend(path: str, threads: int, plugin: str = "", options: str = "") 
     return TensorRTBackend(data)
 
 
+# -- decoding for scoring (hil.measure.decoders, pushed beside this file) ---------------------------------
+
+Decoder = Callable[[list[np.ndarray], list[str], tuple[int, int]], dict[str, Any]]
+
+
+def task_decoder(task_json: str) -> Decoder | None:
+    """Per frame (outputs, output names, frame (W, H)) -> the decoded result to send back; None without a
+    task (a classifier, or a model without a card)."""
+    if not task_json:
+        return None
+    from hil.measure.decoders import decode_frame, rounded  # the bundle's copy on a board
+
+    spec = json.loads(task_json)
+
+    def run(outputs: list[np.ndarray], names: list[str], frame_size: tuple[int, int]) -> dict[str, Any]:
+        try:
+            return rounded(decode_frame(spec, dict(zip(names, outputs, strict=True)), frame_size))
+        except (ValueError, KeyError, IndexError) as exc:
+            raise SystemExit(
+                f"harness: error: the model card's {spec.get('task')} section does not fit the outputs "
+                f"({', '.join(names)}): {exc}"
+            ) from exc
+
+    return run
+
+
+def frame_size_of(frame: np.ndarray) -> tuple[int, int]:
+    return int(frame.shape[1]), int(frame.shape[0])
+
+
 # -- the replay loop ------------------------------------------------------------------------------------
 
 
@@ -371,6 +407,8 @@ def replay(args: argparse.Namespace) -> int:
     frames = iter(frames_from_npy(args.frames) if args.frames else frames_from_clip(args.clip))
     period = 1.0 / args.fps if args.fps > 0 else 0.0
     parity = ParityKeeper(args.parity_frames if args.parity_out else 0)
+    decoder = task_decoder(args.task_json)
+    names = list(backend.output_names)
     records: list[dict[str, Any]] = []
     dropped: list[int] = []
     origin, origin_epoch = time.perf_counter(), time.time()
@@ -403,6 +441,7 @@ def replay(args: argparse.Namespace) -> int:
             t2 = time.perf_counter()
             flat = outputs[0].reshape(-1).astype(np.float64)
             predicted = int(np.argmax(flat)) if flat.size else None
+            decoded = decoder(outputs, names, frame_size_of(frame)) if decoder is not None else None
             t3 = time.perf_counter()
             parity.keep(index, outputs)
             record = {
@@ -419,6 +458,8 @@ def replay(args: argparse.Namespace) -> int:
                 "predicted": predicted,
                 "output": [round(float(v), 6) for v in flat[: args.keep_outputs]],
             }
+            if decoded is not None:
+                record |= {"decoded": decoded, "frame_size": list(frame_size_of(frame))}
             out.write(json.dumps(record) + "\n")
             records.append(record)
         if args.parity_out:
@@ -456,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--frames", help=".npy of frames the host decoded")
     parser.add_argument("--out", required=True, help="JSON lines, one per frame, then a summary")
     parser.add_argument("--input-json", default="", help="input spec from the model card (JSON)")
+    parser.add_argument("--task-json", default="", help="the card's task (JSON): decode each frame here")
     parser.add_argument("--warmup", type=int, default=10, help="first N frames are marked warm-up")
     parser.add_argument("--fps", type=float, default=0.0, help="camera-paced rate; 0 = free run")
     parser.add_argument("--max-frames", type=int, default=0)

@@ -12,7 +12,8 @@ around it (the qcs8255 platform chains them in one shell line):
         run the command as a child and record its peak resident memory (getrusage of children).
     python3 snpe_replay.py collect --rundir R --out frames.jsonl [--warmup W] [--fps F] [--runtime DSP]
         per frame: infer_ms from snpe-diagview's CSV (R/output/diag.csv, TOTAL_INFERENCE_TIME of that
-        inference), postprocess_ms = reading R/output/Result_<i>/*.raw + argmax (measured here), and write
+        inference), postprocess_ms = reading R/output/Result_<i>/*.raw + argmax (+ with --task-json the
+        card's decoder, board_harness.task_decoder, on the outputs by name; measured here), and write
         board_harness's JSON-lines format, then the summary line. Raw inputs and results are deleted after.
 
 Memory: `peak_rss_mb` is the peak resident set size of the snpe-net-run process (CPU-side memory, which
@@ -94,6 +95,7 @@ def prepare(args: argparse.Namespace) -> int:
             tensor.astype(np.float32).tofile(path)
             preprocess_ms = (time.perf_counter() - t0) * 1000.0
             row = {"index": index, "decode_ms": decode_ms, "preprocess_ms": preprocess_ms}
+            row["frame_size"] = list(board_harness.frame_size_of(frame))
             row |= {"start_epoch": e0 - decode_ms / 1000.0, "end_epoch": time.time()}
             prep.write(json.dumps(row) + "\n")
             paths.append(path)
@@ -159,6 +161,7 @@ def collect(args: argparse.Namespace) -> int:
     infer = inference_times(args.csv or os.path.join(output, "diag.csv"))
     period_s = 1.0 / args.fps if args.fps > 0 else 0.0
     parity = board_harness.ParityKeeper(board_harness.PARITY_FRAMES)
+    decoder = board_harness.task_decoder(args.task_json)
     rows: list[dict[str, Any]] = []
     names: list[str] = []
     for frame in prepared:
@@ -170,11 +173,13 @@ def collect(args: argparse.Namespace) -> int:
         outputs = [np.fromfile(f, dtype=np.float32) for f in files]
         flat = outputs[0]
         predicted = int(np.argmax(flat)) if flat.size else None
-        postprocess_ms = (time.perf_counter() - t0) * 1000.0
         names = names or [os.path.basename(f)[: -len(".raw")] for f in files]
+        size = (int(frame["frame_size"][0]), int(frame["frame_size"][1])) if decoder is not None else (0, 0)
+        decoded = decoder(outputs, names, size) if decoder is not None else None
+        postprocess_ms = (time.perf_counter() - t0) * 1000.0
         total = frame["decode_ms"] + frame["preprocess_ms"] + infer[index] + postprocess_ms
         rows.append({"frame": frame, "outputs": outputs, "predicted": predicted, "post": postprocess_ms,
-                     "total": total, "post_epoch": (e0, time.time())})  # fmt: skip
+                     "total": total, "post_epoch": (e0, time.time()), "decoded": decoded})  # fmt: skip
     schedule = board_harness.camera_schedule([r["total"] / 1000.0 for r in rows], period_s)
     records: list[dict[str, Any]] = []
     dropped: list[int] = []
@@ -200,6 +205,8 @@ def collect(args: argparse.Namespace) -> int:
                 "predicted": row["predicted"],
                 "output": [round(float(v), 6) for v in row["outputs"][0][: args.keep_outputs]],
             }
+            if row["decoded"] is not None:
+                record |= {"decoded": row["decoded"], "frame_size": frame["frame_size"]}
             records.append(record)
             out.write(json.dumps(record) + "\n")
         parity_file = os.path.join(rundir, "parity.npz")
@@ -279,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--fps", type=float, default=0.0)
     c.add_argument("--runtime", default="CPU")
     c.add_argument("--keep-outputs", type=int, default=16)
+    c.add_argument("--task-json", default="", help="the card's task (JSON): decode each frame here")
     args = parser.parse_args(argv)
     step = {"prepare": prepare, "exec": execute, "collect": collect}[args.step]
     return int(step(args))

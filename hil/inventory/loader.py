@@ -24,8 +24,8 @@ from hil.inventory.spec import BoardSpec, BudgetSpec, Inventory, JumpHostSpec, P
 NESTED: dict[str, type[BaseModel]] = {"budgets": BudgetSpec, "power": PowerSpec, "jump_host": JumpHostSpec}
 HINTS = {
     "budgets": "budgets: latency_ms, power_w, memory_mb (maxima), accuracy (a fraction: 0.95 is 95 %), "
-    "fps_min, judge_modelled_power",
-    "budget_profiles": "budget_profiles: {NAME: {latency_ms, power_w, memory_mb, accuracy, fps_min}}",
+    "fps_min, map50_min, nme_max, judge_modelled_power",
+    "budget_profiles": "budget_profiles: {NAME: {latency_ms, power_w, memory_mb, accuracy, fps_min, ...}}",
     "budget_profile": "budget_profile names a profile: default, in-vehicle, or one of budget_profiles",
     "power": "power: {source: tegrastats|hwmon|command|none, command: ..., hwmon_path: ..., interval_ms: N}",
     "jump_host": "jump_host is written [user@]host[:port], e.g. ops@rack-controller:22",

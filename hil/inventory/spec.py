@@ -70,6 +70,8 @@ class BudgetSpec(BaseModel):
     memory_mb: float = Field(500.0, gt=0)  # peak resident memory, at most
     accuracy: float = Field(0.95, ge=0, le=1)  # frame accuracy as a fraction, at least
     fps_min: float | None = Field(None, gt=0)  # measured throughput, at least (None: not judged)
+    map50_min: float | None = Field(None, ge=0, le=1)  # detectors: AP at IoU 0.5, at least (None: not judged)
+    nme_max: float | None = Field(None, gt=0)  # landmark models: normalised mean error, at most
     # Modelled power (sim-model) is never judged; tests may opt in to exercise the power verdict.
     judge_modelled_power: bool = False
 

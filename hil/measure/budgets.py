@@ -1,5 +1,9 @@
 """Budget verdicts: each measured figure against its budget, None where it could not be judged.
 
+The `accuracy` verdict judges the accuracy figure of the model's kind: a classifier's frame accuracy against
+`accuracy`; a detector's AP50 against `map50_min` and a landmark model's NME against `nme_max`, both
+optional (None: not judged). A figure that does not exist (no labels) is never judged.
+
 A verdict is None when the figure is missing, and always for power that was modelled rather than measured
 (`sim-model`): a number nobody measured never decides pass or fail (unless `judge_modelled_power`, for
 tests). Every failure has a message naming the figure, its value, the limit and the unit.
@@ -29,6 +33,8 @@ class Budgets:
     fps_min: float | None = None
     judge_modelled_power: bool = False
     profile: str = "default"
+    map50_min: float | None = None  # detectors: AP at IoU 0.5, at least (None: not judged)
+    nme_max: float | None = None  # landmark models: normalised mean error, at most (None: not judged)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class Figures:
     fps: float | None = None
     parity: dict[str, dict[str, Any]] | None = None
     precision: str = "fp32"
+    task: str | None = None  # the card's task
+    task_metrics: dict[str, Any] | None = None  # its metrics (hil.measure.tasks), None without labels
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,8 @@ def judge(budgets: Budgets, f: Figures) -> Judgement:
         accuracy = f.accuracy >= budgets.accuracy
         if not accuracy:
             failures.append(f"accuracy {f.accuracy * 100:.1f} % < {budgets.accuracy * 100:g} %")
+    else:
+        accuracy = _task_accuracy(budgets, f, failures)
     fps = None
     if budgets.fps_min is not None and f.fps is not None:
         fps = f.fps >= budgets.fps_min
@@ -86,12 +96,34 @@ def judge(budgets: Budgets, f: Figures) -> Judgement:
             failures.append(f"fps {f.fps:.1f} < {budgets.fps_min:g} fps")
     parity = None
     if f.parity:
-        parity, problems = parity_ok(f.parity, f.precision)
+        # The arg-max of a detector's boxes or a landmark model's points means nothing: only a classifier's
+        # (or a model's without a card) top-1 agreement is judged; cosine is judged for every output.
+        parity, problems = parity_ok(f.parity, f.precision, top1=f.task in (None, "classification"))
         failures.extend(problems)
     verdicts = BudgetVerdicts(
         latency=latency, power=power, memory=memory, accuracy=accuracy, fps=fps, parity=parity
     )
     return Judgement(verdicts, failures, notes)
+
+
+def _task_accuracy(budgets: Budgets, f: Figures, failures: list[str]) -> bool | None:
+    """The accuracy verdict of a detector (map50_min) or landmark model (nme_max); None where the profile
+    sets no such budget or the result has no such figure. The classifier's `accuracy` budget never applies
+    to them: frame accuracy and AP are different numbers."""
+    metrics = f.task_metrics or {}
+    if f.task == "detection" and budgets.map50_min is not None and metrics.get("map50") is not None:
+        map50 = float(metrics["map50"])
+        if map50 < budgets.map50_min:
+            failures.append(f"AP50 {map50:.3f} < {budgets.map50_min:g}")
+            return False
+        return True
+    if f.task == "landmarks" and budgets.nme_max is not None and metrics.get("nme") is not None:
+        nme = float(metrics["nme"])
+        if nme > budgets.nme_max:
+            failures.append(f"NME {nme:.4f} > {budgets.nme_max:g}")
+            return False
+        return True
+    return None
 
 
 def verdicts(

@@ -77,17 +77,31 @@ def to_xyxy(boxes: np.ndarray, box_format: BoxFormat) -> np.ndarray:
     raise ValueError(f"unknown box format {box_format!r} (xyxy, xywh, cxcywh)")
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int | None = None) -> list[int]:
     """Greedy non-maximum suppression: indices kept, best score first; a box overlapping a kept one with
-    IoU > iou_threshold is dropped. Ties in score keep the earlier box."""
-    order = sorted(range(len(scores)), key=lambda i: (-float(scores[i]), i))
+    IoU > iou_threshold is dropped. Ties in score keep the earlier box. With `limit`, stop after that many
+    (the boxes kept are then the first `limit` of the full result: it runs on boards, per frame, on
+    detectors with thousands of candidate boxes, so each kept box costs one vectorised IoU row)."""
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    ordered = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    order = np.argsort(-scores, kind="stable")
+    x1, y1, x2, y2 = (ordered[order, k] for k in range(4))
+    area = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    alive = np.ones(len(order), dtype=bool)
     kept: list[int] = []
-    if not order:
-        return kept
-    overlaps = iou_matrix(boxes, boxes)
-    for i in order:
-        if all(overlaps[i, k] <= iou_threshold for k in kept):
-            kept.append(i)
+    for pos in range(len(order)):
+        if not alive[pos]:
+            continue
+        kept.append(int(order[pos]))
+        if limit is not None and len(kept) >= limit:
+            break
+        rest = slice(pos + 1, None)  # IoU of this box with every later one (as iou_matrix computes it)
+        w = np.clip(np.minimum(x2[pos], x2[rest]) - np.maximum(x1[pos], x1[rest]), 0, None)
+        h = np.clip(np.minimum(y2[pos], y2[rest]) - np.maximum(y1[pos], y1[rest]), 0, None)
+        inter = w * h
+        union = area[pos] + area[rest] - inter
+        overlap = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        alive[rest] &= overlap <= iou_threshold
     return kept
 
 
@@ -133,8 +147,9 @@ def decode(
     for cls in sorted(set(ids.tolist())):
         if not 0 <= cls < len(classes):
             raise ValueError(f"class id {cls} is outside the card's {len(classes)} classes")
-        idx = [i for i in range(len(ids)) if ids[i] == cls and best[i] >= min_score]
-        keep = nms(scaled[idx], best[idx], nms_iou)
+        idx = np.nonzero((ids == cls) & (best >= min_score))[0]
+        # A class keeps at most max_detections: the frame's best max_detections are among them.
+        keep = nms(scaled[idx], best[idx], nms_iou, max_detections)
         for k in keep:
             x1, y1, x2, y2 = (float(v) for v in scaled[idx[k]])
             found.append(Box(x1, y1, x2, y2, classes[cls], float(best[idx[k]])))

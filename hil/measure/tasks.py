@@ -15,7 +15,9 @@ pixels. Results (JSON-ready):
   the frames labelled with that state
 - regression: {"task", "frames", "mae", "angular_error_deg", "per_target": {name: {mae, frames}}}
 
-Classification keeps its own scoring (hil.measure.accuracy); asking this function for it is a ValueError.
+Decoding is hil.measure.decoders (the code the board harness runs on each frame); `score_decoded` scores
+frames decoded there or here. Classification keeps its own scoring (hil.measure.accuracy); asking these
+functions for it is a ValueError.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hil.measure.detection import Box, box_parity, decode, detection_metrics
-from hil.measure.landmarks import decode_points, eyes_closed, landmark_metrics
+from hil.measure.decoders import TASKS, decode_frame
+from hil.measure.detection import Box, box_parity, detection_metrics
+from hil.measure.landmarks import eyes_closed, landmark_metrics
 from hil.measure.regression_error import regression_metrics
 from hil.measure.truth import FrameTruth
 
@@ -42,53 +45,71 @@ def input_size(card: ModelCardSpec) -> tuple[int, int]:
     return (c, b) if card.input.layout == "NCHW" else (b, a)
 
 
+def task_spec(card: ModelCardSpec) -> dict[str, Any]:
+    """The card's task as plain JSON data for hil.measure.decoders (what the board harness receives)."""
+    if card.task not in TASKS:
+        raise ValueError(f"a {card.task} card has no decoded task (decoded tasks: {', '.join(TASKS)})")
+    section = {"detection": card.detection, "landmarks": card.landmarks, "regression": card.regression}
+    body = section[card.task]
+    if body is None:
+        raise ValueError(f"card {card.name} has no {card.task} section")
+    return {
+        "task": card.task,
+        "classes": list(card.classes),
+        "input_size": list(input_size(card)),
+        card.task: body.model_dump(),
+    }
+
+
+def decode_task(card: ModelCardSpec, outputs: Outputs, frame_size: tuple[int, int]) -> dict[str, Any]:
+    """One frame decoded by the card's task: the code the board harness runs (hil.measure.decoders)."""
+    return decode_frame(task_spec(card), outputs, frame_size)
+
+
+def boxes_of(decoded: Mapping[str, Any]) -> list[Box]:
+    return [
+        Box(float(b[0]), float(b[1]), float(b[2]), float(b[3]), str(b[4]), float(b[5]))
+        for b in decoded["boxes"]
+    ]
+
+
+def points_of(card: ModelCardSpec, decoded: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    if card.landmarks is None:
+        raise ValueError(f"card {card.name} has no landmarks section")
+    pts = decoded["points"]
+    if len(pts) != len(card.landmarks.points):
+        raise ValueError(f"{len(pts)} decoded points; the card names {len(card.landmarks.points)}")
+    return {n: (float(x), float(y)) for n, (x, y) in zip(card.landmarks.points, pts, strict=True)}
+
+
+def values_of(card: ModelCardSpec, decoded: Mapping[str, Any]) -> dict[str, float]:
+    if card.regression is None:
+        raise ValueError(f"card {card.name} has no regression section")
+    values = decoded["values"]
+    if len(values) != len(card.regression.targets):
+        raise ValueError(f"{len(values)} decoded values; the card names {len(card.regression.targets)}")
+    return {n: float(v) for n, v in zip(card.regression.targets, values, strict=True)}
+
+
 def decode_detections(card: ModelCardSpec, outputs: Outputs, frame_size: tuple[int, int]) -> list[Box]:
     """One frame's boxes per the card (every score: thresholds are applied when scoring)."""
-    spec = card.detection
-    if spec is None:
+    if card.detection is None:
         raise ValueError(f"card {card.name} has no detection section")
-    return decode(
-        outputs,
-        boxes=spec.boxes,
-        scores=spec.scores,
-        classes=card.classes,
-        labels=spec.labels,
-        box_format=spec.box_format,
-        normalized=spec.normalized,
-        input_size=input_size(card),
-        frame_size=frame_size,
-        min_score=0.0,
-        nms_iou=spec.nms_iou,
-        max_detections=spec.max_detections,
-    )
+    return boxes_of(decode_task(card, outputs, frame_size))
 
 
 def decode_landmarks(
     card: ModelCardSpec, outputs: Outputs, frame_size: tuple[int, int]
 ) -> dict[str, tuple[float, float]]:
-    spec = card.landmarks
-    if spec is None:
+    if card.landmarks is None:
         raise ValueError(f"card {card.name} has no landmarks section")
-    points = decode_points(
-        outputs[spec.output],
-        len(spec.points),
-        normalized=spec.normalized,
-        input_size=input_size(card),
-        frame_size=frame_size,
-    )
-    return {name: (float(x), float(y)) for name, (x, y) in zip(spec.points, points, strict=True)}
+    return points_of(card, decode_task(card, outputs, frame_size))
 
 
 def decode_values(card: ModelCardSpec, outputs: Outputs) -> dict[str, float]:
-    spec = card.regression
-    if spec is None:
+    if card.regression is None:
         raise ValueError(f"card {card.name} has no regression section")
-    flat = np.asarray(outputs[spec.output], dtype=np.float64).reshape(-1)
-    if flat.size != len(spec.targets):
-        raise ValueError(
-            f"the output {spec.output} has {flat.size} values; the card names {len(spec.targets)}"
-        )
-    return {name: float(v) for name, v in zip(spec.targets, flat, strict=True)}
+    return values_of(card, decode_task(card, outputs, (1, 1)))
 
 
 def score_task(
@@ -98,11 +119,26 @@ def score_task(
     frame_size: tuple[int, int],
     states: Sequence[str | None] | None = None,
 ) -> dict[str, Any]:
+    """Raw outputs per frame -> the task's metrics (decoded here, then scored by score_decoded)."""
+    if card.task not in TASKS:
+        raise ValueError(f"score_task scores detection, landmarks and regression cards, not {card.task}")
     if len(outputs) != len(truth):
         raise ValueError(f"{len(outputs)} frames of outputs but {len(truth)} frames of truth")
-    pairs = [(out, t) for out, t in zip(outputs, truth, strict=True) if t is not None]  # labelled frames
+    return score_decoded(card, [decode_task(card, out, frame_size) for out in outputs], truth, states)
+
+
+def score_decoded(
+    card: ModelCardSpec,
+    decoded: Sequence[Mapping[str, Any]],
+    truth: Sequence[FrameTruth | None],
+    states: Sequence[str | None] | None = None,
+) -> dict[str, Any]:
+    """Decoded frames (hil.measure.decoders, on the host or on the board) -> the task's metrics."""
+    if len(decoded) != len(truth):
+        raise ValueError(f"{len(decoded)} frames of outputs but {len(truth)} frames of truth")
+    pairs = [(d, t) for d, t in zip(decoded, truth, strict=True) if t is not None]  # labelled frames
     if card.task == "detection" and card.detection is not None:
-        found = [decode_detections(card, out, frame_size) for out, _ in pairs]
+        found = [boxes_of(d) for d, _ in pairs]
         metrics = detection_metrics(
             found,
             [t.boxes for _, t in pairs],
@@ -114,17 +150,17 @@ def score_task(
         return {"task": "detection", "frames": len(pairs), **metrics, "detections": shown}
     if card.task == "landmarks" and card.landmarks is not None:
         spec = card.landmarks
-        points = [decode_landmarks(card, out, frame_size) for out, _ in pairs]
+        points = [points_of(card, d) for d, _ in pairs]
         gts: list[Mapping[str, tuple[float, float]] | None] = [t.points for _, t in pairs]
         metrics_l = landmark_metrics(points, gts, spec.left_eye, spec.right_eye, spec.failure_threshold)
         result: dict[str, Any] = {"task": "landmarks", **metrics_l}
         if spec.eye_closed is not None and states is not None:
-            every = [decode_landmarks(card, out, frame_size) for out in outputs]
+            every = [points_of(card, d) for d in decoded]
             result["eye_closed"] = eye_state_scores(every, states, spec.eye_closed)
         return result
     if card.task == "regression" and card.regression is not None:
         spec_r = card.regression
-        values = [decode_values(card, out) for out, _ in pairs]
+        values = [values_of(card, d) for d, _ in pairs]
         gts_r: list[Mapping[str, float] | None] = [t.values for _, t in pairs]
         metrics_r = regression_metrics(values, gts_r, spec_r.targets, spec_r.gaze, spec_r.units)
         return {"task": "regression", "frames": len(pairs), **metrics_r}
@@ -166,9 +202,22 @@ def detection_parity(
     the boxes at or above the card's score threshold."""
     if card.detection is None:
         raise ValueError(f"card {card.name} has no detection section")
+    return decoded_box_parity(
+        card,
+        [decode_task(card, o, frame_size) for o in reference],
+        [decode_task(card, o, frame_size) for o in other],
+    )
+
+
+def decoded_box_parity(
+    card: ModelCardSpec, reference: Sequence[Mapping[str, Any]], other: Sequence[Mapping[str, Any]]
+) -> dict[str, float | int | None]:
+    """detection_parity on decoded frames (the board's decoded boxes against the host reference's)."""
+    if card.detection is None:
+        raise ValueError(f"card {card.name} has no detection section")
     threshold = card.detection.score_threshold
 
-    def kept(frames: Sequence[Outputs]) -> list[list[Box]]:
-        return [[b for b in decode_detections(card, o, frame_size) if b.score >= threshold] for o in frames]
+    def kept(frames: Sequence[Mapping[str, Any]]) -> list[list[Box]]:
+        return [[b for b in boxes_of(d) if b.score >= threshold] for d in frames]
 
     return box_parity(kept(reference), kept(other), card.detection.match_iou)

@@ -58,6 +58,8 @@ class ReplayRequest:
     max_frames: int
     fps: float
     input_spec: dict[str, Any] | None  # the model card's input (InputSpec), None without a card
+    # The card's task for the board's decoder (hil.measure.tasks.task_spec); None for a classifier or no card.
+    task_spec: dict[str, Any] | None = None
 
 
 SETTLE_S = 0.3  # after the sampler starts, before the idle window: the sampler's own start-up load
@@ -192,6 +194,8 @@ class Platform(ABC):
         ]  # fmt: skip
         if req.input_spec is not None:
             argv += ["--input-json", json.dumps(req.input_spec)]
+        if req.task_spec is not None:
+            argv += ["--task-json", json.dumps(req.task_spec)]
         return argv
 
     @abstractmethod

@@ -194,6 +194,8 @@ class Qcs8255(Platform):
         ]
         collect = ["python3", tool, "collect", "--rundir", rundir, "--out", req.out]
         collect += ["--warmup", str(req.warmup), "--fps", str(req.fps), "--runtime", RUNTIME_NAMES[runtime]]
+        if req.task_spec is not None:
+            collect += ["--task-json", json.dumps(req.task_spec)]
         script = f"{SNPE_ENV}; " + " && ".join(shlex.join(a) for a in (prepare, execute, diagview, collect))
         return ["sh", "-c", script]
 

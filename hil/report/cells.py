@@ -6,10 +6,11 @@ and "~" (modelled power) mean.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from hil.measure.headline import headline_of
 from hil.measure.latency import MIN_SAMPLES
 
 if TYPE_CHECKING:  # the history table renders cells without importing pydantic
@@ -39,6 +40,18 @@ def number(value: float | None, digits: int = 1) -> Text:
 def percent(value: float | None) -> Text:
     """An accuracy in 0..1 shown as a percentage."""
     return Text(MISSING, style="dim") if value is None else Text(f"{100 * value:.1f} %")
+
+
+def headline(task: str | None, accuracy: float | None, task_metrics: dict[str, Any] | None) -> Text:
+    """The accuracy column: a classifier's accuracy as a percentage; another kind's headline figure,
+    labelled (`AP50 0.931`, `NME 0.041`, `MAE 3.20`); `–` when there is none."""
+    head = headline_of(task, accuracy, task_metrics)
+    if head.metric == "accuracy":
+        return percent(head.value)
+    if head.value is None:
+        return Text(MISSING, style="dim")
+    digits = 2 if head.metric == "mae" else 3
+    return Text.assemble((head.label + " ", "dim"), f"{head.value:.{digits}f}")
 
 
 def percentile(value: float | None, name: str, n: int | None) -> Text:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hil.measure.headline import headline_of
 from hil.records import JobResult
 from hil.report import cells
 
@@ -33,6 +34,49 @@ def _budgets(r: JobResult) -> list[tuple[str, Text | str]]:
     return [("budgets", ""), *rows]
 
 
+def _figure(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.3g}"
+    return cells.MISSING if value is None else str(value)
+
+
+def _task(r: JobResult) -> list[tuple[str, Text | str]]:
+    """The card task's metrics (detection, landmarks, regression), nested maps one line each."""
+    if r.task is None or r.task == "classification":
+        return []
+    rows: list[tuple[str, Text | str]] = [("task", r.task)]
+    if r.task_metrics is None:
+        return [*rows, ("task metrics", Text("– (the clip has no labels for this task)", style="dim"))]
+    first = headline_of(r.task, None, None).metric  # the headline figure first, then the rest
+    ordered = sorted(r.task_metrics.items(), key=lambda item: item[0] != first)
+    for key, value in ordered:
+        if not isinstance(value, dict):
+            rows.append((f"  {key}", _figure(value)))
+            continue
+        for name, inner in value.items():
+            label = f"  {key} {name}"
+            shown = (
+                ", ".join(f"{k} {_figure(v)}" for k, v in inner.items())
+                if isinstance(inner, dict)
+                else _figure(inner)
+            )
+            rows.append((label, shown))
+    return rows
+
+
+def _parity(r: JobResult) -> list[tuple[str, Text | str]]:
+    if r.parity is None:
+        return []
+    rows: list[tuple[str, Text | str]] = [("parity", f"vs {r.parity.reference}, {r.parity.frames} frames")]
+    for name, p in r.parity.outputs.items():
+        top1 = "" if p.top1_agreement is None else f", top-1 {p.top1_agreement:.3f}"
+        rows.append((f"  {name}", f"max abs {p.max_abs:.3g}, cosine {p.cosine:.5f}{top1}"))
+    if r.parity.boxes is not None:
+        shown = ", ".join(f"{k} {_figure(v)}" for k, v in r.parity.boxes.items())
+        rows.append(("  decoded boxes", shown))
+    return rows
+
+
 def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
     """(label, cell) pairs: identity, outcome, every measurement, budgets, provenance."""
     power = cells.power(r.power_w, r.power_source)
@@ -50,7 +94,8 @@ def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
     if r.error:
         rows.append(("error", Text(r.error)))
     rows += [
-        ("accuracy", cells.percent(r.accuracy)),
+        ("accuracy", cells.headline(r.task, r.accuracy, r.task_metrics)),
+        *_task(r),
         ("frames", f"{r.frames} scored, {r.warmup_frames} warm-up"),
         *_latency(r),
         ("device latency ms", cells.number(r.device_latency_ms, 2)),
@@ -58,6 +103,7 @@ def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
         ("power W", power),
         ("energy mJ/frame", cells.number(r.energy_mj_per_frame, 2)),
         ("memory peak MB", cells.number(r.memory_peak_mb, 0)),
+        *_parity(r),
         *_budgets(r),
         ("conversion", cells.seconds(r.conversion_s)),
         ("engine", cells.size(r.engine_bytes)),

@@ -22,7 +22,7 @@ def history_json(rows: list[HistoryRow]) -> str:
 
 
 _KEYS = ("board", "platform", "model", "precision", "clip")
-_KEY_PRIORITY = {"board": 0, "platform": 2, "model": 1, "precision": 0, "clip": 0}
+_KEY_PRIORITY = {"board": 0, "platform": 2, "model": 0, "precision": 0, "clip": 0}
 _HISTORY_TAIL = (
     Column("status"),
     Column("accuracy", 0, "right", short="acc"),
@@ -61,7 +61,7 @@ def render_history(rows: list[HistoryRow], console: Console) -> None:
             row.run_id,
             *[getattr(row, k) for k in varying],
             _noisy(cells.status(row.status), row.noisy),
-            cells.percent(row.accuracy),
+            cells.headline(row.task, row.accuracy, row.task_metrics),
             cells.percentile(row.p50, "p50", row.n),
             cells.percentile(row.p99, "p99", row.n),
             cells.power(row.power_w, row.power_source),

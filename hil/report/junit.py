@@ -25,10 +25,20 @@ def clean(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def _task(r: JobResult) -> list[str]:
+    """A detection / landmark / regression model's headline figures (docs/results.md, "Task metrics")."""
+    if r.task is None or r.task == "classification":
+        return []
+    metrics = r.task_metrics or {}
+    keys = {"detection": ("map50", "f1"), "landmarks": ("nme", "failure_rate"), "regression": ("mae",)}
+    return [f"task={r.task}", *(f"{k}={metrics.get(k)}" for k in keys.get(r.task, ()))]
+
+
 def _metrics(r: JobResult) -> str:
     lat = r.latency_ms
     parts = [
         f"accuracy={r.accuracy}",
+        *_task(r),
         f"p50_ms={None if lat is None else lat.p50}",
         f"p99_ms={None if lat is None else lat.p99}",
         f"n={None if lat is None else lat.n}",

@@ -1,7 +1,10 @@
 """The precision matrix: per board, one row per precision across every clip of the run, with the
 compression figures a team decides on: "Δ acc vs fp32" and "speedup vs fp32" (p50 ratio, see
-hil.measure.compare). When a run tests several models (`--model teacher.onnx --model student.onnx`), a
-second table per board compares each model with the first one, precision by precision.
+hil.measure.compare). A model's kind decides its accuracy figure (hil.measure.headline): a classifier's
+accuracy (Δ in points), a detector's AP50 (Δ in points), a landmark model's NME or a regression model's MAE
+(Δ as a number; lower is better). When a run tests several models of one kind (`--model teacher.onnx
+--model student.onnx`), a second table per board and kind compares each with the first one, precision by
+precision; models of different kinds (a classifier and a face detector) are never compared.
 
 Accuracy and power are frame-weighted over the clips; latency shows the median clip's p50 and the worst
 clip's p99 (a conservative summary: the per-clip table and `hil show` have every figure). Precisions are
@@ -19,7 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from hil.errors import ConfigError
-from hil.measure.compare import Comparison, compare, median_p50, weighted_accuracy
+from hil.measure.compare import Comparison, compare, headline_metric, median_p50, weighted_accuracy
+from hil.measure.headline import KINDS
 from hil.platforms import get
 from hil.records import OUTCOME_RANK, JobResult, RunSummary
 from hil.report import cells
@@ -44,15 +48,34 @@ def _weighted(results: list[JobResult], value: str) -> float | None:
     return sum(v * n for v, n in pairs) / total if total else None
 
 
+_LABELS = {metric: label for label, metric, _ in KINDS.values()}
+_FRACTIONS = ("accuracy", "map50")  # 0..1 figures: shown in percent, their change in points
+WORSE_SHARE = 0.1  # an error figure (NME, MAE) 10 % above its baseline is shown in red
+
+
 def delta_cell(comparison: Comparison | None) -> Text:
-    """Accuracy change in percentage points (`-1.2 pp`); `base` on the baseline row itself."""
+    """Change of the headline figure: accuracy and AP50 in percentage points (`-1.2 pp`, red from a point
+    lost); NME and MAE as numbers (`+0.0040`, red from 10 % worse than the baseline); `base` on the
+    baseline row itself."""
     if comparison is None:
         return Text("base", style="dim")
-    if comparison.delta_accuracy is None:
+    delta = comparison.delta_accuracy
+    if delta is None:
         return cells.number(None)
-    points = 100 * comparison.delta_accuracy
-    style = "red" if points <= -1.0 else ""
-    return Text(f"{points:+.1f} pp", style=style)
+    if comparison.metric in _FRACTIONS:
+        points = 100 * delta
+        return Text(f"{points:+.1f} pp", style="red" if points <= -1.0 else "")
+    base = comparison.baseline
+    worse = base is not None and delta > WORSE_SHARE * abs(base)
+    digits = 2 if comparison.metric == "mae" else 4
+    return Text(f"{delta:+.{digits}f}", style="red" if worse else "")
+
+
+def figure_cell(metric: str, value: float | None) -> Text:
+    """A group's headline figure: accuracy as a percentage, AP50 as a fraction, NME / MAE as numbers."""
+    if metric == "accuracy":
+        return cells.percent(value)
+    return cells.number(value, 2 if metric == "mae" else 3 if metric == "map50" else 4)
 
 
 def speedup_cell(comparison: Comparison | None) -> Text:
@@ -94,7 +117,9 @@ def _caption(results: list[JobResult], modelled: bool) -> str | None:
     return "\n".join(notes) or None
 
 
-def _table(title: str, first: tuple[str, ...], base: str, last: tuple[str, ...]) -> Table:
+def _table(
+    title: str, first: tuple[str, ...], base: str, last: tuple[str, ...], metric: str = "accuracy"
+) -> Table:
     table = Table(
         title=Text(title),
         title_justify="left",
@@ -107,7 +132,8 @@ def _table(title: str, first: tuple[str, ...], base: str, last: tuple[str, ...])
     )
     for name in first:
         table.add_column(name, no_wrap=True)
-    for name in ("acc", f"Δ acc\nvs {base}", "p50\nms", f"speedup\nvs {base}", *last):
+    label = _LABELS.get(metric, "acc")
+    for name in (label, f"Δ {label}\nvs {base}", "p50\nms", f"speedup\nvs {base}", *last):
         table.add_column(name, justify="right", no_wrap=True)
     return table
 
@@ -120,22 +146,27 @@ def render_matrix(summary: RunSummary, console: Console, baseline_model: str | N
         groups[(r.board, r.platform, r.model)][r.precision].append(r)
     for (board, platform, model), by_precision in groups.items():
         _precision_table(console, f"{board} ({platform}) · {model}", platform, by_precision)
-    models = list(dict.fromkeys(r.model for r in summary.results))
-    if len(models) < 2:
-        return
-    base = baseline_model if baseline_model in models else models[0]
-    models = [base, *(m for m in models if m != base)]  # the baseline's rows first
+    kinds: dict[str, list[str]] = defaultdict(list)  # headline metric -> its models, in run order
+    for model in dict.fromkeys(r.model for r in summary.results):
+        kinds[headline_metric([r for r in summary.results if r.model == model])].append(model)
     boards = dict.fromkeys((r.board, r.platform) for r in summary.results)
-    for board, platform in boards:
-        per_model = {m: groups[(board, platform, m)] for m in models if (board, platform, m) in groups}
-        if base in per_model and len(per_model) > 1:
-            _model_table(console, board, platform, base, per_model)
+    for models in kinds.values():
+        if len(models) < 2:
+            continue
+        base = baseline_model if baseline_model in models else models[0]
+        models = [base, *(m for m in models if m != base)]  # the baseline's rows first
+        for board, platform in boards:
+            per_model = {m: groups[(board, platform, m)] for m in models if (board, platform, m) in groups}
+            if base in per_model and len(per_model) > 1:
+                _model_table(console, board, platform, base, per_model)
 
 
 def _precision_table(console: Console, title: str, platform: str, by_precision: Groups) -> None:
     clips = {len(v) for v in by_precision.values()}
     title += f" · {clips.pop()} clip(s)" if len(clips) == 1 else ""
-    table = _table(title, ("precision", "status"), "fp32", ("worst\np99 ms", "power\nW", "mem\nMB"))
+    metric = headline_metric([r for v in by_precision.values() for r in v])
+    last = ("worst\np99 ms", "power\nW", "mem\nMB")
+    table = _table(title, ("precision", "status"), "fp32", last, metric)
     baseline = by_precision.get("fp32")
     modelled = False
     for precision in sorted(by_precision, key=lambda p: PRECISION_ORDER.get(p, 9)):
@@ -146,8 +177,8 @@ def _precision_table(console: Console, title: str, platform: str, by_precision: 
         p50, worst = _latency(results)
         label = _label(platform, precision) + ("" if len(clips) <= 1 else f" ({len(results)})")
         table.add_row(
-            Text(label), _status(results), cells.percent(weighted_accuracy(results)), delta_cell(vs), p50,
-            speedup_cell(vs), worst, power, _memory(results),
+            Text(label), _status(results), figure_cell(metric, weighted_accuracy(results)), delta_cell(vs),
+            p50, speedup_cell(vs), worst, power, _memory(results),
         )  # fmt: skip
     table.caption = _caption([r for v in by_precision.values() for r in v], modelled)
     print_table(console, table)
@@ -157,7 +188,9 @@ def _model_table(
     console: Console, board: str, platform: str, base: str, per_model: dict[str, Groups]
 ) -> None:
     # The baseline model is named in the title: headers stay narrow whatever its name.
-    table = _table(f"{board} ({platform}) · models vs {base}", ("model", "precision"), "base", ("power\nW",))
+    metric = headline_metric([r for v in per_model[base].values() for r in v])
+    title = f"{board} ({platform}) · models vs {base}"
+    table = _table(title, ("model", "precision"), "base", ("power\nW",), metric)
     modelled = False
     for model, by_precision in per_model.items():
         for precision in sorted(by_precision, key=lambda p: PRECISION_ORDER.get(p, 9)):
@@ -168,8 +201,8 @@ def _model_table(
             modelled = modelled or is_modelled
             p50, _ = _latency(results)
             table.add_row(
-                Text(model), Text(_label(platform, precision)), cells.percent(weighted_accuracy(results)),
-                delta_cell(vs), p50, speedup_cell(vs), power,
+                Text(model), Text(_label(platform, precision)),
+                figure_cell(metric, weighted_accuracy(results)), delta_cell(vs), p50, speedup_cell(vs), power,
             )  # fmt: skip
     if modelled:
         table.caption = MODELLED_NOTE

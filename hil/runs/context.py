@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from hil.harness import bundle_sha256, harness_files
+from hil.harness import bundle, bundle_sha256
 from hil.platforms.base import COMMON_FACTS, BoardContext, Platform, facts_script, parse_facts
 from hil.runs.target import BoardTarget
 from hil.transport.push import PushItem, sha256_file
@@ -44,4 +44,4 @@ def board_context(target: BoardTarget, conn: BoardConnection) -> BoardContext:
 
 def harness_items(ctx: BoardContext) -> list[PushItem]:
     """hil's harness files as one bundle on the board, so that they can import each other there."""
-    return [PushItem(p, f"{ctx.harness_dir}/{p.name}", sha256_file(p)) for p in harness_files()]
+    return [PushItem(p, f"{ctx.harness_dir}/{rel}", sha256_file(p)) for p, rel in bundle()]

@@ -33,7 +33,7 @@ from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog,
 from hil.runs.lease import Lease, LeaseError, holder_line
 from hil.runs.outcome import classify_replay_failure
 from hil.runs.preflight import PreflightError, preflight
-from hil.runs.reference import board_parity
+from hil.runs.reference import board_box_parity, board_parity
 from hil.runs.score import Replay, parse_frames, score
 from hil.runs.suite import Clip, ModelUnderTest, Suite
 from hil.runs.target import BoardTarget
@@ -277,6 +277,7 @@ class _BoardRun:
             max_frames=self.suite.max_frames,
             fps=self.suite.fps,
             input_spec=model.input_spec(),
+            task_spec=model.task_spec(),
         )
         harness = platform.replay_argv(ctx, request)
         plan = platform.power_plan(ctx, self.target.power_source, self.target.power_interval_ms, tag)
@@ -331,7 +332,11 @@ class _BoardRun:
             }
         )
         idle_s = plan.idle_s if plan is not None else 0.0
-        scored = score(base, replayed, power, self.target.budgets, model, clip, parity, idle_s)
+        try:
+            scored = score(base, replayed, power, self.target.budgets, model, clip, parity, idle_s)
+        except ModelError as exc:
+            self.finish(job, "fail", "score", exc.message, logs=logs)
+            return
         result = thermal.annotate(scored, before, after)
         logs += thermal.state_log(before, after)
         self.facts = {**self.facts, **thermal.state_facts(before, after)}  # a new dict: JobDone keeps its own
@@ -347,10 +352,17 @@ class _BoardRun:
         if not path:
             return None
         try:
-            return board_parity(model, clip, ctx.conn.read(str(path)), replayed.summary)
+            result = board_parity(model, clip, ctx.conn.read(str(path)), replayed.summary)
         except (HilError, ValueError, OSError, KeyError) as exc:
             logs.append(JobLog(kind="parity", command="", text=f"no parity: {exc}"))
             return None
+        if result is None or not replayed.decoded:
+            return result
+        try:
+            return result.model_copy(update={"boxes": board_box_parity(model, clip, replayed.decoded)})
+        except (ValueError, KeyError, IndexError) as exc:
+            logs.append(JobLog(kind="parity", command="", text=f"no box parity: {exc}"))
+            return result
 
     # -- results --------------------------------------------------------------------------------------
 

@@ -17,7 +17,9 @@ import numpy as np
 import onnxruntime as ort
 
 from hil.harness import board_harness
+from hil.measure.decoders import decode_frame
 from hil.measure.parity import compare
+from hil.measure.tasks import decoded_box_parity
 from hil.records import OutputParity, ParityResult
 from hil.runs.suite import Clip, ModelUnderTest
 
@@ -96,3 +98,30 @@ def board_parity(
         for name, ref, got in zip(names, reference, board, strict=True)
     }
     return ParityResult(reference="host-fp32", frames=len(indices), outputs=outputs)
+
+
+BOX_PARITY_FRAMES = 32  # the first processed frames whose boxes are compared with the reference's
+
+
+def board_box_parity(
+    model: ModelUnderTest, clip: Clip, decoded: dict[int, dict[str, Any]]
+) -> dict[str, float | int | None] | None:
+    """A detector's boxes as the board decoded them against the host FP32 reference's boxes, decoded by the
+    same code (hil.measure.decoders) on the first processed frames; None for other tasks."""
+    card, spec = model.card, model.task_spec()
+    if card is None or spec is None or card.task != "detection" or not decoded:
+        return None
+    indices = sorted(decoded)[:BOX_PARITY_FRAMES]
+    names, stacked = reference_outputs(model, clip, indices)
+    reference = []
+    for k, index in enumerate(indices):
+        size = decoded[index].get("frame_size") or _frame_size(clip)
+        outputs = {name: stacked[n][k] for n, name in enumerate(names)}
+        reference.append(decode_frame(spec, outputs, (int(size[0]), int(size[1]))))
+    return decoded_box_parity(card, reference, [decoded[i] for i in indices])
+
+
+def _frame_size(clip: Clip) -> tuple[int, int]:
+    for frame, _ in board_harness.frames_from_clip(str(clip.path)):
+        return board_harness.frame_size_of(frame)
+    raise ValueError(f"the clip {clip.name} has no frames")

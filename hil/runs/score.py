@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hil.errors import ModelError
 from hil.measure.accuracy import frame_accuracy, per_class
 from hil.measure.budgets import Budgets, Figures, judge
+from hil.measure.decoders import TASKS
 from hil.measure.energy import energy
 from hil.measure.events import event_scores
 from hil.measure.latency import latency_stats
 from hil.measure.pacing import Timed, pacing, stage_medians, throughput
+from hil.measure.tasks import score_decoded
 from hil.platforms.base import PowerReading
 from hil.records import FrameSample, JobResult, Pacing, ParityResult
 from hil.runs.suite import Clip, ModelUnderTest
@@ -22,11 +24,14 @@ from hil.runs.suite import Clip, ModelUnderTest
 class Replay:
     samples: list[FrameSample]
     summary: dict[str, Any]
+    # Frame index -> what the board's decoder made of that frame (detection / landmarks / regression cards).
+    decoded: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def parse_frames(text: str, clip: Clip, model: ModelUnderTest) -> Replay:
     """The harness's JSON lines -> frame samples with labels attached (class indices of the card)."""
     samples: list[FrameSample] = []
+    decoded: dict[int, dict[str, Any]] = {}
     summary: dict[str, Any] | None = None
     for line in text.splitlines():
         if not line.strip():
@@ -36,6 +41,8 @@ def parse_frames(text: str, clip: Clip, model: ModelUnderTest) -> Replay:
             summary = record["summary"]
             continue
         index = record["index"]
+        if isinstance(record.get("decoded"), dict):
+            decoded[index] = {**record["decoded"], "frame_size": record.get("frame_size")}
         label = None
         if clip.labels is not None and index < len(clip.labels):
             label = model.class_index(clip.labels[index])
@@ -57,7 +64,7 @@ def parse_frames(text: str, clip: Clip, model: ModelUnderTest) -> Replay:
         )
     if summary is None:
         raise ModelError(f"the harness stopped before the end of {clip.name}: no summary line")
-    return Replay(samples, summary)
+    return Replay(samples, summary, decoded)
 
 
 def _timing(replay: Replay) -> dict[str, Any]:
@@ -130,6 +137,32 @@ def board_events(replay: Replay, model: ModelUnderTest, clip: Clip) -> dict[str,
     return event_scores(truth, predicted[: len(truth)], clip.fps, model.card.event_rules())
 
 
+def task_scores(replay: Replay, model: ModelUnderTest, clip: Clip | None) -> dict[str, Any] | None:
+    """The card task's metrics (hil.measure.tasks.score_decoded) of the frames the board processed and
+    decoded, against the clip's object labels (and state labels, for a landmark card's eye_closed); None
+    when the model is no detection / landmarks / regression model or the clip has no labels for it. The
+    per-frame detections stay out (they are the board's output, not a metric)."""
+    card = model.card
+    if card is None or card.task not in TASKS or clip is None or not replay.samples:
+        return None
+    eye_closed = card.landmarks.eye_closed if card.landmarks is not None else None
+    eye_states = eye_closed is not None and clip.labels is not None
+    if clip.objects is None and not eye_states:
+        return None
+    missing = [s.index for s in replay.samples if s.index not in replay.decoded]
+    if missing:
+        raise ModelError(f"the board sent no decoded {card.task} outputs for frame {missing[0]}")
+    indices = [s.index for s in replay.samples]
+    objects, labels = clip.objects, clip.labels
+    truth = [objects[i] if objects is not None and i < len(objects) else None for i in indices]
+    states = [labels[i] if labels is not None and i < len(labels) else None for i in indices]
+    decoded = [replay.decoded[i] for i in indices]
+    metrics = score_decoded(card, decoded, truth, states if eye_states else None)
+    metrics.pop("detections", None)
+    metrics.pop("task", None)
+    return metrics
+
+
 def score(
     base: JobResult,
     replay: Replay,
@@ -150,6 +183,10 @@ def score(
         truth = [s.label for s in replay.samples]
         accuracy = frame_accuracy(predicted, truth)
         classes = per_class(predicted, truth, model.card.classes)
+    try:
+        task_metrics = task_scores(replay, model, clip)
+    except ValueError as exc:  # decoded frames that do not fit the card
+        raise ModelError(f"the board's decoded outputs do not fit the model card: {exc}") from exc
     timing = _timing(replay)
     power_figures = _energy(replay, power, idle_s, len(timed))
     memory = replay.summary.get("peak_rss_mb")
@@ -159,6 +196,8 @@ def score(
         power_source=power_figures["power_source"],
         memory_mb=memory,
         accuracy=accuracy,
+        task=model.card.task if model.card is not None else None,
+        task_metrics=task_metrics,
         fps=timing["fps"],
         parity={k: v.model_dump() for k, v in parity.outputs.items()} if parity is not None else None,
         precision=base.precision,
@@ -177,6 +216,8 @@ def score(
             "frames": len(replay.samples),
             "warmup_frames": len(replay.samples) - len(timed),
             "per_class": classes,
+            "task": model.card.task if model.card is not None else None,
+            "task_metrics": task_metrics,
             "parity": parity,
             "events": board_events(replay, model, clip) if clip is not None else None,
             "error": ("over budget: " + "; ".join(judged.failures)) if failed else None,

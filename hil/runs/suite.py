@@ -13,10 +13,13 @@ from typing import Any
 
 from hil.artifacts.card import ModelCardSpec, check_card_against_graph, load_card
 from hil.artifacts.frames import count_frames
-from hil.artifacts.labels import read_labels
+from hil.artifacts.labels import read_labels, read_objects
 from hil.artifacts.quantize import load_onnx
 from hil.artifacts.shapes import InputShapes, fix_input_shapes, write_static
 from hil.errors import ArtifactError, ConfigError
+from hil.measure.decoders import TASKS
+from hil.measure.tasks import task_spec
+from hil.measure.truth import FrameTruth
 from hil.records import PRECISIONS, Precision
 from hil.transport.push import sha256_file
 
@@ -58,6 +61,17 @@ class ModelUnderTest:
             "std": [1.0],
         }
 
+    def task_spec(self) -> dict[str, Any] | None:
+        """The card's task for the board's decoder (detection, landmarks, regression); None otherwise."""
+        if self.card is None or self.card.task not in TASKS:
+            return None
+        spec = task_spec(self.card)
+        shape = self.input_spec()  # a dynamic input fixed by --input-shape changes the input size
+        if shape is not None:
+            _, a, b, c = shape["shape"]
+            spec["input_size"] = [c, b] if shape.get("layout", "NCHW") == "NCHW" else [b, a]
+        return spec
+
     def pushed(self, precision: str, static: bool) -> tuple[Path, str]:
         """(ONNX to push, its sha) for a converter that takes dynamic inputs with flags, or (`static`) one
         that needs a static-shape model."""
@@ -78,6 +92,8 @@ class Clip:
     path: Path
     labels: list[str] | None
     fps: float = 30.0  # the video's frame rate: event durations in seconds are counted at it
+    # Boxes, points and values per frame (read_objects) for detection / landmark / regression models.
+    objects: list[FrameTruth] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +160,9 @@ def load_clip(path: Path) -> Clip:
     error here rather than a puzzling failure on every board."""
     if not path.is_file():
         raise ConfigError(f"clip {path} does not exist", hint="pass a video file with --clip")
-    return Clip(path.stem, path, read_labels(path, frames=count_frames(path)), video_fps(path))
+    frames = count_frames(path)
+    labels = read_labels(path, frames=frames)
+    return Clip(path.stem, path, labels, video_fps(path), read_objects(path, frames))
 
 
 def video_fps(path: Path) -> float:

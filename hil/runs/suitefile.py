@@ -36,6 +36,8 @@ class BudgetProfile(_Strict):
     power_w: float | None = Field(None, gt=0)
     memory_mb: float | None = Field(None, gt=0)
     accuracy: float | None = Field(None, ge=0, le=1)
+    map50_min: float | None = Field(None, ge=0, le=1)  # detectors (see docs/results.md, "Budgets")
+    nme_max: float | None = Field(None, gt=0)  # landmark models
 
 
 class ReplaySpec(_Strict):

@@ -78,6 +78,8 @@ def target_for(
             b.fps_min,
             b.judge_modelled_power,
             board.budget_profile,
+            b.map50_min,
+            b.nme_max,
         ),
         command_timeout_s=board.command_timeout_s,
         power_command=board.power.command if board.power else None,

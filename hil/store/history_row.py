@@ -3,6 +3,7 @@ importing pydantic (see hil.cli.commands on light commands)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -21,7 +22,9 @@ class HistoryRow:
     precision: str
     clip: str
     status: str
-    accuracy: float | None
+    accuracy: float | None  # a classifier's frame accuracy
+    task: str | None = None  # the model card's task; detection / landmarks / regression have task_metrics
+    task_metrics: dict[str, Any] | None = None
     p50: float | None
     p99: float | None
     n: int | None  # latency samples behind p50/p99; p99 is None below 662 (see docs/results.md)
@@ -59,6 +62,8 @@ def history_row(row: dict[str, Any]) -> HistoryRow:
         clip=row["clip"],
         status=row["status"],
         accuracy=row["accuracy"],
+        task=row.get("task"),
+        task_metrics=json.loads(row["task_metrics"]) if row.get("task_metrics") else None,
         p50=row["lat_p50"],
         p99=row["lat_p99"],
         n=row["lat_n"],

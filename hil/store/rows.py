@@ -16,7 +16,7 @@ from hil.records import BudgetVerdicts, FrameSample, JobResult, LatencyStats
 _LAT = ("min", "mean", "p50", "p90", "p99", "max", "n")
 _BUDGETS = ("latency", "power", "memory", "accuracy", "fps", "parity")
 # JSON-text columns of issue 8's structured figures.
-_JSON = ("pacing", "stages_ms", "parity", "events", "budget_notes")
+_JSON = ("pacing", "stages_ms", "parity", "events", "budget_notes", "task_metrics")
 # JobResult fields that map one to one onto a column of the same name.
 _PLAIN = (
     "board",
@@ -50,6 +50,7 @@ _PLAIN = (
     "power_samples",
     "budget_profile",
     "noisy_reason",
+    "task",
 )
 
 

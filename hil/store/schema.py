@@ -201,6 +201,14 @@ def _v3(db: Database) -> None:
         db.execute(view)
 
 
+def _tasks(db: Database) -> None:
+    """Issue 13: the model card's task of each result and its metrics (JSON: map50, f1, per_class, nme,
+    failure_rate, eye_closed, mae, ...). Rows stored before read back as None (a classifier, or no card)."""
+    results = db.table("results")
+    results.add_column("task", str)
+    results.add_column("task_metrics", str)
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1,
     _v2,
@@ -209,6 +217,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v_nightly,
     _deployments,
     _v3,
+    _tasks,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -165,8 +165,9 @@ def test_a_dynamic_qdq_int8_model_runs_on_all_three_platforms(hil: Hil, tmp_path
 def test_detection_and_landmark_cards_run_and_never_score_state_labels_as_classes(
     hil: Hil, tmp_path: Path
 ) -> None:
-    """Task cards load, pass the card-vs-graph checks and replay on a board; their accuracy stays null (board
-    runs score classifiers only so far) even when the clip's state labels share a name with a class."""
+    """Task cards load, pass the card-vs-graph checks and replay on a board; their accuracy stays null (it
+    is a classifier's figure) even when the clip's state labels share a name with a class, and without
+    object labels their task metrics are null too (tests/integration/test_task_scoring.py scores them)."""
     rack_inventory = three_boards(tmp_path / "rack.yaml")
     clip = make_clip(tmp_path / "cabin.mp4", frames=16)  # state labels, one of them "phone"
     image = {"name": INPUT, "shape": [1, 48, 64, 3], "layout": "NHWC", "colour": "rgb"}
@@ -194,3 +195,4 @@ def test_detection_and_landmark_cards_run_and_never_score_state_labels_as_classe
     assert {r["model"] for r in results} == {"face-det", "eye-points"}
     for r in results:
         assert r["status"] == "pass" and r["accuracy"] is None and not r["per_class"], r
+        assert r["task"] in ("detection", "landmarks") and r["task_metrics"] is None, r

@@ -194,3 +194,24 @@ def test_export_csv_and_jsonl(tmp_path: Path) -> None:
         assert write_csv(export_rows(store, {"clip": "c1"}), text) == 1
         header, row = text.getvalue().splitlines()
         assert header.startswith("id,run_id,board") and ",c1," in row
+
+
+def test_history_verdicts_judge_a_detector_on_what_it_has(tmp_path: Path) -> None:
+    """A detector's frames carry no class label: accuracy has no baseline, latency is judged as usual, and
+    its task metrics ride along untouched."""
+    metrics = {"map50": 0.9, "f1": 0.85, "per_class": {}, "frames": 60}
+    det = _result(model="face", task="detection", task_metrics=metrics, accuracy=None)
+
+    def frames(centre: float, seed: int) -> list[FrameSample]:
+        return [f.model_copy(update={"predicted": 3, "label": None}) for f in _frames(60, centre, seed)]
+
+    with Store.open(tmp_path / "hil.sqlite") as store:
+        for i in range(3):
+            _record(store, f"d{i}", det, frames(2.0, seed=i))
+            judge_results(store, f"d{i}", [det])
+        _record(store, "d-slow", det, frames(3.0, seed=7))
+        [slow] = judge_results(store, "d-slow", [det])
+        assert slow.status == "regression" and [r.metric for r in slow.regressions] == ["latency"]
+        assert slow.task_metrics == metrics
+        [stored] = store.run_results("d-slow")
+        assert stored.task == "detection" and stored.task_metrics == metrics
