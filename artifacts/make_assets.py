@@ -154,7 +154,7 @@ FACE_ABOUT = (
     "and cell, box decode in the graph; dynamic NHWC input."
 )
 EYES_ABOUT = (
-    "Eye landmarks: 4 conv-BN-ReLU (16-32-48-64) to 8x8, linear 128, linear 24: 12 eye points (EAR order)."
+    "Eye landmarks: 5 conv-BN-ReLU (8-16-32-48-64) to 3x3, linear 96, linear 24: 12 eye points (EAR order)."
 )
 
 

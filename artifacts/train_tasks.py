@@ -8,8 +8,8 @@
   boxes) and `scores` [N, 2 x grid^2, 2] (per class; a face box scores 0 as phone and the other way round).
   Trained like CenterNet: the cell holding a box centre is that class's positive, every other cell a
   negative (binary cross-entropy), and the box of each positive is fitted by L1 + (1 - GIoU).
-- `dms-eyes` (task landmarks): the whole 128x128 gray frame, NCHW; four stride-2 conv-BN-ReLU layers, a
-  linear layer to 24 numbers through a sigmoid: 12 points normalised to the frame, `left_eye_p1`..`p6`
+- `dms-eyes` (task landmarks): the whole frame as 96x96 gray, NCHW; five stride-2 conv-BN-ReLU layers
+  (8-16-32-48-64, down to 3x3), a linear layer of 96, a linear layer to 24 numbers through a sigmoid: 12 points normalised to the frame, `left_eye_p1`..`p6`
   and `right_eye_p1`..`p6` in EAR order. Trained by L1 over the points labelled in each frame.
 
 Both see frames after the same encode/decode and `hil.artifacts.frames.preprocess` as at run time, with a
@@ -45,7 +45,7 @@ FACE_INPUT = InputSpec(
     name="image", shape=[1, 64, 64, 1], layout="NHWC", colour="gray", mean=[0.5], std=[0.25]
 )
 EYES_INPUT = InputSpec(
-    name="input", shape=[1, 1, 128, 128], layout="NCHW", colour="gray", mean=[0.5], std=[0.25]
+    name="input", shape=[1, 1, 96, 96], layout="NCHW", colour="gray", mean=[0.5], std=[0.25]
 )
 ANCHORS = ((0.45, 0.55), (0.12, 0.16))  # face, phone: width, height as fractions of the frame
 # Mirroring swaps the eyes and, per eye, p1<->p4, p2<->p3, p5<->p6 (p1 is always the image-left corner).
@@ -78,16 +78,19 @@ class FaceNet(nn.Module):
         return self.head(self.features(x.permute(0, 3, 1, 2)))  # [N, 10, G, G]
 
     def decode(self, f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        n, _, g, _ = f.shape
-        cells = torch.arange(g, dtype=torch.float32)
-        gx, gy = cells.view(1, 1, 1, g), cells.view(1, 1, g, 1)
-        t = f[:, 2:].reshape(n, 2, 4, g, g)
-        cx = (gx + 2 * torch.sigmoid(t[:, :, 0]) - 0.5) / g
-        cy = (gy + 2 * torch.sigmoid(t[:, :, 1]) - 0.5) / g
+        n, _, gh, gw = f.shape
+        # The cell grid from the feature map itself (cumulative sums of ones): no Range op, which SNPE's
+        # converter rejects, and the graph stays valid for any input size.
+        ones = torch.ones_like(f[:, :1])  # [N, 1, G, G]
+        gx, gy = ones.cumsum(3) - 1, ones.cumsum(2) - 1
+        cols, rows = ones.sum(3, keepdim=True), ones.sum(2, keepdim=True)
+        t = f[:, 2:].reshape(n, 2, 4, gh, gw)
+        cx = (gx + 2 * torch.sigmoid(t[:, :, 0]) - 0.5) / cols
+        cy = (gy + 2 * torch.sigmoid(t[:, :, 1]) - 0.5) / rows
         w = (2 * torch.sigmoid(t[:, :, 2])) ** 2 * self.anchors[:, :, 0:1]
         h = (2 * torch.sigmoid(t[:, :, 3])) ** 2 * self.anchors[:, :, 1:2]
         boxes = torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], dim=-1)  # [N, 2, G, G, 4]
-        probs = torch.sigmoid(f[:, :2]).reshape(n, 2, g * g)  # [N, 2, G*G]
+        probs = torch.sigmoid(f[:, :2]).reshape(n, 2, gh * gw)  # [N, 2, G*G]
         zeros = torch.zeros_like(probs[:, 0])
         scores = torch.cat(
             [torch.stack([probs[:, 0], zeros], -1), torch.stack([zeros, probs[:, 1]], -1)], dim=1
@@ -99,13 +102,16 @@ class FaceNet(nn.Module):
 
 
 class EyeNet(nn.Module):
-    """NCHW gray 128x128 frame -> points [N, 12, 2] normalised to the frame."""
+    """NCHW gray 96x96 frame -> points [N, 12, 2] normalised to the frame."""
 
-    def __init__(self, widths: tuple[int, int, int, int] = (16, 32, 48, 64)) -> None:
+    def __init__(self, widths: tuple[int, ...] = (8, 16, 32, 48, 64)) -> None:
         super().__init__()
-        a, b, c, d = widths
-        self.features = nn.Sequential(_block(1, a, 2), _block(a, b, 2), _block(b, c, 2), _block(c, d, 2))
-        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(d * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 24))
+        layers, cin = [], 1
+        for width in widths:
+            layers.append(_block(cin, width, 2))
+            cin = width
+        self.features = nn.Sequential(*layers)  # 96 -> 3
+        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(cin * 3 * 3, 96), nn.ReLU(), nn.Linear(96, 24))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.fc(self.features(x))).reshape(x.shape[0], 12, 2)
@@ -244,6 +250,9 @@ def fit(model: nn.Module, x: np.ndarray, targets: np.ndarray, epochs: int, seed:
 
 def _save(path: Path, description: str) -> None:
     proto = onnx.load(str(path))
+    for out in proto.graph.output:  # the exporter leaves the box coordinates axis unnamed-dynamic
+        if out.name == "boxes":
+            out.type.tensor_type.shape.dim[2].dim_value = 4
     proto.producer_name, proto.doc_string = "hil artifacts/train_tasks.py", description
     onnx.checker.check_model(proto)
     onnx.save(proto, str(path))
@@ -272,7 +281,7 @@ def export_face(model: FaceNet, path: Path, description: str) -> Path:
 
 
 def export_eyes(model: EyeNet, path: Path, description: str) -> Path:
-    """ONNX opset 17, static 1x1x128x128 input `input`, output `points` [1, 12, 2]; the card."""
+    """ONNX opset 17, static 1x1x96x96 input `input`, output `points` [1, 12, 2]; the card."""
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         model.eval(), (torch.zeros(EYES_INPUT.shape),), str(path), input_names=["input"],
