@@ -15,6 +15,9 @@ drawn from, never from looking at pixels, so labels are exact by construction:
 
 Nuisances: lighting (illuminator gain drift, tunnels, sun through the side window, moving shadows), head
 and seat motion, sensor noise, hand-to-face occlusion, glasses glare, caps.
+
+Object labels (a face box with 12 eye points, a phone box) come from the same geometry the frames are
+drawn with, hil.artifacts.clipobjects, and are written to `.objects.csv` and the OpenLABEL file.
 """
 
 from __future__ import annotations
@@ -379,7 +382,8 @@ def render_clip(seed: int, seconds: float, size: int = SIZE) -> tuple[list[np.nd
 
 
 def generate_clip(path: Path, seed: int, seconds: float = 24.0, size: int = SIZE) -> ClipTruth:
-    """Render the clip of `seed` to `path` (.mp4) with its labels: `.labels.csv` and `.openlabel.json`."""
+    """Render the clip of `seed` to `path` (.mp4) with its labels: `.labels.csv`, `.objects.csv` and
+    `.openlabel.json`."""
     frames, truth = render_clip(seed, seconds, size)
     write_video(path, frames, FPS)
     write_clip_labels(path, truth)
