@@ -47,10 +47,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# Regenerate the demo clips and models in artifacts/ (needs the optional 'train' extra: PyTorch).
+# Regenerate the demo clips and models in artifacts/ (needs the optional 'train' extra: PyTorch, CPU build;
+# the CPU wheel index keeps pip from pulling gigabytes of CUDA libraries; TORCH_INDEX= to use only your
+# configured indexes). ASSETS=face,eyes (or labels) rebuilds only those parts, reusing the committed rest.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+ASSETS ?=
 assets: setup
-	$(BIN)/python -m pip install -q -e '.[train]'
-	$(BIN)/python artifacts/make_assets.py
+	$(BIN)/python -m pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -e '.[train]'
+	$(BIN)/python artifacts/make_assets.py $(if $(ASSETS),--only $(ASSETS))
 
 # Every bench/bench_*.py, each figure beside its anchor; writes docs/benchmarks.md (never fails the build).
 bench: setup

@@ -15,11 +15,13 @@ drawn from, never from looking at pixels, so labels are exact by construction:
 
 Nuisances: lighting (illuminator gain drift, tunnels, sun through the side window, moving shadows), head
 and seat motion, sensor noise, hand-to-face occlusion, glasses glare, caps.
+
+Object labels (a face box with 12 eye points, a phone box) come from the same geometry the frames are
+drawn with, hil.artifacts.clipobjects, and are written to `.objects.csv` and the OpenLABEL file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +29,17 @@ import cv2
 import numpy as np
 
 from hil.artifacts import openlabel
+from hil.artifacts.clipobjects import (
+    Proj,
+    hand_positions,
+    head_projector,
+    object_labels,
+    phone_rect,
+    wheel_grips,
+)
 from hil.artifacts.frames import write_video
-from hil.artifacts.labels import episodes, write_labels
+from hil.artifacts.labels import episodes, write_labels, write_objects
+from hil.artifacts.openlabel import LabelledObject
 
 FPS = 30
 SIZE = 128  # frames are SIZE x SIZE, gray
@@ -70,6 +81,7 @@ class ClipTruth:
     blinks: list[tuple[int, int]] = field(default_factory=list)
     phone_kind: list[int] = field(default_factory=list)
     lighting: list[float] = field(default_factory=list)
+    objects: list[list[LabelledObject]] = field(default_factory=list)  # per frame: face (eye points), phone
 
 
 def _ou(rng: np.random.Generator, n: int, sigma: float, tau: float) -> np.ndarray:
@@ -242,15 +254,9 @@ def render_frame(d: Driver, scene: tuple[np.ndarray, np.ndarray, np.ndarray], s:
     base, win, grad = scene
     c = base.copy()
     c[win] += 60 + 150 * s.side[i]
-    a = d.a * s.scale[i]
+    a, proj = head_projector(d, s, i)
     hx, hy = d.cx + s.dx[i], d.cy + s.dy[i]
-    yw, pt, rl = np.radians([s.yaw[i], s.pitch[i], s.roll[i]])
-
-    def proj(x: float, y: float, z: float) -> tuple[float, float, float]:
-        x1, z1 = x * np.cos(yw) + z * np.sin(yw), -x * np.sin(yw) + z * np.cos(yw)
-        y2, z2 = y * np.cos(pt) + z1 * np.sin(pt), -y * np.sin(pt) + z1 * np.cos(pt)
-        u, v = x1 * np.cos(rl) - y2 * np.sin(rl), x1 * np.sin(rl) + y2 * np.cos(rl)
-        return hx + a * u, hy + a * v, z2
+    yw, pt = np.radians([s.yaw[i], s.pitch[i]])
 
     deg = float(s.roll[i])
     cv2.ellipse(c, _pt(d.cx + 0.5 * s.dx[i], 300), (int(a * 2.3), 120), 0, 0, 360, d.shirt, -1)
@@ -292,9 +298,6 @@ def render_frame(d: Driver, scene: tuple[np.ndarray, np.ndarray, np.ndarray], s:
     img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
     img += rng.normal(0.0, d.noise / np.sqrt(s.gain[i]), img.shape).astype(np.float32)
     return np.clip(img, 0, 255).astype(np.uint8)
-
-
-Proj = Callable[[float, float, float], tuple[float, float, float]]
 
 
 def _face_features(c: np.ndarray, d: Driver, s: Script, i: int, a: float, proj: Proj) -> None:
@@ -341,37 +344,19 @@ def _face_features(c: np.ndarray, d: Driver, s: Script, i: int, a: float, proj: 
 
 
 def _hands(c: np.ndarray, d: Driver, s: Script, i: int, a: float, proj: Proj) -> None:
-    off = d.cx - 128
-    wheel = {-1: (62 + off, 236.0), 1: (194 + off, 236.0)}
-    mode, h = int(s.phone[i]), float(s.hand[i])
-    moving: dict[int, tuple[float, float]] = {}
-    if mode in (1, 2):
-        side = -1 if mode == 1 else 1
-        ex, ey, _ = proj(side * 0.95, 0.25, 0.1)
-        moving[side] = (wheel[side][0] + (ex + side * 0.15 * a - wheel[side][0]) * h,
-                        wheel[side][1] + (ey + 0.3 * a - wheel[side][1]) * h)  # fmt: skip
-    elif mode == 3:
-        for side in (-1, 1):
-            moving[side] = (wheel[side][0] + (d.cx + side * 22 - wheel[side][0]) * h, 236 - 30 * h)
-    elif s.hand_face[i]:
-        side = d.touch_side
-        tx, ty, _ = proj(side * 0.25, 0.8, 0.8)
-        wx, wy = wheel[side]
-        moving[side] = (wx + (tx - wx) * h, wy + (ty - wy) * h)
+    wheel = wheel_grips(d)
+    mode = int(s.phone[i])
+    moving = hand_positions(d, s, i, a, proj)
     for side, (x, y) in moving.items():
         cv2.line(c, _pt(wheel[side][0] + side * 25, 262), _pt(x, y + 0.3 * a), d.shirt * 0.9, int(a * 0.4))
     for side in (-1, 1):
         x, y = moving.get(side, wheel[side])
         cv2.ellipse(c, _pt(x, y), (int(a * 0.26), int(a * 0.33)), 20 * side, 0, 360, d.skin * 0.95, -1)
-    if mode in (1, 2):
-        side = -1 if mode == 1 else 1
-        x, y = moving[side]
-        box = ((x - side * 0.18 * a, y - 0.3 * a), (a * 0.24, a * 0.7), float(-side * 15))
-        cv2.fillConvexPoly(c, cv2.boxPoints(box).astype(np.int32), 28)
-    elif mode == 3:
-        box = ((d.cx, 236 - 36 * h), (a * 0.62, a * 0.36), 0.0)
-        cv2.fillConvexPoly(c, cv2.boxPoints(box).astype(np.int32), 25)
-        inner = ((d.cx, 236 - 36 * h), (a * 0.5, a * 0.26), 0.0)
+    box = phone_rect(d, s, i, a, moving)
+    if box is not None:
+        cv2.fillConvexPoly(c, cv2.boxPoints(box).astype(np.int32), 28 if mode in (1, 2) else 25)
+    if box is not None and mode == 3:
+        inner = (box[0], (a * 0.5, a * 0.26), 0.0)
         cv2.fillConvexPoly(c, cv2.boxPoints(inner).astype(np.int32), 70)
 
 
@@ -391,17 +376,25 @@ def render_clip(seed: int, seconds: float, size: int = SIZE) -> tuple[list[np.nd
         blinks=[(e.start, e.end) for e in episodes(["b" if v else "" for v in script.blink]) if e.state],
         phone_kind=[int(p) for p in script.phone],
         lighting=[float(g) for g in script.gain],
+        objects=object_labels(driver, script, size),
     )
     return frames, truth
 
 
 def generate_clip(path: Path, seed: int, seconds: float = 24.0, size: int = SIZE) -> ClipTruth:
-    """Render the clip of `seed` to `path` (.mp4) with its labels: `.labels.csv` and `.openlabel.json`."""
+    """Render the clip of `seed` to `path` (.mp4) with its labels: `.labels.csv`, `.objects.csv` and
+    `.openlabel.json`."""
     frames, truth = render_clip(seed, seconds, size)
     write_video(path, frames, FPS)
+    write_clip_labels(path, truth)
+    return truth
+
+
+def write_clip_labels(path: Path, truth: ClipTruth) -> None:
+    """The label files of a generated clip: `.labels.csv`, `.objects.csv` and `.openlabel.json`."""
     write_labels(path, truth.states)
+    write_objects(path, truth.objects)
     openlabel.write_openlabel(
         path, truth.states, fps=truth.fps, blinks=truth.blinks, phone_kind=truth.phone_kind,
-        comment=f"generated by hil clipgen, seed {seed}",
+        comment=f"generated by hil clipgen, seed {truth.seed}", objects=truth.objects,
     )  # fmt: skip
-    return truth

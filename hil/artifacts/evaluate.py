@@ -1,5 +1,8 @@
 """Host-side evaluation of model variants on labelled clips with ONNX Runtime (CPU).
 
+Detection and landmark cards are scored by hil.artifacts.evaluate_tasks (score_task against object labels);
+what follows is classification.
+
 Every variant sees the same tensors: each clip is decoded and preprocessed once, with the FP32 model's card.
 Scores per variant: frame accuracy, per-class precision/recall, event-level recall/precision/delay
 (hil.measure.events, the implementation board runs use too), and top-1 agreement with the first variant
@@ -17,6 +20,7 @@ import numpy as np
 import onnxruntime as ort
 
 from hil.artifacts.card import InputSpec, ModelCardSpec
+from hil.artifacts.evaluate_tasks import compare_tasks
 from hil.artifacts.frames import preprocess, read_frames
 from hil.artifacts.labels import check_classes, read_labels
 from hil.artifacts.quantize import input_spec, load_onnx
@@ -119,9 +123,12 @@ def compare(
     spec, card = input_spec(first)
     if card is None:
         raise ConfigError(f"{first} has no model card, so its outputs have no class names to score against")
+    if card.task in ("detection", "landmarks"):
+        return compare_tasks(variants, card, clips, open_session, progress)
     if card.task != "classification":
         raise ConfigError(
-            f"{first} is a {card.task} model: host evaluation scores classification cards only so far",
+            f"{first} is a {card.task} model: host evaluation scores classification, detection and "
+            "landmark cards",
             hint="hil run still replays it on boards (latency, raw outputs, no accuracy)",
         )
     data = []

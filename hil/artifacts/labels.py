@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from hil.artifacts.openlabel import openlabel_path, read_openlabel, read_openlabel_objects
+from hil.artifacts.openlabel import LabelledObject, openlabel_path, read_openlabel, read_openlabel_objects
 from hil.errors import ArtifactError
 from hil.measure.detection import Box
 from hil.measure.events import DEFAULT_RULES, Episode, Event, EventRule, episodes, events
@@ -116,6 +116,24 @@ def read_objects(clip: Path, frames: int | None = None) -> list[FrameTruth] | No
     if json_file.exists():
         return read_openlabel_objects(json_file, frames)
     return None
+
+
+def write_objects(clip: Path, objects: list[list[LabelledObject]]) -> Path:
+    """`<clip stem>.objects.csv` (OBJECT_COLUMNS) from per-frame objects: a bbox row (top-left corner and
+    size) and one row per point, one decimal."""
+    path = objects_path(clip)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(OBJECT_COLUMNS)
+        for i, frame in enumerate(objects):
+            for obj in frame:
+                if obj.box is not None:
+                    x1, y1, x2, y2 = obj.box
+                    box = [f"{x1:.1f}", f"{y1:.1f}", f"{x2 - x1:.1f}", f"{y2 - y1:.1f}"]
+                    writer.writerow([i, obj.uid, obj.cls, "bbox", "", *box])
+                for name, (x, y) in obj.points.items():
+                    writer.writerow([i, obj.uid, obj.cls, "point", name, f"{x:.1f}", f"{y:.1f}", "", ""])
+    return path
 
 
 def _number(path: Path, line: int, row: dict[str, str], column: str) -> float:

@@ -19,6 +19,7 @@ object (`{"name", "type"}`, the type being its class), and each frame's `objects
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,17 @@ SCHEMA_VERSION = "1.0.0"
 ONTOLOGY = "http://dmd.vicomtech.org/ontology"
 STREAM = "face_camera"
 PHONE_KIND = {1: "phonecall_right", 2: "phonecall_left", 3: "texting_right"}
+
+
+@dataclass
+class LabelledObject:
+    """One object in one frame, as written to OpenLABEL and `<clip>.objects.csv`: its id, class, box
+    (x1, y1, x2, y2 in frame pixels, or None) and named points."""
+
+    uid: str
+    cls: str
+    box: tuple[float, float, float, float] | None = None
+    points: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def openlabel_path(clip: Path) -> Path:
@@ -55,8 +67,10 @@ def to_openlabel(
     blinks: list[tuple[int, int]] | None = None,
     phone_kind: list[int] | None = None,
     comment: str = "",
+    objects: list[list[LabelledObject]] | None = None,
 ) -> dict[str, Any]:
-    """Per-frame classes (plus, optionally, blink intervals and the kind of phone use) as OpenLABEL."""
+    """Per-frame classes (plus, optionally, blink intervals, the kind of phone use and per-frame objects:
+    boxes and points) as OpenLABEL."""
     n = len(states)
     by_type: dict[str, list[int]] = {}
 
@@ -86,7 +100,7 @@ def to_openlabel(
         }
         for f in members:
             frames[str(f)]["actions"][str(uid)] = {}
-    return {
+    body: dict[str, Any] = {
         "openlabel": {
             "metadata": {
                 "schema_version": SCHEMA_VERSION,
@@ -102,6 +116,33 @@ def to_openlabel(
             "frames": frames,
         }
     }
+    if objects:
+        _add_objects(body["openlabel"], frames, objects)
+    return body
+
+
+def _r(v: float) -> float:
+    return round(float(v), 1)
+
+
+def _add_objects(body: dict[str, Any], frames: dict[str, Any], objects: list[list[LabelledObject]]) -> None:
+    """Declare each object once (its class and frame intervals) and put its bbox / point2d in each frame."""
+    seen: dict[str, tuple[str, list[int]]] = {}
+    for i, frame_objects in enumerate(objects):
+        for obj in frame_objects:
+            seen.setdefault(obj.uid, (obj.cls, []))[1].append(i)
+            data: dict[str, Any] = {}
+            if obj.box is not None:
+                x1, y1, x2, y2 = obj.box
+                data["bbox"] = [{"name": obj.cls, "val": [_r((x1 + x2) / 2), _r((y1 + y2) / 2), _r(x2 - x1),
+                                                          _r(y2 - y1)]}]  # fmt: skip
+            if obj.points:
+                data["point2d"] = [{"name": n, "val": [_r(x), _r(y)]} for n, (x, y) in obj.points.items()]
+            frames[str(i)].setdefault("objects", {})[obj.uid] = {"object_data": data}
+    body["objects"] = {
+        uid: {"name": cls, "type": cls, "frame_intervals": _intervals(members)}
+        for uid, (cls, members) in sorted(seen.items())
+    }
 
 
 def write_openlabel(
@@ -112,9 +153,12 @@ def write_openlabel(
     blinks: list[tuple[int, int]] | None = None,
     phone_kind: list[int] | None = None,
     comment: str = "",
+    objects: list[list[LabelledObject]] | None = None,
 ) -> Path:
     path = openlabel_path(clip)
-    doc = to_openlabel(states, fps=fps, uri=clip.name, blinks=blinks, phone_kind=phone_kind, comment=comment)
+    doc = to_openlabel(
+        states, fps=fps, uri=clip.name, blinks=blinks, phone_kind=phone_kind, comment=comment, objects=objects
+    )
     path.write_text(json.dumps(doc, separators=(",", ":")))
     return path
 

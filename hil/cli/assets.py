@@ -142,7 +142,35 @@ def _pct(v: float | None) -> str:
     return "-" if v is None else f"{100 * v:.2f}"
 
 
+def _task_table(report: dict[str, Any]) -> Table:
+    """Detection: mAP50, F1 and box parity vs fp32; landmarks: NME, failure rate and point distance."""
+    table = Table(title=f"{report['model']}: {report['frames']} frames from {len(report['clips'])} clip(s)")
+    detection = report["task"] == "detection"
+    cols = ["mAP50", "Δ vs fp32", "F1", "box IoU vs fp32"] if detection else [
+        "NME", "Δ vs fp32", "failure %", "eyes-closed F1", "px vs fp32"]  # fmt: skip
+    for col in ("precision", "bytes", *cols):
+        table.add_column(col, justify="left" if col == "precision" else "right")
+    key = "map50" if detection else "nme"
+    base = report["results"]["fp32"][key]
+
+    def num(v: float | None, digits: int = 4) -> str:
+        return "-" if v is None else f"{v:.{digits}f}"
+
+    for name, r in report["results"].items():
+        delta = "-" if r[key] is None or base is None else f"{r[key] - base:+.4f}"
+        if detection:
+            row = [num(r["map50"]), delta, num(r["f1"]), num(r["parity"]["mean_iou"])]
+        else:
+            closed = (r.get("eye_closed") or {}).get("f1")
+            row = [num(r["nme"]), delta, _pct(r["failure_rate"]), num(closed),
+                   num(r["parity"]["mean_point_distance_px"], 2)]  # fmt: skip
+        table.add_row(name, str(r["bytes"]), *row)
+    return table
+
+
 def _table(report: dict[str, Any]) -> Table:
+    if report.get("task") in ("detection", "landmarks"):
+        return _task_table(report)
     table = Table(title=f"{report['model']}: {report['frames']} frames from {len(report['clips'])} clip(s)")
     for col in ("precision", "bytes", "accuracy %", "Δ vs fp32", "agree %", "drowsy rec", "distr rec"):
         table.add_column(col, justify="left" if col == "precision" else "right")
