@@ -55,7 +55,9 @@ def show(
         if rid is None:
             raise ConfigError(f"{db} holds no runs yet", hint="run `hil run` first")
         # Rows are numbered over the whole run, so `--result N` means the same row with or without --board.
-        numbered = [(i, r) for i, r in enumerate(order_results(store.run_results(rid)), 1)]
+        stored = dict(zip(store.result_ids(rid), store.run_results(rid), strict=True))
+        result_id = {id(r): key for key, r in stored.items()}  # the store id of each shown result
+        numbered = [(i, r) for i, r in enumerate(order_results(list(stored.values())), 1)]
         if result is not None:
             if result > len(numbered):
                 raise ConfigError(
@@ -71,7 +73,9 @@ def show(
                 hint="list runs with `hil history`; `hil show last` is the newest",
             )
         # A conversion serves every clip of its model and precision: show each distinct log once.
-        logs = store.job_logs(rid, board=board, kind=log) if log else []
+        # With --result N, only that result's logs (its conversion, replay, power...).
+        only = result_id[id(results[0])] if result is not None else None
+        logs = store.job_logs(rid, board=board, kind=log, result_id=only) if log else []
         logs = list({(x.board, x.kind, x.command, x.text): x for x in logs}.values())
     if log:
         if json:

@@ -9,7 +9,7 @@ precision; models of different kinds (a classifier and a face detector) are neve
 Accuracy and power are frame-weighted over the clips; latency shows the median clip's p50 and the worst
 clip's p99 (a conservative summary: the per-clip table and `hil show` have every figure). Precisions are
 named as the board's own toolchain names them (e.g. "DSP int8" on a QCS8255, "TIDL 8-bit" on a TDA4VM).
-Tables stay within 80 columns: two-line headers, modelled power marked `~` and explained in the caption.
+Tables stay within 80 columns: two-line headers, modelled power marked `~` and explained once below them.
 """
 
 from __future__ import annotations
@@ -64,11 +64,12 @@ def delta_cell(comparison: Comparison | None) -> Text:
         return cells.number(None)
     if comparison.metric in _FRACTIONS:
         points = 100 * delta
-        return Text(f"{points:+.1f} pp", style="red" if points <= -1.0 else "")
+        shown = round(points, 1) + 0.0  # + 0.0: a loss too small to show reads +0.0, never -0.0
+        return Text(f"{shown:+.1f} pp", style="red" if points <= -1.0 else "")
     base = comparison.baseline
     worse = base is not None and delta > WORSE_SHARE * abs(base)
     digits = 2 if comparison.metric == "mae" else 4
-    return Text(f"{delta:+.{digits}f}", style="red" if worse else "")
+    return Text(f"{round(delta, digits) + 0.0:+.{digits}f}", style="red" if worse else "")
 
 
 def figure_cell(metric: str, value: float | None) -> Text:
@@ -110,11 +111,11 @@ def _status(results: list[JobResult]) -> Text:
     return cell
 
 
-def _caption(results: list[JobResult], modelled: bool) -> str | None:
+def _notes(results: list[JobResult], modelled: bool) -> list[str]:
     notes = [MODELLED_NOTE] if modelled else []
     if any(r.noisy for r in results):
         notes.append(NOISY_NOTE)
-    return "\n".join(notes) or None
+    return notes
 
 
 def _table(
@@ -144,8 +145,11 @@ def render_matrix(summary: RunSummary, console: Console, baseline_model: str | N
     groups: dict[tuple[str, str, str], Groups] = defaultdict(lambda: defaultdict(list))
     for r in summary.results:
         groups[(r.board, r.platform, r.model)][r.precision].append(r)
+    notes: dict[str, None] = {}  # what the `~` and `!` marks mean: said once, after the last table
     for (board, platform, model), by_precision in groups.items():
-        _precision_table(console, f"{board} ({platform}) · {model}", platform, by_precision)
+        notes |= dict.fromkeys(
+            _precision_table(console, f"{board} ({platform}) · {model}", platform, by_precision)
+        )
     kinds: dict[str, list[str]] = defaultdict(list)  # headline metric -> its models, in run order
     for model in dict.fromkeys(r.model for r in summary.results):
         kinds[headline_metric([r for r in summary.results if r.model == model])].append(model)
@@ -158,10 +162,12 @@ def render_matrix(summary: RunSummary, console: Console, baseline_model: str | N
         for board, platform in boards:
             per_model = {m: groups[(board, platform, m)] for m in models if (board, platform, m) in groups}
             if base in per_model and len(per_model) > 1:
-                _model_table(console, board, platform, base, per_model)
+                notes |= dict.fromkeys(_model_table(console, board, platform, base, per_model))
+    for note in notes:
+        console.print(Text(note, style="dim"), highlight=False)
 
 
-def _precision_table(console: Console, title: str, platform: str, by_precision: Groups) -> None:
+def _precision_table(console: Console, title: str, platform: str, by_precision: Groups) -> list[str]:
     clips = {len(v) for v in by_precision.values()}
     title += f" · {clips.pop()} clip(s)" if len(clips) == 1 else ""
     metric = headline_metric([r for v in by_precision.values() for r in v])
@@ -180,13 +186,13 @@ def _precision_table(console: Console, title: str, platform: str, by_precision: 
             Text(label), _status(results), figure_cell(metric, weighted_accuracy(results)), delta_cell(vs),
             p50, speedup_cell(vs), worst, power, _memory(results),
         )  # fmt: skip
-    table.caption = _caption([r for v in by_precision.values() for r in v], modelled)
     print_table(console, table)
+    return _notes([r for v in by_precision.values() for r in v], modelled)
 
 
 def _model_table(
     console: Console, board: str, platform: str, base: str, per_model: dict[str, Groups]
-) -> None:
+) -> list[str]:
     # The baseline model is named in the title: headers stay narrow whatever its name.
     metric = headline_metric([r for v in per_model[base].values() for r in v])
     title = f"{board} ({platform}) · models vs {base}"
@@ -204,9 +210,8 @@ def _model_table(
                 Text(model), Text(_label(platform, precision)),
                 figure_cell(metric, weighted_accuracy(results)), delta_cell(vs), p50, speedup_cell(vs), power,
             )  # fmt: skip
-    if modelled:
-        table.caption = MODELLED_NOTE
     print_table(console, table)
+    return [MODELLED_NOTE] if modelled else []
 
 
 def _absent() -> Comparison:

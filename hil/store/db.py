@@ -232,8 +232,11 @@ class Store(StoreReader, RunLog):
         rows = self._rows("SELECT * FROM results WHERE run_id = ? ORDER BY id", [run_id])
         return [row_result(row) for row in rows]
 
-    def job_logs(self, run_id: str, board: str | None = None, kind: str | None = None) -> list[JobLog]:
-        """The logs of a run's jobs in the order they were written, each naming its board."""
+    def job_logs(
+        self, run_id: str, board: str | None = None, kind: str | None = None, result_id: int | None = None
+    ) -> list[JobLog]:
+        """The logs of a run's jobs (or of one result) in the order they were written, each naming its
+        board."""
         sql = (
             "SELECT logs.kind, logs.command, logs.text, results.board FROM logs "
             "JOIN results ON results.id = logs.result_id WHERE results.run_id = ?"
@@ -245,6 +248,9 @@ class Store(StoreReader, RunLog):
         if kind is not None:
             sql += " AND logs.kind = ?"
             params.append(kind)
+        if result_id is not None:
+            sql += " AND results.id = ?"
+            params.append(result_id)
         rows = self._rows(sql + " ORDER BY logs.id", params)
         return [JobLog(**row) for row in rows]
 
