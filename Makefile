@@ -12,8 +12,10 @@ STAMP := $(VENV)/.installed
 run: setup
 	$(BIN)/hil run
 
+# Two workers, each taking whole test files (a file's tests share fixtures such as the fleet's rack):
+# about 7 minutes on 2 cores instead of 13. Every test has its own HIL_HOME and loopback endpoints.
 test: setup lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check hil tests bench

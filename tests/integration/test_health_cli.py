@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from hil.store.db import Store
-from tests.conftest import Hil, needs_sshd, write_sim_inventory
+from tests.conftest import REPO, Hil, needs_sshd, write_sim_inventory
+
+SMALL = str(REPO / "artifacts" / "models" / "dms-small.onnx")  # one model, so a plan is 3 clips
 
 pytestmark = [needs_sshd]
 
@@ -25,7 +27,7 @@ def test_health_check_brings_a_bad_board_back(hil: Hil, tmp_path: Path) -> None:
     assert "health check orin-h1:" in checked.stderr
 
     assert hil("boards", "set-state", "orin-h1", "maintenance", *base, "--reason", "fan").returncode == 0
-    plan = hil("run", *base, "--dry-run", "--json", "-p", "fp32")
+    plan = hil("run", *base, "--dry-run", "--json", "-p", "fp32", "-m", SMALL)
     assert plan.returncode == 0, plan.stderr
     board = json.loads(plan.stdout)["boards"][0]
     assert board["health"] == "maintenance" and board["jobs"] == 3
@@ -33,7 +35,9 @@ def test_health_check_brings_a_bad_board_back(hil: Hil, tmp_path: Path) -> None:
     with Store.open(db) as store:
         assert len(store.run_ids(10)) == 1  # only the health check's run: the dry run recorded nothing
     fresh = tmp_path / "never-made.sqlite"  # a dry run against a store that does not exist leaves none
-    planned = hil("run", "-i", str(rack.inventory), "--db", str(fresh), "--dry-run", "--json", "-p", "fp32")
+    planned = hil(
+        "run", "-i", str(rack.inventory), "--db", str(fresh), "--dry-run", "--json", "-p", "fp32", "-m", SMALL
+    )
     assert planned.returncode == 0 and json.loads(planned.stdout)["jobs"] == 3, planned.stderr
     assert not fresh.exists()
     refused = hil("boards", "set-state", "orin-h1", "bad", *base)
