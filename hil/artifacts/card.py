@@ -228,5 +228,8 @@ def load_card(model: Path) -> ModelCardSpec | None:
 
 def write_card(model: Path, card: ModelCardSpec) -> Path:
     path = card_path(model)
-    path.write_text(yaml.safe_dump(card.model_dump(exclude_none=True), sort_keys=False))
+    data = card.model_dump(exclude_none=True)
+    if not data.get("classes"):  # a landmark or regression card has none: say nothing rather than `[]`
+        data.pop("classes", None)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
