@@ -77,6 +77,17 @@ def _parity(r: JobResult) -> list[tuple[str, Text | str]]:
     return rows
 
 
+def _energy(r: JobResult) -> Text:
+    """Energy per frame; from modelled power it is modelled too, and marked so."""
+    if r.power_source != "sim-model" or r.energy_mj_per_frame is None:
+        return cells.number(r.energy_mj_per_frame, 2)
+    return Text.assemble(
+        (cells.MODELLED, "dim"),
+        (f"{r.energy_mj_per_frame:.2f}", "italic"),
+        ("  (from modelled power)", "dim"),
+    )
+
+
 def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
     """(label, cell) pairs: identity, outcome, every measurement, budgets, provenance."""
     power = cells.power(r.power_w, r.power_source)
@@ -101,7 +112,7 @@ def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
         ("device latency ms", cells.number(r.device_latency_ms, 2)),
         ("fps", cells.number(r.fps)),
         ("power W", power),
-        ("energy mJ/frame", cells.number(r.energy_mj_per_frame, 2)),
+        ("energy mJ/frame", _energy(r)),
         ("memory peak MB", cells.number(r.memory_peak_mb, 0)),
         *_parity(r),
         *_budgets(r),

@@ -167,3 +167,13 @@ def test_matrix_and_detail_fit(width: int) -> None:
     # The detail view has what the narrow table hid, and every budget's verdict.
     for cell in ("42.4 s", "1.5 MiB", "2.0 KiB", "104.2", "312", "FAILED", "within budget", "not judged"):
         assert cell in text
+
+
+def test_energy_from_modelled_power_is_marked_modelled() -> None:
+    modelled = _result("orin-01", "orin", "fp32", "day", energy_mj_per_frame=4.64)
+    measured = _result("orin-02", "orin", "fp32", "day", energy_mj_per_frame=4.64, power_source="tegrastats")
+    for result, expected in ((modelled, "~4.64  (from modelled power)"), (measured, "4.64")):
+        console = _console(100)
+        render_result("r1", 1, result, console)
+        [line] = [x for x in _lines(console) if x.startswith("energy mJ/frame")]
+        assert line.split(None, 2)[2] == expected
