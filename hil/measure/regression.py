@@ -8,7 +8,9 @@ the defaults of `Thresholds` (docs/results.md explains them for a test engineer)
   baseline. Worse only when all hold: Mann-Whitney U two-sided p < alpha, median ratio >= latency_ratio and
   median difference >= latency_abs_ms (asv's rule: significant AND big enough to matter).
 - accuracy: correct frames / labelled frames, pooled two-proportion z-test p < alpha AND a drop of at least
-  accuracy_drop (absolute).
+  accuracy_drop (absolute). Models scored by their task are judged the same way on their own proportion
+  (`Observation.hits_metric`): a detector's recall (truth objects found at the card's score threshold), a
+  landmark model's share of frames within its failure threshold (`landmark_success`).
 - energy: only measured energy (never `sim-model`), median ratio >= energy_ratio.
 - memory: peak memory ratio >= memory_ratio and at least memory_abs_mb more.
 - noisy (conbench-style lookback): when the baseline results' own medians vary by more than noisy_cv
@@ -63,7 +65,8 @@ class Observation:
     created_at: str
     totals: list[float] = field(default_factory=list)  # ms per frame after warm-up
     infer: list[float] = field(default_factory=list)  # the inference stage of the same frames (or none)
-    hits: tuple[int, int] | None = None  # (correct, labelled) frames
+    hits: tuple[int, int] | None = None  # (correct, labelled) frames; or a task model's (hits, trials)
+    hits_metric: str = "accuracy"  # what hits count: accuracy, recall (detectors), landmark_success
     energy_mj: float | None = None  # measured only; None for sim-model or no power source
     memory_mb: float | None = None
 
@@ -173,9 +176,10 @@ def judge_latency(new: Observation, baseline: list[Observation], t: Thresholds) 
 
 
 def judge_accuracy(new: Observation, baseline: list[Observation], t: Thresholds) -> Check:
-    history = [o.hits for o in baseline if o.hits and o.hits[1] > 0]
+    metric = new.hits_metric
+    history = [o.hits for o in baseline if o.hits and o.hits[1] > 0 and o.hits_metric == metric]
     if new.hits is None or new.hits[1] == 0 or len(history) < t.min_baseline:
-        return Check("accuracy", "no_baseline", n_baseline=len(history))
+        return Check(metric, "no_baseline", n_baseline=len(history))
     base_hits, base_n = sum(h[0] for h in history), sum(h[1] for h in history)
     base, now = base_hits / base_n, new.hits[0] / new.hits[1]
     p = two_proportions(base_hits, base_n, new.hits[0], new.hits[1])
@@ -185,7 +189,7 @@ def judge_accuracy(new: Observation, baseline: list[Observation], t: Thresholds)
         verdict = "improved"
     else:
         verdict = "ok"
-    return Check("accuracy", verdict, base, now, _ratio(now, base), p, base_n, new.hits[1])
+    return Check(metric, verdict, base, now, _ratio(now, base), p, base_n, new.hits[1])
 
 
 def _relative(

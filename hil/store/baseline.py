@@ -19,7 +19,7 @@ from hil.store.samples import hits, measured_totals
 
 _COLUMNS = (
     "r.id, r.run_id, r.created_at, r.board, r.model, r.model_sha256, r.precision, r.clip, r.fingerprint, "
-    "r.status, r.power_source, r.energy_mj_per_frame, r.memory_peak_mb, "
+    "r.status, r.power_source, r.energy_mj_per_frame, r.memory_peak_mb, r.task, r.task_metrics, "
     "p.total, p.infer, p.warmup, p.predicted, p.label"
 )
 BASELINE_STATUSES = ("pass", "fail")
@@ -35,6 +35,10 @@ def observation(row: dict[str, Any]) -> Observation:
         infer = measured_totals(row["infer"], row["warmup"])
         correct, labelled = hits(row["predicted"], row["label"], row["warmup"])
         counted = (correct, labelled) if labelled else None
+    metric = "accuracy"
+    if row.get("task") in TASK_PROPORTIONS:  # a detector or landmark model: its own proportion of hits
+        metric = TASK_PROPORTIONS[row["task"]]
+        counted = task_hits(row["task"], json.loads(row.get("task_metrics") or "null"))
     measured = row["power_source"] not in (None, "sim-model")
     return Observation(
         result_id=row["id"],
@@ -43,9 +47,29 @@ def observation(row: dict[str, Any]) -> Observation:
         totals=totals,
         infer=infer,
         hits=counted,
+        hits_metric=metric,
         energy_mj=row["energy_mj_per_frame"] if measured else None,
         memory_mb=row["memory_peak_mb"],
     )
+
+
+# The proportion judged like a classifier's frame accuracy, for models scored by their task.
+TASK_PROPORTIONS = {"detection": "recall", "landmarks": "landmark_success"}
+
+
+def task_hits(task: str, metrics: dict[str, Any] | None) -> tuple[int, int] | None:
+    """(hits, trials) of a task model's result: a detector's truth objects found at the card's score
+    threshold (recall over every class), a landmark model's frames within its failure threshold."""
+    if not metrics:
+        return None
+    if task == "detection":
+        classes = [c for c in (metrics.get("per_class") or {}).values() if c.get("truth")]
+        found, truth = sum(int(c.get("tp") or 0) for c in classes), sum(int(c["truth"]) for c in classes)
+        return (found, truth) if truth else None
+    frames, failure = metrics.get("frames") or 0, metrics.get("failure_rate")
+    if task == "landmarks" and frames and failure is not None:
+        return round((1.0 - failure) * frames), frames
+    return None
 
 
 def result_rows(store: StoreReader, ids: list[int]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ import json
 import random
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
@@ -215,3 +216,44 @@ def test_history_verdicts_judge_a_detector_on_what_it_has(tmp_path: Path) -> Non
         assert slow.task_metrics == metrics
         [stored] = store.run_results("d-slow")
         assert stored.task == "detection" and stored.task_metrics == metrics
+
+
+def _detector(found: int) -> JobResult:
+    per_class = {
+        "face": {"tp": 700, "truth": 720, "fp": 3, "fn": 20, "ap50": 0.99},
+        "phone": {"tp": found, "truth": 130, "fp": 1, "fn": 130 - found, "ap50": found / 130},
+        "hand": {"tp": 0, "truth": 0, "fp": 2, "fn": 0, "ap50": None},  # no truth: not a trial
+    }
+    metrics = {"map50": 0.9, "f1": 0.9, "per_class": per_class, "frames": 720}
+    return _result(model="face", task="detection", task_metrics=metrics, accuracy=None)
+
+
+def _landmarks(failure_rate: float) -> JobResult:
+    metrics = {"nme": 0.03, "failure_rate": failure_rate, "frames": 700, "skipped_frames": 20}
+    return _result(model="eyes", task="landmarks", task_metrics=metrics, accuracy=None)
+
+
+@pytest.mark.parametrize(
+    ("make", "good", "bad", "metric", "base", "new"),
+    [
+        (_detector, 125, 70, "recall", 825 / 850, 770 / 850),
+        (_landmarks, 0.04, 0.15, "landmark_success", 0.96, 0.85),
+    ],
+)
+def test_a_task_models_own_proportion_is_judged_like_accuracy(
+    tmp_path: Path, make: Any, good: float, bad: float, metric: str, base: float, new: float
+) -> None:
+    with Store.open(tmp_path / "hil.sqlite") as store:
+        for i in range(3):
+            _record(store, f"t{i}", make(good), _frames(60, 2.0, seed=i))
+            judge_results(store, f"t{i}", [make(good)])
+        _record(store, "t-same", make(good), _frames(60, 2.0, seed=5))
+        [same] = judge_results(store, "t-same", [make(good)])
+        assert same.status == "pass" and same.regressions == []
+        _record(store, "t-worse", make(bad), _frames(60, 2.0, seed=6))
+        [worse] = judge_results(store, "t-worse", [make(bad)])
+        assert worse.status == "regression"
+        [evidence] = worse.regressions
+        assert evidence.metric == metric
+        assert evidence.baseline == pytest.approx(base) and evidence.new == pytest.approx(new)
+        assert evidence.p_value is not None and evidence.p_value < 0.01
