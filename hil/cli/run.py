@@ -314,12 +314,12 @@ def _dry_run(the_run: Run, json: bool) -> None:
     if json:
         typer.echo(jsonlib.dumps({"boards": rows, "jobs": sum(r["jobs"] for r in rows)}, indent=2))
         return
-    from rich.table import Table
+    from hil.report.layout import Column, fit_table, print_table
 
-    table = Table("board", "platform", "jobs", "health", "reachable")
-    for r in rows:
-        table.add_row(r["board"], r["platform"], str(r["jobs"]), r["health"], r["reachable"])
-    out.print(table)
+    columns = [Column("board"), Column("platform", 1), Column("jobs", 0, "right"), Column("health"),
+               Column("reachable", fold=True)]  # fmt: skip
+    cells = [[r["board"], r["platform"], str(r["jobs"]), r["health"], r["reachable"]] for r in rows]
+    print_table(out, fit_table(out, columns, cells).table)
     out.print(
         f"{sum(r['jobs'] for r in rows)} jobs on {len(rows)} boards; nothing was run or changed (--dry-run)"
     )

@@ -40,9 +40,10 @@ def headline_value(result: JobResult) -> float | None:
 
 
 def headline_metric(results: Sequence[JobResult]) -> str:
-    """The headline metric of a group (its first result's task): accuracy, map50, nme or mae."""
-    first = results[0] if results else None
-    return headline_of(first.task if first else None, None, None).metric
+    """The headline metric of a group (the task of its results): accuracy, map50, nme or mae. A result that
+    never ran (a skipped precision the board does not offer) has no task and does not decide it."""
+    task = next((r.task for r in results if r.task is not None), None)
+    return headline_of(task, None, None).metric
 
 
 def weighted_accuracy(results: Sequence[JobResult]) -> float | None:

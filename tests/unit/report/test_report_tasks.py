@@ -165,3 +165,15 @@ def test_history_labels_the_headline(width: int) -> None:
     text = "\n".join(lines)
     assert "95.0 %" in text and "AP50 0.912" in text and "NME 0.041" in text
     assert "dms-face" in text and "dms-eyes" in text  # which row is which model, at any width
+
+
+def test_a_skipped_fp32_row_does_not_turn_a_detectors_ap50_into_a_percentage() -> None:
+    # TDA4VM offers no fp32: its row is `skipped`, never ran, and carries no task.
+    skipped = _result("dms-face", "fp32", status="skipped", latency_ms=None, frames=0, power_w=None)
+    ran = _result(
+        "dms-face", "fp16", task="detection", task_metrics={"map50": 0.757, "f1": 0.5, "per_class": {}}
+    )
+    console = Console(file=io.StringIO(), width=80, record=True)
+    render_matrix(RunSummary(run_id="r1", status="pass", results=[skipped, ran]), console)
+    text = console.export_text()
+    assert "AP50" in text and "0.757" in text and "75.7 %" not in text
