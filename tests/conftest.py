@@ -112,3 +112,20 @@ needs_sshd = pytest.mark.skipif(
     not sshd_available() and not os.environ.get("CI"),
     reason="no sshd: install openssh-server (make test does)",
 )
+
+
+def sim_board_processes(roots: list[Path], program: bytes) -> list[int]:
+    """Pids of processes whose command line names `program` and that run on one of the simulated boards
+    (or build hosts) with these root folders (their HIL_BOARD_ROOT)."""
+    wanted = {f"HIL_BOARD_ROOT={r}".encode() for r in roots}
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline, environ = (proc / "cmdline").read_bytes(), (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if program in cmdline and wanted & set(environ.split(b"\0")):
+            found.append(int(proc.name))
+    return found

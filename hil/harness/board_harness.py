@@ -31,18 +31,21 @@ summary).
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-SIM_ENGINE_MAGIC = b"HILSIM-TRT-ENGINE\n"
+try:  # on the host, the package; on a board the bundle is flat and runtimes.py sits beside this file
+    from hil.harness.runtimes import load_backend
+except ImportError:
+    from runtimes import load_backend  # type: ignore[no-redef]
+
 PARITY_FRAMES = 32  # processed frames whose every output is kept for the parity check
 PARITY_MAX_BYTES = 16 * 1024 * 1024  # fewer frames are kept when their outputs would exceed this
 
@@ -118,166 +121,6 @@ def preprocess(frame: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
     if nchw:
         img = img.transpose(2, 0, 1)
     return np.ascontiguousarray(img[None, ...].astype(np.float32))
-
-
-# -- runtimes -------------------------------------------------------------------------------------------
-
-
-class OrtBackend:
-    """ONNX Runtime on the CPU: simulated engines (an ONNX model inside) and plain ONNX files."""
-
-    name = "onnxruntime"
-
-    def __init__(self, model: bytes, threads: int) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
-        inp = self.session.get_inputs()[0]
-        self.input_name = inp.name
-        self.input_shape = [d if isinstance(d, int) else 1 for d in inp.shape]
-        self.output_names = [o.name for o in self.session.get_outputs()]
-
-    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
-        """Every output of the model, in the graph's order."""
-        return [np.asarray(x) for x in self.session.run(None, {self.input_name: tensor})]
-
-
-class TensorRTBackend:
-    """TensorRT 10 Python API with cuda-python, as on a real Jetson (JetPack 6)."""
-
-    name = "tensorrt"
-
-    def __init__(self, engine_bytes: bytes) -> None:
-        import tensorrt as trt
-        from cuda import cudart
-
-        self.cudart = cudart
-        logger = trt.Logger(trt.Logger.WARNING)
-        self.engine = trt.Runtime(logger).deserialize_cuda_engine(engine_bytes)
-        if self.engine is None:
-            raise SystemExit("harness: TensorRT could not deserialize the engine")
-        self.context = self.engine.create_execution_context()
-        _, self.stream = cudart.cudaStreamCreate()
-        self.host: dict[str, np.ndarray] = {}
-        self.device: dict[str, int] = {}
-        self.inputs: list[str] = []
-        self.outputs: list[str] = []
-        for i in range(self.engine.num_io_tensors):
-            name = self.engine.get_tensor_name(i)
-            shape = tuple(self.engine.get_tensor_shape(name))
-            dtype = trt.nptype(self.engine.get_tensor_dtype(name))
-            self.host[name] = np.empty(shape, dtype=dtype)
-            _, ptr = cudart.cudaMalloc(self.host[name].nbytes)
-            self.device[name] = ptr
-            self.context.set_tensor_address(name, ptr)
-            is_input = self.engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
-            (self.inputs if is_input else self.outputs).append(name)
-        self.input_name = self.inputs[0]
-        self.input_shape = list(self.host[self.input_name].shape)
-        self.output_names = list(self.outputs)
-
-    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
-        cudart = self.cudart
-        src = np.ascontiguousarray(tensor.astype(self.host[self.input_name].dtype))
-        h2d = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice
-        d2h = cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
-        cudart.cudaMemcpyAsync(self.device[self.input_name], src.ctypes.data, src.nbytes, h2d, self.stream)
-        self.context.execute_async_v3(self.stream)
-        for name in self.outputs:
-            out = self.host[name]
-            cudart.cudaMemcpyAsync(out.ctypes.data, self.device[name], out.nbytes, d2h, self.stream)
-        cudart.cudaStreamSynchronize(self.stream)
-        return [self.host[name].copy() for name in self.outputs]
-
-
-class Backend(Protocol):
-    name: str
-    input_shape: list[int]
-    output_names: list[str]
-
-    def infer(self, tensor: np.ndarray) -> list[np.ndarray]: ...
-
-
-class WrongOutputs:
-    """The simulated runtime with the `wrong_outputs` fault: it runs, its outputs are wrong."""
-
-    def __init__(self, inner: OrtBackend) -> None:
-        self.inner = inner
-        self.name = inner.name + " [fault: wrong_outputs]"
-        self.input_shape = inner.input_shape
-        self.output_names = inner.output_names
-
-    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
-        return [np.asarray(out[..., ::-1] * 0.5 + 0.1) for out in self.inner.infer(tensor)]
-
-
-class SlowBackend:
-    """A simulated board's runtime under the `slow` fault: every inference really runs `repeat` times, so
-    measured latency rises without any number being invented (hil/sim/faults.py)."""
-
-    def __init__(self, inner: Backend, repeat: int) -> None:
-        self.inner = inner
-        self.repeat = repeat
-        self.name = f"{inner.name} (slow fault: x{repeat})"
-        self.input_shape = inner.input_shape
-        self.output_names = inner.output_names
-
-    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
-        for _ in range(self.repeat - 1):
-            self.inner.infer(tensor)
-        return self.inner.infer(tensor)
-
-
-SLOW_REPEAT = 3
-
-
-def sim_fault(tool: str) -> str | None:
-    """The fault set for `tool` on a simulated board ($HIL_BOARD_ROOT/sim-faults.json), else None. A real
-    board has no HIL_BOARD_ROOT. (This file runs on boards, so it cannot import hil.sim.faults.)"""
-    root = os.environ.get("HIL_BOARD_ROOT")
-    if not root:
-        return None
-    try:
-        with open(os.path.join(root, "sim-faults.json")) as fh:
-            table = json.load(fh)
-    except FileNotFoundError:
-        return None
-    mode = table.get(tool) if isinstance(table, dict) else None
-    return str(mode) if mode else None
-
-
-def load_backend(path: str, threads: int, plugin: str = "", options: str = "") -> Backend:
-    """The runtime for `path` (run `SLOW_REPEAT` times per frame under a simulated `runtime=slow` fault)."""
-    backend = _load_backend(path, threads, plugin, options)
-    if sim_fault("runtime") == "slow":
-        return SlowBackend(backend, SLOW_REPEAT)
-    return backend
-
-
-def _load_backend(path: str, threads: int, plugin: str = "", options: str = "") -> Backend:
-    """The runtime for `path`; `plugin` names a module beside this file with `load(path, threads, options)`
-    (a platform's own runtime, e.g. ONNX Runtime with a vendor execution provider)."""
-    if plugin:
-        module = importlib.import_module(plugin)
-        backend: Backend = module.load(path, threads, json.loads(options) if options else {})
-        return backend
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if data.startswith(SIM_ENGINE_MAGIC):
-        # hil's simulated TensorRT: one JSON header line, then the ONNX model the engine executes.
-        body = data[len(SIM_ENGINE_MAGIC) :]
-        _header, _, onnx_bytes = body.partition(b"\n")
-        sim = OrtBackend(onnx_bytes, threads)
-        sim.name = "onnxruntime (simulated TensorRT engine)"
-        if sim_fault("runtime") == "wrong_outputs":
-            return WrongOutputs(sim)
-        return sim
-    if path.endswith(".onnx"):
-        return OrtBackend(data, threads)
-    return TensorRTBackend(data)
 
 
 # -- decoding for scoring (hil.measure.decoders, pushed beside this file) ---------------------------------

@@ -14,7 +14,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -74,14 +74,7 @@ class Store(StoreReader, RunLog):
                 hint="pass --db (or set HIL_DB) with a path in a writable folder",
             )
         readonly = path.exists() and not create and not writable(path)
-        try:
-            # check_same_thread=False: the lock below serialises access from the scheduler's threads.
-            # A store hil may not write (read-only file system or file) is read as immutable: WAL mode
-            # would otherwise need to create its -shm file next to it.
-            target = f"file:{path.absolute()}?mode=ro&immutable=1" if readonly else str(path)
-            conn = sqlite3.connect(target, check_same_thread=False, timeout=30.0, uri=readonly)
-        except sqlite3.Error as exc:
-            raise store_error(f"cannot open the results store {path}", path, exc) from exc
+        conn = cls._connect(path, readonly)
         db = Database(conn)
         try:
             db.execute("PRAGMA foreign_keys = ON")
@@ -97,21 +90,6 @@ class Store(StoreReader, RunLog):
             conn.close()
             raise
         return cls(db, path)
-
-    def close(self) -> None:
-        with self._lock:
-            self.db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- writes -------------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ class StoreReader:
             raise ConfigError(
                 f"no results store at {path}", hint="run `hil run` first, or pass --db PATH (or set HIL_DB)"
             )
-        conn = cls._connect(path)
+        conn = cls._connect(path, readonly=not writable(path))
         try:
             found = version_of(conn, path)
         except sqlite3.OperationalError as exc:
@@ -62,12 +62,13 @@ class StoreReader:
         from hil.store.db import Store  # older (migrate it) or newer (Store says so): the full path
 
         Store.open(path, create=False).close()
-        return cls(cls._connect(path), path)
+        return cls(cls._connect(path, readonly=not writable(path)), path)
 
     @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        # A store hil may not write is read as immutable: WAL mode would otherwise create its -shm file.
-        readonly = not writable(path)
+    def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+        """A connection any thread may use (every call holds the store's lock). A store hil may not write
+        (read-only file or file system) is opened immutable: WAL mode would otherwise create its -shm
+        file beside it."""
         target = f"file:{path.absolute()}?mode=ro&immutable=1" if readonly else str(path)
         try:
             return sqlite3.connect(target, check_same_thread=False, timeout=30.0, uri=readonly)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Hil, free_endpoint, needs_sshd
+from tests.conftest import Hil, free_endpoint, needs_sshd, sim_board_processes
 
 pytestmark = [needs_sshd]
 
@@ -69,18 +69,7 @@ def test_engine_built_on_build_host_runs_on_board(
 
 def _converters_on(root: Path) -> list[int]:
     """Pids of emulated trtexec processes running for the simulated machine whose root is `root`."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            environ = (proc / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"trtexec" in cmdline and f"HIL_BOARD_ROOT={root}".encode() in environ.split(b"\0"):
-            found.append(int(proc.name))
-    return found
+    return sim_board_processes([root], b"trtexec")
 
 
 def test_ctrl_c_during_a_build_stops_the_converter_on_the_build_host(

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from hil.sim.rack import SimRack
-from tests.conftest import Hil, needs_sshd, write_sim_inventory
+from tests.conftest import Hil, needs_sshd, sim_board_processes, write_sim_inventory
 from tests.fixtures.tiny import make_clip
 
 pytestmark = [needs_sshd]
@@ -168,18 +168,7 @@ def test_board_that_cannot_start_fails_alone(hil: Hil, tmp_path: Path, material:
 
 def _samplers(roots: list[Path]) -> list[int]:
     """Pids of power samplers (hil's power_log.py) running on the simulated boards with these roots."""
-    wanted = {f"HIL_BOARD_ROOT={r}".encode() for r in roots}
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline, environ = (proc / "cmdline").read_bytes(), (proc / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"power_log.py" in cmdline and wanted & set(environ.split(b"\0")):
-            found.append(int(proc.name))
-    return found
+    return sim_board_processes(roots, b"power_log.py")
 
 
 def test_a_stopped_job_stops_its_power_sampler_on_the_board(

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hil.harness import board_harness
+from hil.harness import runtimes
 from hil.sim.faults import FaultFileError, clear_faults, read_faults, set_fault
 from tests.fixtures.tiny import make_model
 
@@ -28,7 +28,7 @@ class Counting:
 
 def test_slow_backend_runs_every_inference_three_times() -> None:
     inner = Counting()
-    slow = board_harness.SlowBackend(inner, board_harness.SLOW_REPEAT)
+    slow = runtimes.SlowBackend(inner, runtimes.SLOW_REPEAT)
     out = slow.infer(np.ones((1, 1, 8, 8), np.float32))
     assert inner.calls == 3 and float(out[0].sum()) == 128.0
     assert "slow" in slow.name and slow.input_shape == inner.input_shape
@@ -37,13 +37,13 @@ def test_slow_backend_runs_every_inference_three_times() -> None:
 def test_load_backend_wraps_only_under_the_fault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = make_model(tmp_path / "bright.onnx")
     monkeypatch.delenv("HIL_BOARD_ROOT", raising=False)
-    assert not isinstance(board_harness.load_backend(str(model), 1), board_harness.SlowBackend)
+    assert not isinstance(runtimes.load_backend(str(model), 1), runtimes.SlowBackend)
     board = tmp_path / "board"
     monkeypatch.setenv("HIL_BOARD_ROOT", str(board))
-    assert not isinstance(board_harness.load_backend(str(model), 1), board_harness.SlowBackend)
+    assert not isinstance(runtimes.load_backend(str(model), 1), runtimes.SlowBackend)
     set_fault(board, "runtime", "slow")
-    backend = board_harness.load_backend(str(model), 1)
-    assert isinstance(backend, board_harness.SlowBackend)
+    backend = runtimes.load_backend(str(model), 1)
+    assert isinstance(backend, runtimes.SlowBackend)
     assert all(out.size > 0 for out in backend.infer(np.zeros(backend.input_shape, np.float32)))
 
 
