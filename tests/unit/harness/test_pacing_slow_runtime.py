@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -81,22 +82,30 @@ def test_a_runtime_slower_than_the_camera_drops_frames_and_misses_deadlines(tmp_
     for s in samples:
         assert s.due_s is not None and s.start_s is not None and s.end_s is not None
         assert s.start_s >= s.due_s - 1e-6  # never before the frame arrived
-    misses = sum(
-        1 for s in samples if s.end_s is not None and s.due_s is not None and s.end_s > s.due_s + period
-    )
-    assert summary["deadline_misses"] == misses and misses > 0
+
+    # The board judges unrounded times; the samples carry times rounded to 1 µs, so a frame that ended within
+    # a microsecond of its deadline may count either way.
+    def late(rows: list[Any], slack: float) -> int:
+        return sum(
+            1
+            for s in rows
+            if s.end_s is not None and s.due_s is not None and s.end_s > s.due_s + period + slack
+        )
+
+    assert late(samples, 2e-6) <= summary["deadline_misses"] <= late(samples, -2e-6)
+    assert summary["deadline_misses"] > 0
     timing = _timing(replay)
     timed = [s for s in samples if not s.warmup]
     pacing = timing["pacing"]
-    assert pacing.target_fps == fps and pacing.deadline_misses == sum(
-        1 for s in timed if s.end_s is not None and s.due_s is not None and s.end_s > s.due_s + period
-    )
+    assert pacing.target_fps == fps
+    assert late(timed, 2e-6) <= pacing.deadline_misses <= late(timed, -2e-6)
     assert pacing.dropped_frames == len([i for i in summary["dropped"] if i >= 2])
     assert pacing.deadline_misses > 0 and pacing.lateness_p99_ms is not None and pacing.lateness_p99_ms > 0
     assert timing["fps"] == len(timed) / timing["replay_s"]
     assert timing["fps"] < fps  # it cannot keep up with the camera
-    # The replay window excludes model load: it starts with the first timed frame.
-    assert summary["windows"][0][0] == round(summary["origin_epoch"] + timed[0].start_s, 6)
+    # The replay window excludes model load: it starts with the first timed frame. The board adds the
+    # unrounded offset and rounds once; the sample's offset is already rounded, so allow two roundings.
+    assert abs(summary["windows"][0][0] - (summary["origin_epoch"] + timed[0].start_s)) <= 2e-6
     assert summary["launched_epoch"] < summary["origin_epoch"]
 
 
