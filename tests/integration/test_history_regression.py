@@ -43,10 +43,18 @@ def test_unchanged_runs_pass_slow_fault_regresses_and_clearing_recovers(hil: Hil
     set_fault = hil("sim", "fault", BOARD, "runtime=slow", "-i", inv, "--json")
     assert set_fault.returncode == 0, set_fault.stderr
     assert json.loads(set_fault.stdout) == {"board": BOARD, "faults": {"runtime": "slow"}}
-    code, payload = _run(hil, rack.inventory)
-    [slow] = payload["results"]
+    # A host busy enough to slow decoding as much as the model may only let hil say `noisy:latency` (the
+    # documented guard, docs/results.md); such a run is never a baseline, so the next try faces the same one.
+    slowed_runs = 0
+    for _ in range(3):
+        code, payload = _run(hil, rack.inventory)
+        slowed_runs += 1
+        [slow] = payload["results"]
+        if payload["status"] == "regression":
+            break
+        assert code == 0 and "noisy:latency" in slow["regression_flags"], (slow["regression_flags"], slow)
     slow_run = payload["run_id"]
-    assert code == 1 and payload["status"] == "regression", slow
+    assert code == 1 and payload["status"] == "regression", (slow["regression_flags"], slow["latency"])
     assert slow["status"] == "regression"
     [evidence] = [r for r in slow["regressions"] if r["metric"] == "latency"]
     assert evidence["new"] > evidence["baseline"] and evidence["ratio"] >= 1.1
@@ -75,7 +83,7 @@ def test_unchanged_runs_pass_slow_fault_regresses_and_clearing_recovers(hil: Hil
     trend = hil("trend", "-b", BOARD, "--json")
     assert trend.returncode == 0, trend.stderr
     [series] = json.loads(trend.stdout)["series"]
-    assert len(series["points"]) == 7
+    assert len(series["points"]) == 5 + slowed_runs + 1
     assert [p["status"] for p in series["points"]].count("regression") == 1
     plot = hil("trend", "-b", BOARD)
     assert plot.returncode == 0 and BOARD in plot.stdout, plot.stderr
