@@ -140,6 +140,9 @@ class ModelCardSpec(BaseModel):
     precision: Literal["fp32", "fp16", "int8"] = "fp32"
     source: str | None = None  # the card of the FP32 model this one was derived from, if any
     calibration: str | None = None  # INT8 only: the calibration set it was quantized with (name@digest)
+    # Frames a converter that calibrates on the board draws from the run's clips (today TIDL 16-bit);
+    # None: the platform's own default (12 on TIDL, as edgeai-benchmark's settings have).
+    calibration_frames: int | None = Field(default=None, ge=1, le=10000)
     # Episode rules for event-level scores; None: hil's DMS rules (eyes_closed >= 1 s is drowsiness,
     # looking_away >= 2 s distraction, phone >= 1 s phone_use) for the states among the classes.
     events: list[EventRuleSpec] | None = None

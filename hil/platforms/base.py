@@ -172,11 +172,13 @@ class Platform(ABC):
         clips: Sequence[str] = (),
         input_spec: dict[str, Any] | None = None,
         input_shapes: Mapping[str, list[int]] | None = None,
+        calibration_frames: int | None = None,
     ) -> Conversion:
         """Build the engine on the board; raise ConversionError with the tool's own error on failure.
 
-        `clips` (paths on the board) and `input_spec` (the model card's input) are there for converters that
-        calibrate on real frames; a converter that takes its scales from a QDQ model ignores them.
+        `clips` (paths on the board), `input_spec` (the model card's input) and `calibration_frames` (the
+        card's; None: the converter's default) are there for converters that calibrate on real frames; a
+        converter that takes its scales from a QDQ model ignores them.
         `input_shapes` fixes the model's dynamic inputs (name -> dims); the converter passes them with its
         own flags. A platform with `static_shapes` gets a static-shape model instead (rewritten on the host).
         """

@@ -120,6 +120,7 @@ class Qcs8255(Platform):
         clips: Sequence[str] = (),
         input_spec: dict[str, Any] | None = None,
         input_shapes: Mapping[str, list[int]] | None = None,
+        calibration_frames: int | None = None,  # unused: INT8 comes as a QDQ model with its scales
     ) -> Conversion:
         version = self.converter_version(ctx.facts)
         if version is None:

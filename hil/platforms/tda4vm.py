@@ -120,6 +120,7 @@ class Tda4vm(Platform):
         clips: Sequence[str] = (),
         input_spec: dict[str, Any] | None = None,
         input_shapes: Mapping[str, list[int]] | None = None,  # unused: the host made the model static
+        calibration_frames: int | None = None,
     ) -> Conversion:
         version = self.converter_version(ctx.facts)
         if version is None:
@@ -133,9 +134,12 @@ class Tda4vm(Platform):
                 f"{ctx.name}: TIDL has no {precision} mode (use fp16 = 16-bit, int8 = 8-bit)"
             )
         harness_dir = ctx.harness_dir
+        options = dict(OPTIONS)
+        if calibration_frames is not None:  # the card's; part of the flags, so of the cache key too
+            options["calibration_frames"] = calibration_frames
         flags = [
             f"--tensor-bits={TENSOR_BITS[precision]}",
-            *(f"--{k.replace('_', '-')}={v}" for k, v in OPTIONS.items()),
+            *(f"--{k.replace('_', '-')}={v}" for k, v in options.items()),
             *(["--prequantized"] if precision == "int8" else []),
         ]
         calib = [f"--calib-clip={c}" for c in clips]

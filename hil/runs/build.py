@@ -65,6 +65,7 @@ class BuildHost:
         clips: list[Path],
         input_spec: dict[str, Any] | None,
         input_shapes: dict[str, list[int]] | None = None,
+        calibration_frames: int | None = None,
     ) -> tuple[Conversion, int]:
         """The engine built on the build host, now on the board; and the bytes shipped to the board."""
         with _lock(self.target.name):
@@ -79,6 +80,7 @@ class BuildHost:
                 clips=[i.remote for i in items[1:]],
                 input_spec=input_spec,
                 input_shapes=input_shapes,
+                calibration_frames=calibration_frames,
             )
             with tempfile.TemporaryDirectory(prefix="hil-engine-") as tmp:
                 packed = Path(tmp) / f"{conversion.key}.tar"

@@ -215,6 +215,7 @@ class _BoardRun:
         spec = model.input_spec()
         onnx, sha = self.onnx_of(model, precision)
         shapes = model.shapes.dynamic_shapes()
+        frames = model.card.calibration_frames if model.card is not None else None
         if self.builder is None:
             return self.target.platform.convert(
                 ctx,
@@ -224,9 +225,10 @@ class _BoardRun:
                 clips=[self.remote[str(c.path)] for c in clips],
                 input_spec=spec,
                 input_shapes=shapes,
+                calibration_frames=frames,
             )
         conversion, shipped = self.builder.convert(
-            ctx, onnx, sha, precision, [c.path for c in clips], spec, shapes
+            ctx, onnx, sha, precision, [c.path for c in clips], spec, shapes, frames
         )
         key = str(onnx)
         self.pushed_bytes[key] = self.pushed_bytes.get(key, 0) + shipped

@@ -4,6 +4,7 @@ INA226 power from the sidecar, real ONNX Runtime underneath."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -127,8 +128,46 @@ def test_convert_calibrates_on_the_clips_it_is_given(tmp_path: Path) -> None:
             calibrated = PLATFORM.convert(
                 ctx, items[0].remote, sha, "fp16", clips=[items[1].remote], input_spec=spec
             )
+            twenty, again = (
+                PLATFORM.convert(  # a card's calibration_frames
+                    ctx,
+                    items[0].remote,
+                    sha,
+                    "fp16",
+                    clips=[items[1].remote],
+                    input_spec=spec,
+                    calibration_frames=20,
+                )
+                for _ in range(2)
+            )
     finally:
         rack.stop("tda-t3")
     assert "synthetic frames" in plain.log and "synthetic" not in calibrated.log
     assert f"--calib-clip={items[1].remote}" in calibrated.command and "--input-json=" in calibrated.command
     assert calibrated.key != plain.key and not calibrated.cached
+    assert "--calibration-frames=12" in calibrated.command  # TIDL's default, as edgeai-benchmark's
+    assert "--calibration-frames=20" in twenty.command and twenty.key not in (plain.key, calibrated.key)
+
+    # TIDL's calibration trace lists every frame of every iteration: `#   19 . .. T   0.01 ...`
+    def frames(log: str) -> int:
+        return 1 + max(int(n) for n in re.findall(r"#\s+(\d+) \. \.\. T", log))
+
+    assert frames(calibrated.log) == 12 and frames(twenty.log) == 20, twenty.log
+    assert again.cached and again.key == twenty.key
+
+
+def test_the_cards_calibration_frames_reach_the_tidl_compile(hil: Hil, tmp_path: Path) -> None:
+    model = make_model(tmp_path / "bright.onnx")
+    card = model.with_suffix(".card.yaml")
+    card.write_text(card.read_text() + "calibration_frames: 7\n")
+    clip = make_clip(tmp_path / "cabin.mp4", frames=20)
+    inventory = tda_inventory(tmp_path / "rack.yaml", "tda-t4")
+    code, payload, stderr = run(hil, inventory, "--model", str(model), "--clip", str(clip), "-p", "fp16")
+    assert code == 0 and payload["results"][0]["status"] == "pass", stderr
+    show = hil("show", payload["run_id"], "--log", "convert")
+    assert show.returncode == 0, show.stderr
+    assert "--calibration-frames=7" in show.stdout and "--calibration-frames=12" not in show.stdout
+
+    card.write_text(card.read_text().replace("calibration_frames: 7", "calibration_frames: 0"))
+    code, _, stderr = run(hil, inventory, "--model", str(model), "--clip", str(clip), "-p", "fp16")
+    assert code == 2 and "calibration_frames" in stderr, stderr
