@@ -66,7 +66,18 @@ class Rack:
     boards: dict[str, tuple[str, int]]
 
 
-def write_sim_inventory(path: Path, boards: dict[str, str], extra: str = "") -> Rack:
+# Each platform's own power source, as inventory/sim.yaml has it. A short idle baseline (the default is
+# 2 s) keeps the suite quick; it is still 5 samples.
+SIM_POWER = {
+    "orin": "{source: tegrastats, interval_ms: 100, idle_s: 0.5}",
+    "qcs8255": "{source: command, command: qcs-meter, interval_ms: 50, idle_s: 0.5}",
+    "tda4vm": "{source: hwmon, interval_ms: 100, idle_s: 0.5}",
+}
+
+
+def write_sim_inventory(
+    path: Path, boards: dict[str, str], extra: str = "", budgets: str = "latency_ms: 5000, power_w: 50"
+) -> Rack:
     """A simulated rack inventory with the given board name -> platform, on free loopback endpoints.
 
     Tests check behaviour, not speed (that is bench/'s job): latency and power budgets are generous so a busy
@@ -75,7 +86,7 @@ def write_sim_inventory(path: Path, boards: dict[str, str], extra: str = "") -> 
     lines = [
         "all:",
         "  vars:",
-        "    budgets: {latency_ms: 5000, power_w: 50}",
+        f"    budgets: {{{budgets}}}",
         "  children:",
         "    rack:",
         "      vars:",
@@ -91,8 +102,7 @@ def write_sim_inventory(path: Path, boards: dict[str, str], extra: str = "") -> 
             f"          platform: {platform}",
             f"          ansible_host: {host}",
             f"          ansible_port: {port}",
-            # A short idle baseline (the default is 2 s) keeps the suite quick; it is still 5 samples.
-            "          power: {source: tegrastats, interval_ms: 100, idle_s: 0.5}",
+            f"          power: {SIM_POWER[platform]}",
         ]
         lines += [f"          {x}" for x in extra.splitlines() if x]
     path.write_text("\n".join(lines) + "\n")

@@ -5,8 +5,9 @@ The names below load on first use, so that the history commands import only hil.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hil.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from hil.report.history import history_json, render_history
@@ -23,8 +24,4 @@ _HOME = {
     "write_junit": "hil.report.junit",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'hil.report' has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOME[name]), name)
+__getattr__ = lazy_attributes(__name__, _HOME)

@@ -6,8 +6,9 @@ commands) does not import sqlite-utils and pydantic through this package.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hil.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from hil.store.db import ArtifactKind, Store, StoreError
@@ -25,8 +26,4 @@ _HOME = {
     "StoreError": "hil.store.errors",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'hil.store' has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOME[name]), name)
+__getattr__ = lazy_attributes(__name__, _HOME)

@@ -12,41 +12,15 @@ import numpy as np
 import yaml
 
 from hil.runs.suite import int8_sibling
-from tests.conftest import Hil, free_endpoint, needs_sshd
+from tests.conftest import Hil, needs_sshd, write_sim_inventory
 from tests.fixtures.faces import INPUT, make_face_model
 from tests.fixtures.tiny import make_clip
 
 pytestmark = [needs_sshd]
 
-POWER = {
-    "orin": "{source: tegrastats, interval_ms: 100}",
-    "qcs8255": "{source: command, command: qcs-meter, interval_ms: 50}",
-    "tda4vm": "{source: hwmon, interval_ms: 100}",
-}
-
 
 def three_boards(path: Path) -> Path:
-    lines = [
-        "all:",
-        "  vars:",
-        "    budgets: {latency_ms: 5000, power_w: 50}",
-        "  children:",
-        "    rack:",
-        "      vars:",
-        "        sim: true",
-        "      hosts:",
-    ]
-    for name, platform in (("orin-d1", "orin"), ("qcs-d1", "qcs8255"), ("tda-d1", "tda4vm")):
-        host, port = free_endpoint()
-        lines += [
-            f"        {name}:",
-            f"          platform: {platform}",
-            f"          ansible_host: {host}",
-            f"          ansible_port: {port}",
-            f"          power: {POWER[platform]}",
-        ]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return write_sim_inventory(path, {"orin-d1": "orin", "qcs-d1": "qcs8255", "tda-d1": "tda4vm"}).inventory
 
 
 def unlabelled_clip(path: Path) -> Path:

@@ -17,11 +17,8 @@ pytestmark = [needs_sshd]
 
 
 def tda_inventory(path: Path, name: str) -> Path:
-    """A one-board rack; the shared helper writes tegrastats power, a TDA4VM has INA226 hwmon."""
-    rack = write_sim_inventory(path, {name: "tda4vm"})
-    text = path.read_text().replace("source: tegrastats", "source: hwmon")
-    path.write_text(text)
-    return rack.inventory
+    """A one-board rack (INA226 hwmon power, as a TDA4VM has)."""
+    return write_sim_inventory(path, {name: "tda4vm"}).inventory
 
 
 def run(hil: Hil, inventory: Path, *args: str) -> tuple[int, dict, str]:

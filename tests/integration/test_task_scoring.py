@@ -7,40 +7,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Hil, free_endpoint, needs_sshd
+from tests.conftest import Hil, needs_sshd, write_sim_inventory
 from tests.fixtures.tasks import make_detector, make_landmarker, make_object_clip
-from tests.integration.test_dynamic_shapes import POWER
 
 pytestmark = [needs_sshd]
 
 
-def rack(path: Path, free: list[tuple[str, int]]) -> Path:
-    lines = [
-        "all:",
-        "  vars:",
-        "    budgets: {latency_ms: 5000, power_w: 50, map50_min: 0.9, nme_max: 0.05}",
-        "  children:",
-        "    rack:",
-        "      vars:",
-        "        sim: true",
-        "      hosts:",
-    ]
-    for (name, platform), (host, port) in zip(
-        (("orin-t1", "orin"), ("qcs-t1", "qcs8255"), ("tda-t1", "tda4vm")), free, strict=True
-    ):
-        lines += [
-            f"        {name}:",
-            f"          platform: {platform}",
-            f"          ansible_host: {host}",
-            f"          ansible_port: {port}",
-            f"          power: {POWER[platform]}",
-        ]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+def rack(path: Path) -> Path:
+    boards = {"orin-t1": "orin", "qcs-t1": "qcs8255", "tda-t1": "tda4vm"}
+    budgets = "latency_ms: 5000, power_w: 50, map50_min: 0.9, nme_max: 0.05"
+    return write_sim_inventory(path, boards, budgets=budgets).inventory
 
 
 def test_detection_and_landmarks_are_scored_on_every_platform(hil: Hil, tmp_path: Path) -> None:
-    inventory = rack(tmp_path / "rack.yaml", [free_endpoint() for _ in range(3)])
+    inventory = rack(tmp_path / "rack.yaml")
     clip = make_object_clip(tmp_path / "cabin.mp4", frames=24)
     models = {
         "det": make_detector(tmp_path / "det.onnx"),

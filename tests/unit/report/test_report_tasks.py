@@ -16,6 +16,7 @@ from hil.report import render_history, render_run
 from hil.report.detail import render_result
 from hil.report.matrix import render_matrix
 from hil.store import HistoryRow
+from tests.unit.report.consoles import printed_lines, recording_console
 
 WIDTHS = (80, 120)
 
@@ -58,20 +59,12 @@ def _mixed() -> list[JobResult]:
     return results
 
 
-def _console(width: int) -> Console:
-    return Console(file=io.StringIO(), width=width, record=True)
-
-
-def _lines(console: Console) -> list[str]:
-    return [line.rstrip() for line in console.export_text().splitlines()]
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_run_table_labels_each_kinds_headline_and_fits(width: int) -> None:
     results = _mixed()
-    console = _console(width)
+    console = recording_console(width)
     render_run(RunSummary(run_id="20261130-024500-ab12", status="pass", results=results), console)
-    lines = _lines(console)
+    lines = printed_lines(console)
     assert max(len(line) for line in lines) <= width
     assert not any("…" in line for line in lines)
     rows = [line for line in lines if re.match(r"\s*\d+ +orin", line)]
@@ -83,20 +76,20 @@ def test_run_table_labels_each_kinds_headline_and_fits(width: int) -> None:
 
 
 def test_a_task_result_without_labels_shows_no_figure() -> None:
-    console = _console(120)
+    console = recording_console(120)
     render_run(
         RunSummary(run_id="r", status="pass", results=[_result("dms-face", "fp32", task="detection")]),
         console,
     )
-    (row,) = [line for line in _lines(console) if re.match(r"\s*1 +orin", line)]
+    (row,) = [line for line in printed_lines(console) if re.match(r"\s*1 +orin", line)]
     assert "AP50" not in row and "–" in row
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_matrix_shows_the_delta_of_each_kinds_headline_vs_fp32(width: int) -> None:
-    console = _console(width)
+    console = recording_console(width)
     render_matrix(RunSummary(run_id="r", status="pass", results=_mixed()), console)
-    lines = _lines(console)
+    lines = printed_lines(console)
     assert max(len(line) for line in lines) <= width
     text = "\n".join(lines)
     assert "Δ AP50" in text and "Δ NME" in text and "Δ acc" in text
@@ -112,9 +105,9 @@ def test_matrix_shows_the_delta_of_each_kinds_headline_vs_fp32(width: int) -> No
 def test_models_of_one_kind_are_compared_with_each_other_only() -> None:
     student = _result("face-student", "fp32", task="detection", task_metrics={"map50": 0.88})
     results = [*_mixed(), student.model_copy(update={"latency_ms": _fast("fp16")})]
-    console = _console(120)
+    console = recording_console(120)
     render_matrix(RunSummary(run_id="r", status="pass", results=results), console)
-    text = "\n".join(_lines(console))
+    text = "\n".join(printed_lines(console))
     (title,) = [line for line in text.splitlines() if "models vs" in line]
     assert "models vs dms-face" in title
     (row,) = [line for line in text.splitlines() if line.startswith("face-student")]
@@ -131,9 +124,9 @@ def test_detail_lists_the_task_metrics_and_box_parity() -> None:
                "unpaired_other": 0},
     )  # fmt: skip
     result = _mixed()[1].model_copy(update={"parity": parity})
-    console = _console(80)
+    console = recording_console(80)
     render_result("r", 2, result, console)
-    lines = _lines(console)
+    lines = printed_lines(console)
     assert max(len(line) for line in lines) <= 80
     text = "\n".join(lines)
     assert "AP50 0.930" in text and "detection" in text
@@ -158,9 +151,9 @@ def test_history_labels_the_headline(width: int) -> None:
         row(2, "dms-face", "detection", {"map50": 0.912}, None),
         row(3, "dms-eyes", "landmarks", {"nme": 0.0412}, None),
     ]
-    console = _console(width)
+    console = recording_console(width)
     render_history(rows, console)
-    lines = _lines(console)
+    lines = printed_lines(console)
     assert max(len(line) for line in lines) <= width
     text = "\n".join(lines)
     assert "95.0 %" in text and "AP50 0.912" in text and "NME 0.041" in text

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, datetime
 
 import pytest
-from rich.console import Console
 
 from hil.records import BudgetVerdicts, JobResult, LatencyStats, RunSummary
 from hil.report import render_history, render_run
 from hil.report.detail import render_result
 from hil.report.matrix import render_matrix
 from hil.store import HistoryRow
+from tests.unit.report.consoles import printed_lines, recording_console
 
 WIDTHS = (80, 100, 120)
 BOARDS = (("orin-01", "orin"), ("qcs8255-01", "qcs8255"), ("tda4vm-01", "tda4vm"))
@@ -57,21 +56,12 @@ def _demo_results() -> list[JobResult]:
     return results
 
 
-def _console(width: int) -> Console:
-    # Not a terminal (a StringIO): the strictest case, where hil must not let rich cut cells to "…".
-    return Console(file=io.StringIO(), width=width, record=True)
-
-
-def _lines(console: Console) -> list[str]:
-    return [line.rstrip() for line in console.export_text().splitlines()]
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_run_table_fits_and_keeps_what_a_user_reads(width: int) -> None:
     results = _demo_results()
-    console = _console(width)
+    console = recording_console(width)
     render_run(RunSummary(run_id="20261130-024500-ab12", status="fail", results=results), console)
-    lines = _lines(console)
+    lines = printed_lines(console)
     assert max(len(line) for line in lines) <= width
     assert not any("…" in line for line in lines)
     rows = [line for line in lines if re.match(r"\s*\d+ +(orin|qcs|tda)", line)]
@@ -91,9 +81,9 @@ def test_run_table_fits_and_keeps_what_a_user_reads(width: int) -> None:
 
 
 def test_dropped_columns_are_named_with_the_detail_view() -> None:
-    console = _console(80)
+    console = recording_console(80)
     render_run(RunSummary(run_id="r1", status="fail", results=_demo_results()), console)
-    text = "\n".join(_lines(console))
+    text = "\n".join(printed_lines(console))
     assert "hidden at this width:" in text
     for name in ("pushed", "engine", "convert"):
         assert name in text
@@ -101,9 +91,9 @@ def test_dropped_columns_are_named_with_the_detail_view() -> None:
 
 
 def test_a_wide_console_shows_every_column() -> None:
-    console = _console(200)
+    console = recording_console(200)
     render_run(RunSummary(run_id="r1", status="fail", results=_demo_results()), console)
-    text = "\n".join(_lines(console))
+    text = "\n".join(printed_lines(console))
     assert "hidden at this width" not in text
     for cell in ("42.4 s", "1.5 MiB", "2.0 KiB", "104.2", "312"):
         assert cell in text
@@ -143,9 +133,9 @@ def test_history_fits(width: int) -> None:
             1,
         )
     ]
-    console = _console(width)
+    console = recording_console(width)
     render_history(rows[:10], console)
-    lines = _lines(console)
+    lines = printed_lines(console)
     assert max(len(line) for line in lines) <= width
     assert not any("…" in line for line in lines)
     data = [line for line in lines if "pass" in line]
@@ -156,11 +146,11 @@ def test_history_fits(width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_matrix_and_detail_fit(width: int) -> None:
     results = _demo_results()
-    console = _console(width)
+    console = recording_console(width)
     summary = RunSummary(run_id="r1", status="fail", results=results)
     render_matrix(summary, console)
     render_result("r1", 18, results[-1], console)
-    lines = _lines(console)
+    lines = printed_lines(console)
     assert max(len(line) for line in lines) <= width
     text = "\n".join(lines)
     assert "TensorRT int8" in text
@@ -173,7 +163,7 @@ def test_energy_from_modelled_power_is_marked_modelled() -> None:
     modelled = _result("orin-01", "orin", "fp32", "day", energy_mj_per_frame=4.64)
     measured = _result("orin-02", "orin", "fp32", "day", energy_mj_per_frame=4.64, power_source="tegrastats")
     for result, expected in ((modelled, "~4.64  (from modelled power)"), (measured, "4.64")):
-        console = _console(100)
+        console = recording_console(100)
         render_result("r1", 1, result, console)
-        [line] = [x for x in _lines(console) if x.startswith("energy mJ/frame")]
+        [line] = [x for x in printed_lines(console) if x.startswith("energy mJ/frame")]
         assert line.split(None, 2)[2] == expected
