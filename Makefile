@@ -5,9 +5,14 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LOCK := requirements.lock
+LOCKED := $(VENV)/.locked
 STAMP := $(VENV)/.installed
+# Pythons and machines the lock is made for (one universal file, markers per platform; see
+# docs/design-decisions.md "One hash-pinned lock, installed by pip").
+LOCK_PYTHON := 3.11
 
-.PHONY: run test lint unit setup system assets bench clean
+.PHONY: run test test-latest lint unit setup system lock lockcheck assets bench clean
 
 run: setup
 	$(BIN)/hil run
@@ -22,7 +27,11 @@ lint: setup
 	$(BIN)/ruff format --check hil tests bench
 	$(BIN)/mypy
 
-setup: system $(STAMP)
+setup: system lockcheck $(STAMP)
+
+# A dependency edited in pyproject.toml without `make lock` stops here, before anything installs.
+lockcheck:
+	@$(PYTHON) .ci/lock.py check $(LOCK)
 
 # System packages: a Python >= 3.11 with venv, and an OpenSSH server binary for the simulated rack.
 # As root, missing Debian packages are installed with apt; otherwise we say what to install.
@@ -43,18 +52,52 @@ system:
 	  fi; \
 	fi
 
-$(STAMP): pyproject.toml
+# The venv holds exactly the lock (every package at its pinned version, hash-checked) and hil itself.
+# A changed lock builds a new venv, so nothing from an older resolution stays behind.
+$(LOCKED): $(LOCK)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip check
+	touch $(LOCKED)
+
+$(STAMP): $(LOCKED) pyproject.toml
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# Regenerate the demo clips and models in artifacts/ (needs the optional 'train' extra: PyTorch, CPU build;
-# the CPU wheel index keeps pip from pulling gigabytes of CUDA libraries; TORCH_INDEX= to use only your
-# configured indexes). ASSETS=face,eyes (or labels) rebuilds only those parts, reusing the committed rest.
-TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# Resolve pyproject.toml's ranges again to the newest releases and hash-pin them (needs the registry).
+# Commit requirements.lock with the pyproject.toml change that asked for it.
+lock:
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv; }
+	$(PYTHON) .ci/lock.py build-requires | $(BIN)/uv pip compile pyproject.toml - --extra dev \
+	  --universal --python-version $(LOCK_PYTHON) --generate-hashes --no-header -q -o $(LOCK)
+	$(PYTHON) .ci/lock.py stamp $(LOCK)
+	@echo "$(LOCK) updated; the next make run/test rebuilds .venv from it."
+
+# Early warning: the test suite in a throw-away venv with the newest releases pyproject.toml allows.
+# A failure here is news about upstream, not a broken build: it never runs in make test or CI.
+LATEST := .venv-latest
+test-latest: setup
+	rm -rf $(LATEST)
+	$(BIN)/uv venv -q --python $(PYTHON) $(LATEST)
+	$(BIN)/uv pip install -q --python $(LATEST)/bin/python --upgrade -e '.[dev]'
+	@echo "Newer than requirements.lock:"; \
+	$(BIN)/uv pip freeze --python $(LATEST)/bin/python | grep -v '^-e' | sort > $(LATEST)/freeze.txt; \
+	$(BIN)/python .ci/lock.py diff $(LOCK) $(LATEST)/freeze.txt
+	$(LATEST)/bin/pytest -q -n 2 --dist loadfile -p no:cacheprovider; rc=$$?; \
+	if [ $$rc = 0 ]; then echo "test-latest: the newest releases pass."; \
+	else echo "test-latest: FAILED with the newest releases (exit $$rc). The lock still holds; see above."; fi; \
+	exit $$rc
+
+# Regenerate the demo clips and models in artifacts/ (needs the optional 'train' extra: PyTorch, CPU is
+# enough). From the package registry alone, pip takes PyPI's torch, which on Linux x86_64 is a CUDA build
+# of several GB; where PyTorch's own CPU index is reachable, TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# keeps it small. ASSETS=face,eyes (or labels) rebuilds only those parts, reusing the committed rest.
+# torch is not in requirements.lock: the demo assets are committed, and nothing at run time needs it.
+TORCH_INDEX ?=
 ASSETS ?=
 assets: setup
+	@echo "make assets: installing PyTorch (the 'train' extra)$(if $(TORCH_INDEX), from $(TORCH_INDEX), from the package registry: on x86_64 Linux a CUDA build of several GB)."
 	$(BIN)/python -m pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -e '.[train]'
 	$(BIN)/python artifacts/make_assets.py $(if $(ASSETS),--only $(ASSETS))
 
@@ -63,4 +106,4 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .hil hil.sqlite hil.sqlite-wal hil.sqlite-shm
+	rm -rf $(VENV) $(LATEST) .hil hil.sqlite hil.sqlite-wal hil.sqlite-shm
