@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
 MARK = "# pyproject-dependencies-sha256: "
 HEADER = (
-    "# Made by `make lock` (uv pip compile --universal --generate-hashes): every package hil and its tests\n"
-    "# install, at one exact version per Python, with the hashes of every platform's files. Never edit by hand.\n"
+    "# Made by `make lock` (uv pip compile --universal --generate-hashes): every package hil and its\n"
+    "# tests install, one exact version per Python, with every platform's file hashes. Never edit by hand.\n"
 )
 # Installed on demand by `make assets`, never part of the lock: see the Makefile.
 UNLOCKED_EXTRAS = {"train", "latest"}
@@ -34,9 +34,7 @@ UNLOCKED_EXTRAS = {"train", "latest"}
 def _fields() -> dict[str, object]:
     data = tomllib.loads(PYPROJECT.read_text())
     project = data.get("project", {})
-    extras = {
-        k: v for k, v in project.get("optional-dependencies", {}).items() if k not in UNLOCKED_EXTRAS
-    }
+    extras = {k: v for k, v in project.get("optional-dependencies", {}).items() if k not in UNLOCKED_EXTRAS}
     return {
         "build-system.requires": data.get("build-system", {}).get("requires", []),
         "requires-python": project.get("requires-python"),
@@ -58,7 +56,10 @@ def recorded(lock: Path) -> str | None:
 
 def check(lock: Path) -> int:
     if not lock.exists():
-        print(f"{lock.name} is missing: run `make lock` to resolve pyproject.toml's dependencies.", file=sys.stderr)
+        print(
+            f"{lock.name} is missing: run `make lock` to resolve pyproject.toml's dependencies.",
+            file=sys.stderr,
+        )
         return 2
     if recorded(lock) != digest():
         print(

@@ -22,6 +22,7 @@ from typer._click.core import Command  # typer vendors its own click
 import hil
 from hil.cli.common import debug_enabled, err
 from hil.errors import HilError
+from hil.thirdparty import silence_deprecations
 
 EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
@@ -144,6 +145,7 @@ def _internal_error(exc: BaseException) -> None:
 
 
 def main() -> None:
+    silence_deprecations()
     signal.signal(signal.SIGTERM, _terminate)
     if "--debug" in sys.argv[1:]:
         os.environ["HIL_DEBUG"] = "1"  # before the command runs, for errors raised while it parses

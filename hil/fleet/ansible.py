@@ -21,6 +21,7 @@ import ansible_runner
 
 from hil.errors import InfraError
 from hil.inventory.spec import BoardSpec
+from hil.thirdparty import SUBPROCESS_ENV
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 OUTCOMES = {
@@ -185,6 +186,7 @@ def run_playbook(
             "ANSIBLE_NOCOLOR": "True",
             "ANSIBLE_INVENTORY_ENABLED": "yaml",
             "PATH": path,
+            **SUBPROCESS_ENV,  # no third-party deprecation warnings in what a user sees
         },
     )
     if runner.status == "timeout":
