@@ -31,18 +31,18 @@ def measure(meter: BoardLoadMeter) -> float:
     return meter.sample()
 
 
-def ticks(proc: subprocess.Popen[bytes]) -> int:
-    stat = read_stat(proc.pid)
+def ticks(pid: int) -> int:
+    stat = read_stat(pid)
     assert stat is not None
     return stat.cpu_ticks
 
 
-def measure_against(meter: BoardLoadMeter, proc: subprocess.Popen[bytes]) -> tuple[float, float]:
+def measure_against(meter: BoardLoadMeter, pid: int) -> tuple[float, float]:
     """(the meter's load, the busy child's own share of the host over the same interval, from its ticks)."""
     meter.sample()
-    before, start = ticks(proc), time.monotonic()
+    before, start = ticks(pid), time.monotonic()
     time.sleep(0.8)
-    after, wall = ticks(proc), time.monotonic() - start
+    after, wall = ticks(pid), time.monotonic() - start
     load = meter.sample()
     return load, (after - before) / CLOCK_TICKS / wall / (os.cpu_count() or 1)
 
@@ -59,16 +59,34 @@ def assert_counts_the_child(load: float, child_share: float) -> None:
 def test_board_processes_by_environment(board: Path, busy_child: subprocess.Popen[bytes]) -> None:
     meter = BoardLoadMeter(board, os.environ["HIL_SIM_BOARD"])
     assert meter.source == "board-env"
-    assert_counts_the_child(*measure_against(meter, busy_child))
+    assert_counts_the_child(*measure_against(meter, busy_child.pid))
     assert measure(BoardLoadMeter(board, "no-such-board")) == 0.0
 
 
-def test_board_processes_under_the_boards_sshd(board: Path, busy_child: subprocess.Popen[bytes]) -> None:
-    # This test process stands in for the board's sshd: the busy child is its descendant.
-    (board / "run" / "sshd.pid").write_text(f"{os.getpid()}\n")
-    meter = BoardLoadMeter(board, None)
-    assert meter.source == "sshd-tree"
-    assert_counts_the_child(*measure_against(meter, busy_child))
+# A stand-in for the board's sshd: its only descendant is one busy child, whose pid it prints. (The test
+# process itself cannot stand in: a pytest worker may still have children of earlier tests, which would
+# count as the board's.)
+SSHD = (
+    "import subprocess, sys\n"
+    f"child = subprocess.Popen([sys.executable, '-c', {BUSY!r}])\n"
+    "print(child.pid, flush=True)\n"
+    "child.wait()\n"
+)
+
+
+def test_board_processes_under_the_boards_sshd(board: Path) -> None:
+    sshd = subprocess.Popen([sys.executable, "-c", SSHD], stdout=subprocess.PIPE, env=dict(os.environ))
+    try:
+        assert sshd.stdout is not None
+        child = int(sshd.stdout.readline())
+        (board / "run" / "sshd.pid").write_text(f"{sshd.pid}\n")
+        meter = BoardLoadMeter(board, None)
+        assert meter.source == "sshd-tree"
+        assert_counts_the_child(*measure_against(meter, child))
+    finally:
+        subprocess.run(["pkill", "-KILL", "-P", str(sshd.pid)], check=False)
+        sshd.kill()
+        sshd.wait()
 
 
 def test_whole_host_without_a_board() -> None:
