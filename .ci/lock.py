@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
+CONSTRAINTS = ROOT / ".ci" / "lock-constraints.txt"  # lock-time only: see the file
 MARK = "# pyproject-dependencies-sha256: "
 HEADER = (
     "# Made by `make lock` (uv pip compile --universal --generate-hashes): every package hil and its\n"
@@ -40,6 +41,11 @@ def _fields() -> dict[str, object]:
         "requires-python": project.get("requires-python"),
         "dependencies": project.get("dependencies", []),
         "optional-dependencies": extras,
+        "lock-constraints": [
+            line.split("#")[0].strip()
+            for line in (CONSTRAINTS.read_text().splitlines() if CONSTRAINTS.exists() else [])
+            if line.split("#")[0].strip()
+        ],
     }
 
 
@@ -63,7 +69,8 @@ def check(lock: Path) -> int:
         return 2
     if recorded(lock) != digest():
         print(
-            f"{lock.name} is stale: pyproject.toml's dependencies changed since it was made.\n"
+            f"{lock.name} is stale: pyproject.toml's dependencies (or .ci/lock-constraints.txt) changed"
+            " since it was made.\n"
             "Run `make lock` (resolves and hash-pins every package again), then commit both files.",
             file=sys.stderr,
         )

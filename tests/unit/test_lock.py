@@ -58,6 +58,7 @@ def test_a_dependency_edited_without_make_lock_is_refused(tmp_path: Path) -> Non
     A change that is not about dependencies (a ruff setting) keeps the lock valid."""
     (tmp_path / ".ci").mkdir()
     shutil.copy(GUARD, tmp_path / ".ci" / "lock.py")
+    shutil.copy(REPO / ".ci" / "lock-constraints.txt", tmp_path / ".ci")
     shutil.copy(LOCK, tmp_path / "requirements.lock")
     text = (REPO / "pyproject.toml").read_text()
     check = [sys.executable, str(tmp_path / ".ci" / "lock.py"), "check", str(tmp_path / "requirements.lock")]
