@@ -91,7 +91,8 @@ def run(
         typer.Option(
             "--precision",
             "-p",
-            help="Comma-separated: fp32, fp16, int8. Default: every precision each board offers; a named "
+            help="Comma-separated: fp32, fp16, int16, int8 (int16: TDA4VM TIDL 16-bit fixed point). Default: "
+            "every precision each board offers; a named "
             "precision a board does not offer is a skipped result with the reason.",
         ),
     ] = None,
@@ -236,7 +237,7 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
     where = list(plan.get("where") or [])
     options = RunOptions(retries=plan["retries"], quarantine_after=plan["quarantine_after"])
     deadline, job_timeout = plan.get("deadline"), plan.get("job_timeout")
-    profile: dict[str, float] = {}
+    profile: dict[str, Any] = {}
     if plan.get("suite"):
         sf = load_suite_file(Path(plan["suite"]))
         where = [*sf.spec.boards, *where]

@@ -29,7 +29,7 @@ from hil.records import OUTCOME_RANK, JobResult, RunSummary
 from hil.report import cells
 from hil.report.layout import print_table
 
-PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int8": 2}
+PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int16": 2, "int8": 3}
 NOISY_NOTE = "! noisy: taken while the board throttled (noisy_reason in --json)"
 MODELLED_NOTE = cells.MODELLED_LEGEND.plain
 Groups = dict[str, list[JobResult]]
