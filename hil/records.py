@@ -196,6 +196,8 @@ class RunSummary(BaseModel):
     run_id: str
     status: Outcome
     results: list[JobResult]
+    # Addition: each board and model's compression table (hil.measure.compression), filled by --json.
+    compression: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def overall_status(results: list[JobResult]) -> Outcome:

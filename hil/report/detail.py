@@ -31,7 +31,32 @@ def _budgets(r: JobResult) -> list[tuple[str, Text | str]]:
         mark = cells.verdict(ok)
         mark.append("  within budget" if ok else ("  not judged" if ok is None else "  FAILED"), style="dim")
         rows.append((f"  {name}", mark))
-    return [("budgets", ""), *rows]
+    profile = f"profile {r.budget_profile}" if r.budget_profile else ""
+    rows += [("  not judged", Text(note, style="dim")) for note in r.budget_notes]
+    return [("budgets", profile), *rows, *_loss(r)]
+
+
+def _loss(r: JobResult) -> list[tuple[str, Text | str]]:
+    """The loss gate's checks: each figure, the board's and the FP32 reference's value, the change and the
+    allowance that judged it (or why it was not judged)."""
+    if not r.loss:
+        return []
+    head = f"vs {r.loss.get('reference', 'fp32')} on the same frames, {r.precision} allowance "
+    head += f"{_figure(r.loss.get('allowed_pt'))} pt"
+    rows: list[tuple[str, Text | str]] = [("loss", head)]
+    for check in r.loss.get("checks") or []:
+        mark = cells.verdict(check.get("ok"))
+        if check.get("ok") is None:
+            mark.append(f"  not judged: {check.get('note', '')}", style="dim")
+        else:
+            change, unit = check.get("change"), check.get("unit", "")
+            shown = "" if change is None else f"{change:+.1f} {unit}".replace("-", "\u2212")
+            mark.append(
+                f"  {_figure(check.get('board'))} vs {_figure(check.get('reference'))}: {shown}"
+                f" (allowed {_figure(check.get('allowed'))} {unit})"
+            )
+        rows.append((f"  {check.get('figure')}", mark))
+    return rows
 
 
 def _figure(value: object) -> str:
