@@ -34,6 +34,7 @@ from hil.inventory.spec import BoardSpec
 from hil.records import RunSummary
 from hil.report.junit import write_junit
 from hil.report.matrix import render_matrix
+from hil.report.payload import with_compression
 from hil.report.progress import RunProgress
 from hil.report.table import render_run
 from hil.runs.control import parse_duration
@@ -341,7 +342,8 @@ def _report(
         write_junit(summary, junit, outcome.times)
     counts = {k: sum(r.status == k for r in summary.results) for k in OUTCOMES}
     if json:
-        payload = {**summary.model_dump(mode="json"), "counts": counts, "stopped": outcome.stopped or None}
+        document = with_compression(summary).model_dump(mode="json")
+        payload = {**document, "counts": counts, "stopped": outcome.stopped or None}
         print_json(jsonlib.dumps(payload, indent=2, ensure_ascii=False))
     else:
         render_run(summary, out)
