@@ -32,7 +32,8 @@ def show(
         ),
     ] = None,
     log: Annotated[
-        str | None, typer.Option(help="Print the logs of this kind: convert, replay, power, error.")
+        str | None,
+        typer.Option(help="Print the logs of this kind: convert, replay, power, parity, reference, error."),
     ] = None,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,

@@ -189,7 +189,8 @@ def judge_loss(
     if overall is None:
         return LossJudgement(None, notes=[f"loss not judged: no allowance for {precision}"])
     if reference is None:
-        return LossJudgement(None, notes=["loss not judged: no fp32 reference for these frames"])
+        why = "no model card to score the frames by, or the reference failed (hil show --log reference)"
+        return LossJudgement(None, notes=[f"loss not judged: no fp32 reference for these frames ({why})"])
     out = _Collector()
     recall_allowed = allowances.class_recall(precision) or overall
     metrics, ref_metrics = board.get("task_metrics"), reference.get("task_metrics")
