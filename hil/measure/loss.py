@@ -25,6 +25,11 @@ DEFAULT_POINTS: dict[str, float] = {"fp16": 0.5, "int16": 1.0, "w8a16": 1.0, "in
 CLASS_RECALL_FACTOR = 2.5  # per-class recall allowance = this x the overall allowance
 DEFAULT_NME_PCT = 10.0  # landmark NME may rise by at most this share of the FP32 NME
 DEFAULT_ERROR_PCT = 10.0  # regression MAE / angular error may rise by at most this share
+# A rise this small is always allowed: below labelling precision, it is rounding, not loss (a relative bound
+# on a near-zero FP32 error would judge floating-point noise). NME: 0.1 % of the inter-ocular distance;
+# regression: 0.1 in the target's unit (0.1 degree).
+NME_FLOOR = 0.001
+ERROR_FLOOR = 0.1
 REFERENCE = "fp32"
 
 
@@ -97,10 +102,13 @@ def _points(figure: str, board: float, ref: float, allowed: float) -> tuple[Chec
     return check, message
 
 
-def _rise(figure: str, board: float, ref: float, allowed_pct: float, digits: int) -> tuple[Check, str | None]:
-    """An error figure that must not rise by more than `allowed_pct` per cent of the reference."""
+def _rise(
+    figure: str, board: float, ref: float, allowed_pct: float, digits: int, floor: float
+) -> tuple[Check, str | None]:
+    """An error figure that must not rise by more than `allowed_pct` per cent of the reference (or by
+    `floor`, whichever is larger)."""
     change = (board - ref) / ref * 100.0 if ref > 0 else (0.0 if board <= ref else float("inf"))
-    ok = change <= allowed_pct + 1e-9
+    ok = board - ref <= max(ref * allowed_pct / 100.0, floor) + 1e-12
     check = Check(figure, board, ref, change if change != float("inf") else None, allowed_pct, "%", ok)
     shown = "+inf" if change == float("inf") else f"+{change:.1f}"
     values = f"{figure} {board:.{digits}f} vs {REFERENCE} {ref:.{digits}f}"
@@ -220,7 +228,7 @@ def judge_loss(
         if got is None or ref is None:
             out.skip("NME", "no labelled points on these frames")
         else:
-            out.add(_rise("NME", got, ref, allowances.nme_pct, 4))
+            out.add(_rise("NME", got, ref, allowances.nme_pct, 4, NME_FLOOR))
             fr, ref_fr = _num(metrics, "failure_rate"), _num(ref_metrics, "failure_rate")
             if fr is not None and ref_fr is not None:  # a failure rate that rises is a loss
                 out.add(_points("success rate", 1.0 - fr, 1.0 - ref_fr, overall))
@@ -231,7 +239,7 @@ def judge_loss(
                 if key == "mae":
                     out.skip(figure, "no labelled values on these frames")
                 continue
-            out.add(_rise(figure, got, ref, allowances.error_pct, 3))
+            out.add(_rise(figure, got, ref, allowances.error_pct, 3, ERROR_FLOOR))
     if events_note:
         out.notes.append(events_note)
     elif allowances.events:

@@ -69,6 +69,10 @@ def test_landmark_nme_within_ten_per_cent_and_failure_rate_in_points() -> None:
     assert judge_loss(Allowances(), "int8", "landmarks", {"task_metrics": {"nme": 0.0550}}, ref).verdict
     far = judge_loss(Allowances(), "int8", "landmarks", {"task_metrics": {"nme": 0.0612}}, ref)
     assert far.failures == ["NME 0.0612 vs fp32 0.0500: +22.4 % > 10 % allowed"]
+    # A near-zero FP32 NME: a rise under 0.001 (0.1 % of the inter-ocular distance) is rounding, not loss.
+    tiny = {"task_metrics": {"nme": 0.0000004}}
+    assert judge_loss(Allowances(), "int8", "landmarks", {"task_metrics": {"nme": 0.0001}}, tiny).verdict
+    assert not judge_loss(Allowances(), "int8", "landmarks", {"task_metrics": {"nme": 0.002}}, tiny).verdict
     failing = {"task_metrics": {"nme": 0.05, "failure_rate": 0.03}}
     assert "success rate" in judge_loss(Allowances(), "int8", "landmarks", failing, ref).failures[0]
 
