@@ -244,9 +244,8 @@ def _compression_table(console: Console, data: dict[str, Any]) -> list[str]:
     base, metric = data["baseline"], data["metric"]
     title = f"{data['board']} · {data['model']} · compression vs {base}"
     table = Table(
-        title=Text(title), title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-        show_edge=False, pad_edge=False, collapse_padding=True,
-    )  # fmt: skip
+        header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True
+    )  # the title on its own line: a narrow table would wrap it
     table.add_column("figure", no_wrap=True)
     precisions = list(data["figures"])
     table.add_column(base, justify="right", no_wrap=True)
@@ -262,6 +261,7 @@ def _compression_table(console: Console, data: dict[str, Any]) -> list[str]:
             if precision != base:
                 row.append(_compression_change(figure, metric, data["changes"][precision][figure]))
         table.add_row(*row)
+    console.print(Text(title, style="italic"), highlight=False)
     print_table(console, table)
     return [MODELLED_NOTE] if data["power_modelled"] else []
 
