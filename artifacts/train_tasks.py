@@ -275,6 +275,9 @@ def export_face(model: FaceNet, path: Path, description: str) -> Path:
     card = ModelCardSpec(
         name="dms-face", version="1", task="detection", description=description, input=FACE_INPUT,
         classes=FACE_CLASSES, detection=detection, precision="fp32",
+        # TIDL calibrates on the run's clips: 12 frames (its default) can miss every phone, whose score
+        # tensor then gets a range that clips phones away (docs/platform-tda4vm.md, "Calibration").
+        calibration_frames=60,
     )  # fmt: skip
     write_card(path, card)
     return path

@@ -11,9 +11,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Outcome = Literal["pass", "fail", "regression", "infra_error", "skipped"]
-Precision = Literal["fp32", "fp16", "int8"]
+# int16 is 16-bit fixed point (TIDL tensor_bits 16), never a float: see docs/platforms.md, "Precisions".
+Precision = Literal["fp32", "fp16", "int16", "int8"]
 PowerSource = Literal["tegrastats", "hwmon", "command", "sim-model"]
-PRECISIONS: tuple[Precision, ...] = ("fp32", "fp16", "int8")
+PRECISIONS: tuple[Precision, ...] = ("fp32", "fp16", "int16", "int8")
 
 # The order in which outcomes dominate a run's overall status.
 OUTCOME_RANK: dict[str, int] = {"pass": 0, "skipped": 0, "infra_error": 1, "fail": 2, "regression": 2}
@@ -54,6 +55,7 @@ class BudgetVerdicts(BaseModel):
     accuracy: bool | None = None
     fps: bool | None = None  # only with an fps_min budget
     parity: bool | None = None  # every output within its precision's parity floors
+    loss: bool | None = None  # every figure within its allowance of the FP32 reference (hil.measure.loss)
 
     def failed(self) -> list[str]:
         return [name for name, ok in self.model_dump().items() if ok is False]
@@ -156,6 +158,9 @@ class JobResult(BaseModel):
     events: dict[str, dict[str, Any]] | None = None
     budget_profile: str | None = None
     budget_notes: list[str] = Field(default_factory=list)  # e.g. "power modelled, not judged"
+    # The loss gate (hil.measure.loss): each figure against the FP32 reference on the same frames, with the
+    # allowance that judged it: {"reference", "allowances", "checks": [...]}; None where not judged.
+    loss: dict[str, Any] | None = None
     noisy: bool = False  # taken while the board throttled (why: noisy_reason): not comparable with quiet ones
     noisy_reason: str | None = None
     # History verdict (hil.measure.regression): the metrics that regressed, and flags that are not failures
@@ -191,6 +196,8 @@ class RunSummary(BaseModel):
     run_id: str
     status: Outcome
     results: list[JobResult]
+    # Addition: each board and model's compression table (hil.measure.compression), filled by --json.
+    compression: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def overall_status(results: list[JobResult]) -> Outcome:

@@ -124,6 +124,18 @@ class EventRuleSpec(BaseModel):
     min_seconds: float = Field(gt=0)
 
 
+class MinimaSpec(BaseModel):
+    """Absolute minima the model's owner sets, judged on top of the run's budgets and the loss gate
+    (the stricter of the card's and the profile's applies)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accuracy: float | None = Field(None, ge=0, le=1)  # a classifier's frame accuracy, at least
+    map50: float | None = Field(None, ge=0, le=1)  # a detector's AP50, at least
+    nme_max: float | None = Field(None, gt=0)  # a landmark model's NME, at most
+    recall: dict[str, float] = Field(default_factory=dict)  # class -> recall at least (0..1)
+
+
 class ModelCardSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -146,12 +158,20 @@ class ModelCardSpec(BaseModel):
     # Episode rules for event-level scores; None: hil's DMS rules (eyes_closed >= 1 s is drowsiness,
     # looking_away >= 2 s distraction, phone >= 1 s phone_use) for the states among the classes.
     events: list[EventRuleSpec] | None = None
+    minima: MinimaSpec | None = None  # absolute minima of this model's figures (see docs/models.md)
 
     @model_validator(mode="after")
     def _event_states_are_classes(self) -> ModelCardSpec:
         for rule in self.events or []:
             if rule.state not in self.classes:
                 raise ValueError(f"event {rule.kind!r}: state {rule.state!r} is not one of the classes")
+        return self
+
+    @model_validator(mode="after")
+    def _minima_classes(self) -> ModelCardSpec:
+        for name in self.minima.recall if self.minima is not None else {}:
+            if name not in self.classes:
+                raise ValueError(f"minima.recall: {name!r} is not one of the classes")
         return self
 
     def event_rules(self) -> tuple[EventRule, ...]:

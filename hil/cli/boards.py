@@ -23,13 +23,14 @@ from hil.cli.common import (
 )
 from hil.errors import ConfigError, HilError
 from hil.inventory import Inventory
-from hil.inventory.spec import BoardSpec
+from hil.inventory.spec import BoardSpec, BudgetSpec
+from hil.platforms import get as get_platform
 from hil.report.layout import Cell, Column, dropped_note, fit_table, print_table
 from hil.runs.context import read_facts
 from hil.runs.lease import break_lease, describe, holder_is_dead, read_holder
 from hil.runs.run import Run, RunOptions
 from hil.runs.suite import build_suite
-from hil.runs.target import target_for
+from hil.runs.target import allowances, target_for
 from hil.sim.keys import add_known_host
 from hil.store.db import Store
 from hil.transport.ssh import BoardConnection, fetch_host_key
@@ -53,7 +54,7 @@ def list_boards(
         return
     columns = [
         Column("board"), Column("platform"), Column("address", 1), Column("user", 3), Column("sim", 2),
-        Column("tags", 2, fold=True), Column("budgets", 1, fold=True),
+        Column("tags", 2, fold=True), Column("budgets", 1, fold=True, max_width=40),
     ]  # fmt: skip
     cells: list[list[Cell]] = []
     for b in boards:
@@ -61,9 +62,27 @@ def list_boards(
         cells.append([
             b.name, b.platform, f"{b.ansible_host}:{b.ansible_port}", b.ansible_user, "yes" if b.sim else "",
             ",".join(b.tags),
-            f"<{bud.latency_ms:g} ms, <{bud.power_w:g} W, <{bud.memory_mb:g} MB, >={bud.accuracy:.0%}",
+            _budget_text(b.budget_profile, bud, get_platform(b.platform).precisions),
         ])  # fmt: skip
     _print_fitted(columns, cells, "every column: hil boards list --json")
+
+
+def _budget_text(profile: str, bud: BudgetSpec, offered: tuple[str, ...]) -> str:
+    """The budgets and loss allowances that will judge this board's results (docs/results.md)."""
+    parts = [f"{profile}: <{bud.latency_ms:g} ms, <{bud.power_w:g} W, <{bud.memory_mb:g} MB"]
+    parts.append(f"acc >={bud.accuracy:.0%}")
+    parts += [f"fps >={bud.fps_min:g}"] if bud.fps_min is not None else []
+    parts += [f"AP50 >={bud.map50_min:g}"] if bud.map50_min is not None else []
+    parts += [f"NME <={bud.nme_max:g}"] if bud.nme_max is not None else []
+    parts += [f"recall[{k}] >={v:g}" for k, v in bud.recall_min.items()]
+    loss = allowances(bud.loss)
+    if not loss.enabled:
+        parts.append("loss vs fp32 off")
+    else:
+        points = ", ".join(f"{p} {v:g}" for p, v in loss.points.items() if p in offered)
+        parts.append(f"loss vs fp32 (pt): {points}; NME +{loss.nme_pct:g} %; error +{loss.error_pct:g} %")
+        parts += ["events found at fp32 kept"] if loss.events else []
+    return ", ".join(parts)
 
 
 @boards_app.command()

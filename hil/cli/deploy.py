@@ -57,7 +57,9 @@ def register(app: typer.Typer) -> None:
 def deploy(
     what: Annotated[str, typer.Argument(help="MODEL.onnx, or an action: " + ", ".join(ACTIONS))],
     ident: Annotated[str | None, typer.Argument(help="The deployment ID of resume/status/rollback.")] = None,
-    precision: Annotated[str, typer.Option("--precision", "-p", help="fp32, fp16 or int8.")] = "fp16",
+    precision: Annotated[
+        str, typer.Option("--precision", "-p", help="fp32, fp16, int16 (TDA4VM) or int8.")
+    ] = "fp16",
     to: Annotated[
         str | None, typer.Option("--to", help="The inventory group (or one vehicle) to deploy to.")
     ] = None,
@@ -123,7 +125,7 @@ def deploy(
 
 
 def _model_files(path: Path, precision: str) -> ModelFiles:
-    if precision not in ("fp32", "fp16", "int8"):
+    if precision not in ("fp32", "fp16", "int16", "int8"):
         raise typer.BadParameter(f"{precision!r} is not fp32, fp16 or int8", param_hint="--precision")
     model, skipped = load_model(path, [precision])  # type: ignore[list-item]
     if precision not in model.variants:

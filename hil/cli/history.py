@@ -11,7 +11,7 @@ from hil.report.history import history_json, render_history
 from hil.report.trend import boundary_notes
 from hil.store.reader import StoreReader
 
-PRECISIONS = ("fp32", "fp16", "int8")  # hil.records.PRECISIONS, without importing pydantic
+PRECISIONS = ("fp32", "fp16", "int16", "int8")  # hil.records.PRECISIONS, without importing pydantic
 
 HELP = (
     "Past results from the store, newest first.\n\n"

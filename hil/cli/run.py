@@ -34,6 +34,7 @@ from hil.inventory.spec import BoardSpec
 from hil.records import RunSummary
 from hil.report.junit import write_junit
 from hil.report.matrix import render_matrix
+from hil.report.payload import with_compression
 from hil.report.progress import RunProgress
 from hil.report.table import render_run
 from hil.runs.control import parse_duration
@@ -91,7 +92,8 @@ def run(
         typer.Option(
             "--precision",
             "-p",
-            help="Comma-separated: fp32, fp16, int8. Default: every precision each board offers; a named "
+            help="Comma-separated: fp32, fp16, int16, int8 (int16: TDA4VM TIDL 16-bit fixed point). Default: "
+            "every precision each board offers; a named "
             "precision a board does not offer is a skipped result with the reason.",
         ),
     ] = None,
@@ -236,7 +238,7 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
     where = list(plan.get("where") or [])
     options = RunOptions(retries=plan["retries"], quarantine_after=plan["quarantine_after"])
     deadline, job_timeout = plan.get("deadline"), plan.get("job_timeout")
-    profile: dict[str, float] = {}
+    profile: dict[str, Any] = {}
     if plan.get("suite"):
         sf = load_suite_file(Path(plan["suite"]))
         where = [*sf.spec.boards, *where]
@@ -340,7 +342,8 @@ def _report(
         write_junit(summary, junit, outcome.times)
     counts = {k: sum(r.status == k for r in summary.results) for k in OUTCOMES}
     if json:
-        payload = {**summary.model_dump(mode="json"), "counts": counts, "stopped": outcome.stopped or None}
+        document = with_compression(summary).model_dump(mode="json")
+        payload = {**document, "counts": counts, "stopped": outcome.stopped or None}
         print_json(jsonlib.dumps(payload, indent=2, ensure_ascii=False))
     else:
         render_run(summary, out)

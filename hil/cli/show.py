@@ -13,6 +13,7 @@ from hil.errors import ConfigError
 from hil.records import RunSummary, overall_status
 from hil.report.detail import render_result
 from hil.report.matrix import render_matrix
+from hil.report.payload import with_compression
 from hil.report.table import order_results, render_run
 from hil.store.db import Store
 
@@ -31,7 +32,8 @@ def show(
         ),
     ] = None,
     log: Annotated[
-        str | None, typer.Option(help="Print the logs of this kind: convert, replay, power, error.")
+        str | None,
+        typer.Option(help="Print the logs of this kind: convert, replay, power, parity, reference, error."),
     ] = None,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
@@ -96,7 +98,7 @@ def show(
         return
     summary = RunSummary(run_id=rid, status=overall_status(results), results=results)
     if json:
-        print_json(summary.model_dump_json(indent=2))
+        print_json(with_compression(summary).model_dump_json(indent=2))
     else:
         render_run(summary, out, numbers=[i for i, _ in numbered])
         render_matrix(summary, out)

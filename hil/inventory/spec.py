@@ -60,6 +60,31 @@ Port = Annotated[int, AfterValidator(check_port)]
 User = Annotated[str, AfterValidator(check_user)]
 
 
+class LossSpec(BaseModel):
+    """The loss gate's allowances against FP32 (docs/results.md, "Loss against FP32"); a key left out
+    keeps hil's default (hil.measure.loss)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    # Points an overall figure (accuracy, AP50, landmark success rate) may lose, per precision.
+    points: dict[str, float] = Field(default_factory=dict)
+    class_recall_points: dict[str, float] = Field(default_factory=dict)  # per-class recall, per precision
+    nme_pct: float | None = Field(None, ge=0)  # landmark NME may rise by at most this %
+    error_pct: float | None = Field(None, ge=0)  # regression MAE / angular error may rise by at most this %
+    events: bool = True  # an event class found at FP32 must be found
+
+    @field_validator("points", "class_recall_points")
+    @classmethod
+    def _known(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, points in value.items():
+            if name not in ("fp16", "int16", "w8a16", "int8"):
+                raise ValueError(f"no loss allowance for {name!r}: name fp16, int16, w8a16 or int8")
+            if points < 0:
+                raise ValueError(f"the {name} allowance must be 0 points or more, not {points}")
+        return value
+
+
 class BudgetSpec(BaseModel):
     """What a board job must meet. Defaults are the field's seed constraints (see DESIGN.md)."""
 
@@ -72,6 +97,8 @@ class BudgetSpec(BaseModel):
     fps_min: float | None = Field(None, gt=0)  # measured throughput, at least (None: not judged)
     map50_min: float | None = Field(None, ge=0, le=1)  # detectors: AP at IoU 0.5, at least (None: not judged)
     nme_max: float | None = Field(None, gt=0)  # landmark models: normalised mean error, at most
+    recall_min: dict[str, float] = Field(default_factory=dict)  # class -> recall at least (0..1)
+    loss: LossSpec = Field(default_factory=LossSpec)  # the loss gate against FP32
     # Modelled power (sim-model) is never judged; tests may opt in to exercise the power verdict.
     judge_modelled_power: bool = False
 

@@ -28,6 +28,8 @@ class ParityFloor:
 PARITY_FLOORS: dict[str, ParityFloor] = {
     "fp32": ParityFloor(cosine=0.9999, top1_agreement=0.999),
     "fp16": ParityFloor(cosine=0.999, top1_agreement=0.99),
+    # 16-bit fixed point (TIDL tensor_bits 16): a finer grid than FP16's 11-bit mantissa inside its range.
+    "int16": ParityFloor(cosine=0.999, top1_agreement=0.99),
     "int8": ParityFloor(cosine=0.98, top1_agreement=0.95),
 }
 

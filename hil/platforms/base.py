@@ -145,6 +145,8 @@ class Platform(ABC):
 
     # How the platform's own tools name each precision (e.g. "DSP int8"), for reports.
     precision_labels: ClassVar[dict[str, str]] = {}
+    # Why a precision the platform does not offer is not offered, where a user may expect it (e.g. fp16).
+    precision_hints: ClassVar[dict[str, str]] = {}
 
     def precision_label(self, precision: str) -> str:
         return self.precision_labels.get(precision, precision)

@@ -8,7 +8,7 @@ TIDLCompilationProvider:
         --calibration-frames 12 --calibration-iterations 5 --debug-level 1 [--prequantized] \\
         [--calib-clip CLIP ...] [--input-json SPEC]
 
-hil precision fp16 is "TIDL 16-bit" (tensor_bits 16, 16-bit fixed point calibrated on the frames), int8
+hil precision int16 is "TIDL 16-bit" (tensor_bits 16, 16-bit fixed point calibrated on the frames), int8
 is "TIDL 8-bit" (tensor_bits 8 on the host-quantized QDQ model, whose scales TIDL keeps:
 advanced_options:prequantized_model). TIDL has no float mode, so fp32 is not offered. Replay is hil's
 harness with `--backend tidl_backend` (TIDLExecutionProvider on the artifacts folder) and per-frame
@@ -44,7 +44,7 @@ from hil.platforms.cache import EngineCache, cache_key
 from hil.platforms.thermal import thermal_command, thermal_facts
 from hil.records import Precision
 
-TENSOR_BITS: dict[str, int] = {"fp16": 16, "int8": 8}
+TENSOR_BITS: dict[str, int] = {"int16": 16, "int8": 8}
 # Compile options, part of the cache key: 12 calibration frames as edgeai-benchmark's settings file has,
 # 5 bias-calibration iterations as edgeai-tidl-tools' examples have.
 OPTIONS: dict[str, int] = {
@@ -76,9 +76,14 @@ def soc_name(soc: str, dt_model: str) -> str:
 class Tda4vm(Platform):
     key = "tda4vm"
     title = "TI TDA4VM (TIDL via ONNX Runtime)"
-    precisions = ("fp16", "int8")
+    precisions = ("int16", "int8")
     static_shapes = True  # TIDL imports static shapes only: the host rewrites a dynamic model's input dims
-    precision_labels: ClassVar[dict[str, str]] = {"fp16": "TIDL 16-bit", "int8": "TIDL 8-bit"}
+    precision_labels: ClassVar[dict[str, str]] = {"int16": "TIDL 16-bit", "int8": "TIDL 8-bit"}
+    precision_hints: ClassVar[dict[str, str]] = {
+        "fp16": "TIDL has no float16: its 16-bit mode (tensor_bits 16) is 16-bit fixed point, hil's int16; "
+        "use --precision int16",
+        "fp32": "TIDL runs fixed point only (tensor_bits 8 or 16)",
+    }
 
     def fact_commands(self) -> dict[str, str]:
         ort = "import onnxruntime as rt; print(rt.__version__); print(','.join(rt.get_available_providers()))"
@@ -131,7 +136,7 @@ class Tda4vm(Platform):
             )
         if precision not in TENSOR_BITS:
             raise ConversionError(
-                f"{ctx.name}: TIDL has no {precision} mode (use fp16 = 16-bit, int8 = 8-bit)"
+                f"{ctx.name}: TIDL has no {precision} mode (use int16 = 16-bit, int8 = 8-bit fixed point)"
             )
         harness_dir = ctx.harness_dir
         options = dict(OPTIONS)

@@ -31,7 +31,37 @@ def _budgets(r: JobResult) -> list[tuple[str, Text | str]]:
         mark = cells.verdict(ok)
         mark.append("  within budget" if ok else ("  not judged" if ok is None else "  FAILED"), style="dim")
         rows.append((f"  {name}", mark))
-    return [("budgets", ""), *rows]
+    profile = f"profile {r.budget_profile}" if r.budget_profile else ""
+    rows += [("  not judged", Text(note, style="dim")) for note in r.budget_notes]
+    return [("budgets", profile), *rows, *_loss(r)]
+
+
+def _loss(r: JobResult) -> list[tuple[str, Text | str]]:
+    """The loss gate's checks: each figure, the board's and the FP32 reference's value, the change and the
+    allowance that judged it (or why it was not judged)."""
+    if not r.loss:
+        return []
+    head = f"vs {r.loss.get('reference', 'fp32')} on the same frames, {r.precision} allowance "
+    allowed_pt = r.loss.get("allowed_pt")
+    head += f"{allowed_pt:g} pt" if isinstance(allowed_pt, int | float) else cells.MISSING
+    rows: list[tuple[str, Text | str]] = [("loss", head)]
+    for check in r.loss.get("checks") or []:
+        mark = cells.verdict(check.get("ok"))
+        if check.get("ok") is None:
+            mark.append(f"  not judged: {check.get('note', '')}", style="dim")
+        elif check.get("unit") == "events":
+            found, ref = int(check.get("board") or 0), int(check.get("reference") or 0)
+            mark.append(f"  found {found}, fp32 found {ref} (an event class found at fp32 must be found)")
+        else:
+            change, unit, allowed = check.get("change"), check.get("unit", ""), check.get("allowed")
+            shown = "" if change is None else f"{change:+.1f} {unit}".replace("-", "\u2212")
+            limit = f"{allowed:g}" if isinstance(allowed, int | float) else cells.MISSING
+            mark.append(
+                f"  {_figure(check.get('board'))} vs {_figure(check.get('reference'))}: {shown}"
+                f" (allowed {limit} {unit})"
+            )
+        rows.append((f"  {check.get('figure')}", mark))
+    return rows
 
 
 def _figure(value: object) -> str:
@@ -138,5 +168,6 @@ def render_result(run_id: str, index: int, r: JobResult, console: Console) -> No
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for label, cell in result_rows(r):
-        table.add_row(label, Text(cell) if isinstance(cell, str) else cell)
+        # Text, not markup: a label such as "recall[phone]" is shown as it is.
+        table.add_row(Text(label), Text(cell) if isinstance(cell, str) else cell)
     console.print(table, highlight=False, soft_wrap=False)

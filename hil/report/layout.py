@@ -32,6 +32,7 @@ class Column:
     justify: Literal["left", "center", "right"] = "left"
     fold: bool = False  # may wrap inside its cell (long free text) instead of widening the table
     short: str | None = None  # the header in a narrow terminal
+    max_width: int | None = None  # a fold column wraps at this width (its natural width for fitting)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def _build(
     for i in keep:
         col = columns[i]
         header = col.short if compact and col.short else col.name
-        table.add_column(header, justify=col.justify, no_wrap=not col.fold, overflow="fold")
+        table.add_column(
+            header, justify=col.justify, no_wrap=not col.fold, overflow="fold", max_width=col.max_width
+        )
     for row in rows:
         table.add_row(*(_plain(row[i]) for i in keep))
     return table

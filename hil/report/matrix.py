@@ -15,6 +15,7 @@ Tables stay within 80 columns: two-line headers, modelled power marked `~` and e
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -23,13 +24,14 @@ from rich.text import Text
 
 from hil.errors import ConfigError
 from hil.measure.compare import Comparison, compare, headline_metric, median_p50, weighted_accuracy
+from hil.measure.compression import FIGURES, compression_tables
 from hil.measure.headline import KINDS
 from hil.platforms import get
 from hil.records import OUTCOME_RANK, JobResult, RunSummary
 from hil.report import cells
 from hil.report.layout import print_table
 
-PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int8": 2}
+PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int16": 2, "int8": 3}
 NOISY_NOTE = "! noisy: taken while the board throttled (noisy_reason in --json)"
 MODELLED_NOTE = cells.MODELLED_LEGEND.plain
 Groups = dict[str, list[JobResult]]
@@ -146,10 +148,14 @@ def render_matrix(summary: RunSummary, console: Console, baseline_model: str | N
     for r in summary.results:
         groups[(r.board, r.platform, r.model)][r.precision].append(r)
     notes: dict[str, None] = {}  # what the `~` and `!` marks mean: said once, after the last table
+    compression = {(t["board"], t["model"]): t for t in compression_tables(summary.results)}
     for (board, platform, model), by_precision in groups.items():
         notes |= dict.fromkeys(
             _precision_table(console, f"{board} ({platform}) · {model}", platform, by_precision)
         )
+        table = compression.get((board, model))
+        if table is not None and len(table["figures"]) > 1:
+            notes |= dict.fromkeys(_compression_table(console, table))
     kinds: dict[str, list[str]] = defaultdict(list)  # headline metric -> its models, in run order
     for model in dict.fromkeys(r.model for r in summary.results):
         kinds[headline_metric([r for r in summary.results if r.model == model])].append(model)
@@ -221,3 +227,56 @@ def _absent() -> Comparison:
 
 def _memory(results: list[JobResult]) -> Text:
     return cells.number(max((r.memory_peak_mb or 0.0) for r in results) or None, 0)
+
+
+_FIGURE_LABELS = {
+    "size_mb": "engine MB",
+    "p50_ms": "p50 ms",
+    "p99_ms": "worst p99 ms",
+    "memory_mb": "peak mem MB",
+    "power_w": "power W",
+}
+
+
+def _compression_table(console: Console, data: dict[str, Any]) -> list[str]:
+    """The field's compression table of one board and model: each figure per precision, each reduced
+    precision's change against the baseline (fp32, or the board's widest precision)."""
+    base, metric = data["baseline"], data["metric"]
+    title = f"{data['board']} · {data['model']} · compression vs {base}"
+    table = Table(
+        header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True
+    )  # the title on its own line: a narrow table would wrap it
+    table.add_column("figure", no_wrap=True)
+    precisions = list(data["figures"])
+    table.add_column(base, justify="right", no_wrap=True)
+    for precision in precisions[1:]:
+        table.add_column(precision, justify="right", no_wrap=True)
+        table.add_column(f"Δ vs\n{base}", justify="right", no_wrap=True)
+    labels = {**_FIGURE_LABELS, "quality": _LABELS.get(metric, "acc")}
+    for figure in FIGURES:
+        row: list[Text] = [Text(labels[figure])]
+        for precision in precisions:
+            value = data["figures"][precision][figure]
+            row.append(_compression_value(figure, metric, value, data["power_modelled"]))
+            if precision != base:
+                row.append(_compression_change(figure, metric, data["changes"][precision][figure]))
+        table.add_row(*row)
+    console.print(Text(title, style="italic"), highlight=False)
+    print_table(console, table)
+    return [MODELLED_NOTE] if data["power_modelled"] else []
+
+
+def _compression_value(figure: str, metric: str, value: float | None, modelled: bool) -> Text:
+    if figure == "power_w":
+        return cells.power(value, "sim-model" if modelled else None)
+    if figure == "quality":
+        return figure_cell(metric, value)
+    return cells.number(value, 3 if figure == "size_mb" else 0 if figure == "memory_mb" else 2)
+
+
+def _compression_change(figure: str, metric: str, change: float | None) -> Text:
+    if change is None:
+        return cells.number(None)
+    unit = "pt" if figure == "quality" and metric in _FRACTIONS else "%"
+    shown = f"{round(change, 1) + 0.0:+.1f} {unit}".replace("-", "\u2212")
+    return Text(shown)

@@ -18,7 +18,7 @@ from hil.report.layout import Cell, Column, dropped_note, fit_table, print_table
 __all__ = ["footer", "order_results", "print_table", "render_run"]
 
 OUTCOMES = ("pass", "fail", "regression", "infra_error", "skipped")
-_PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int8": 2}
+_PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int16": 2, "int8": 3}
 
 
 def order_results(results: list[JobResult]) -> list[JobResult]:

@@ -16,6 +16,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hil.errors import ConversionError, HilError, InfraError, ModelError
 from hil.harness import harness_files
@@ -33,7 +34,7 @@ from hil.runs.events import BoardFinished, BoardStarted, Event, JobDone, JobLog,
 from hil.runs.lease import Lease, LeaseError, holder_line
 from hil.runs.outcome import classify_replay_failure
 from hil.runs.preflight import PreflightError, preflight
-from hil.runs.reference import board_box_parity, board_parity
+from hil.runs.reference import board_box_parity, board_parity, reference_quality
 from hil.runs.score import Replay, parse_frames, score
 from hil.runs.suite import Clip, ModelUnderTest, Suite
 from hil.runs.target import BoardTarget
@@ -334,8 +335,9 @@ class _BoardRun:
             }
         )
         idle_s = plan.idle_s if plan is not None else 0.0
+        reference = self.reference(model, clip, replayed, logs) if precision != "fp32" else None
         try:
-            scored = score(base, replayed, power, self.target.budgets, model, clip, parity, idle_s)
+            scored = score(base, replayed, power, self.target.budgets, model, clip, parity, idle_s, reference)
         except ModelError as exc:
             self.finish(job, "fail", "score", exc.message, logs=logs)
             return
@@ -365,6 +367,17 @@ class _BoardRun:
         except (ValueError, KeyError, IndexError) as exc:
             logs.append(JobLog(kind="parity", command="", text=f"no box parity: {exc}"))
             return result
+
+    def reference(
+        self, model: ModelUnderTest, clip: Clip, replayed: Replay, logs: list[JobLog]
+    ) -> dict[str, Any] | None:
+        """The host FP32 reference's figures on the board's frames (the loss gate); None and a log when it
+        cannot be computed (the result then says the loss was not judged)."""
+        try:
+            return reference_quality(model, clip, replayed)
+        except (HilError, ValueError, OSError, KeyError, IndexError) as exc:
+            logs.append(JobLog(kind="reference", command="", text=f"no fp32 reference: {exc}"))
+            return None
 
     # -- results --------------------------------------------------------------------------------------
 

@@ -26,6 +26,8 @@ def unoffered(targets: list[BoardTarget], suite: Suite) -> list[JobResult]:
                 if precision not in model.variants or precision in offered:
                     continue
                 reason = f"{target.platform.key} does not offer {precision} (it offers {', '.join(offered)})"
+                hint = target.platform.precision_hints.get(precision)
+                reason += f": {hint}" if hint else ""
                 rows += [
                     JobResult(
                         board=target.name,

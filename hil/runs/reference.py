@@ -21,6 +21,7 @@ from hil.measure.decoders import decode_frame
 from hil.measure.parity import compare
 from hil.measure.tasks import decoded_box_parity
 from hil.records import OutputParity, ParityResult
+from hil.runs.score import Replay, quality
 from hil.runs.suite import Clip, ModelUnderTest
 
 _Key = tuple[str, int, int, str, int, int]
@@ -125,3 +126,30 @@ def _frame_size(clip: Clip) -> tuple[int, int]:
     for frame, _ in board_harness.frames_from_clip(str(clip.path)):
         return board_harness.frame_size_of(frame)
     raise ValueError(f"the clip {clip.name} has no frames")
+
+
+def reference_quality(model: ModelUnderTest, clip: Clip, replay: Replay) -> dict[str, Any] | None:
+    """quality() of the host FP32 reference on exactly the frames the board processed: the other side of
+    the loss gate. The reference's class is the arg-max of the card's output (the harness's rule); a
+    detector's, landmark or regression model's outputs are decoded by the same code as the board's
+    (hil.measure.decoders), at the frame size the board decoded at. None without a card or frames."""
+    if model.card is None or not replay.samples:
+        return None
+    indices = [s.index for s in replay.samples]
+    names, stacked = reference_outputs(model, clip, indices)
+    first = names.index(model.card.output) if model.card.output in names else 0
+    spec = model.task_spec()
+    samples = []
+    decoded: dict[int, dict[str, Any]] = {}
+    for k, sample in enumerate(replay.samples):
+        outputs = {name: stacked[n][k] for n, name in enumerate(names)}
+        flat = outputs[names[first]].reshape(-1)
+        samples.append(sample.model_copy(update={"predicted": int(np.argmax(flat)) if flat.size else None}))
+        if spec is not None:
+            size = (replay.decoded.get(sample.index) or {}).get("frame_size") or _frame_size(clip)
+            frame_size = (int(size[0]), int(size[1]))
+            decoded[sample.index] = {
+                **decode_frame(spec, outputs, frame_size),
+                "frame_size": list(frame_size),
+            }
+    return quality(Replay(samples, {}, decoded), model, clip)

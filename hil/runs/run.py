@@ -313,5 +313,5 @@ class Run:
 
 
 def ordered(results: list[JobResult]) -> list[JobResult]:
-    order = {"fp32": 0, "fp16": 1, "int8": 2}
+    order = {"fp32": 0, "fp16": 1, "int16": 2, "int8": 3}
     return sorted(results, key=lambda r: (r.board, r.model, order[r.precision], r.clip))

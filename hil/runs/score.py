@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hil.errors import ModelError
 from hil.measure.accuracy import frame_accuracy, per_class
 from hil.measure.budgets import Budgets, Figures, judge
 from hil.measure.decoders import TASKS
 from hil.measure.energy import energy
-from hil.measure.events import event_scores
+from hil.measure.events import EventRule, event_scores, rules_for
+from hil.measure.landmarks import eyes_closed
 from hil.measure.latency import latency_stats
 from hil.measure.pacing import Timed, pacing, stage_medians, throughput
-from hil.measure.tasks import score_decoded
+from hil.measure.tasks import boxes_of, points_of, score_decoded
 from hil.platforms.base import PowerReading
 from hil.records import FrameSample, JobResult, Pacing, ParityResult
 from hil.runs.suite import Clip, ModelUnderTest
+
+if TYPE_CHECKING:
+    from hil.artifacts.card import ModelCardSpec
 
 
 @dataclass(frozen=True)
@@ -114,27 +119,112 @@ def _energy(replay: Replay, power: PowerReading | None, idle_s: float, frames: i
     }
 
 
-def board_events(replay: Replay, model: ModelUnderTest, clip: Clip) -> dict[str, dict[str, Any]] | None:
-    """Event scores of the board's predictions on a labelled clip, by the card's episode rules (None without
-    labels, a card, or rules for its classes).
+def frame_states(replay: Replay, model: ModelUnderTest) -> tuple[list[str] | None, str | None]:
+    """(the state of every frame 0..last processed frame, None) that the model's outputs say, for event
+    scores; (None, why) when this model's outputs map to no event state.
 
-    A frame the board did not process (dropped in camera-paced replay) keeps the previous prediction, as
-    a pipeline's output holds until the next processed frame.
+    A classifier's state is its predicted class; a detector's the event class of its best box at or above
+    the card's score threshold (a `phone` box is the `phone` state), or none; a landmark model with an
+    `eye_closed` section is in that state when its eye aspect ratio says closed. A frame the board did not
+    process (dropped in camera-paced replay) keeps the previous state, as a pipeline's output holds until
+    the next processed frame.
     """
-    if model.card is None or clip.labels is None or not replay.samples or not model.card.event_rules():
-        return None
-    classes = model.card.classes
-    by_index = {s.index: s.predicted for s in replay.samples}
-    last = max(by_index)
-    predicted: list[str] = []
+    card = model.card
+    if card is None:
+        return None, "events not scored: the model has no card"
+    rules = event_rules(card)
+    if not rules:
+        return (
+            None,
+            f"events not scored: no class of {card.name} maps to an event (see docs/results.md, Events)",
+        )
+    wanted = {rule.state for rule in rules}
+    by_index: dict[int, str | None] = {}
+    for sample in replay.samples:
+        by_index[sample.index] = _state(card, sample, replay.decoded.get(sample.index), wanted)
+    if not by_index:
+        return None, "events not scored: no frame was processed"
+    states: list[str] = []
     current = ""
-    for index in range(last + 1):
+    for index in range(max(by_index) + 1):
         value = by_index.get(index)
-        if value is not None and 0 <= value < len(classes):
-            current = classes[value]
-        predicted.append(current)
-    truth = clip.labels[: last + 1]
-    return event_scores(truth, predicted[: len(truth)], clip.fps, model.card.event_rules())
+        if value is not None:
+            current = value
+        states.append(current)
+    return states, None
+
+
+def event_rules(card: ModelCardSpec) -> tuple[EventRule, ...]:
+    """The card's event rules; a landmark card's eye_closed state gives the DMS rule for that state."""
+    if card.task == "landmarks" and card.landmarks is not None and card.landmarks.eye_closed is not None:
+        return rules_for([card.landmarks.eye_closed.state])
+    if card.task in ("classification", "detection"):
+        return card.event_rules()
+    return ()
+
+
+def _state(
+    card: ModelCardSpec, sample: FrameSample, decoded: dict[str, Any] | None, wanted: set[str]
+) -> str | None:
+    """One processed frame's state (None: unknown, the previous one holds)."""
+    if card.task == "classification":
+        value = sample.predicted
+        return card.classes[value] if value is not None and 0 <= value < len(card.classes) else None
+    if decoded is None:
+        return None
+    if card.task == "detection" and card.detection is not None:
+        threshold = card.detection.score_threshold
+        best = max(
+            (b for b in boxes_of(decoded) if b.label in wanted and b.score >= threshold),
+            key=lambda b: b.score,
+            default=None,
+        )
+        return best.label if best is not None else ""
+    if card.task == "landmarks" and card.landmarks is not None and card.landmarks.eye_closed is not None:
+        spec = card.landmarks.eye_closed
+        closed = eyes_closed(points_of(card, decoded), spec.left, spec.right, spec.ear_below)
+        return None if closed is None else (spec.state if closed else "")
+    return None
+
+
+def board_events(
+    replay: Replay, model: ModelUnderTest, clip: Clip
+) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
+    """(event scores of the frames' states on a labelled clip by the card's episode rules, None), or
+    (None, why not)."""
+    if clip.labels is None:
+        return None, "events not scored: the clip has no state labels"
+    states, why = frame_states(replay, model)
+    if states is None or model.card is None:
+        return None, why
+    truth = clip.labels[: len(states)]
+    return event_scores(truth, states[: len(truth)], clip.fps, event_rules(model.card)), None
+
+
+def quality(replay: Replay, model: ModelUnderTest, clip: Clip | None) -> dict[str, Any]:
+    """What the frames say about the model (the same for the board and the FP32 reference): a
+    classifier's frame accuracy and per-class scores, the card task's metrics, event scores, and why
+    events were not scored where they were not."""
+    labelled = model.card is not None and any(s.label is not None for s in replay.samples)
+    accuracy = None
+    classes: dict[str, dict[str, float | None]] = {}
+    if labelled and model.card is not None:
+        predicted = [s.predicted for s in replay.samples]
+        truth = [s.label for s in replay.samples]
+        accuracy = frame_accuracy(predicted, truth)
+        classes = per_class(predicted, truth, model.card.classes)
+    try:
+        task_metrics = task_scores(replay, model, clip)
+    except ValueError as exc:  # decoded frames that do not fit the card
+        raise ModelError(f"the board's decoded outputs do not fit the model card: {exc}") from exc
+    events, events_note = board_events(replay, model, clip) if clip is not None else (None, None)
+    return {
+        "accuracy": accuracy,
+        "per_class": classes,
+        "task_metrics": task_metrics,
+        "events": events,
+        "events_note": events_note,
+    }
 
 
 def task_scores(replay: Replay, model: ModelUnderTest, clip: Clip | None) -> dict[str, Any] | None:
@@ -163,6 +253,27 @@ def task_scores(replay: Replay, model: ModelUnderTest, clip: Clip | None) -> dic
     return metrics
 
 
+def with_card_minima(budgets: Budgets, card: ModelCardSpec | None) -> Budgets:
+    """The budgets with the card's absolute minima on top: the stricter of each applies."""
+    minima = card.minima if card is not None else None
+    if minima is None:
+        return budgets
+
+    def most(a: float | None, b: float | None, pick: Any) -> float | None:
+        return b if a is None else a if b is None else pick(a, b)
+
+    recall = dict(budgets.recall_min)
+    for name, value in minima.recall.items():
+        recall[name] = max(value, recall.get(name, 0.0))
+    return dataclasses.replace(
+        budgets,
+        accuracy=max(budgets.accuracy, minima.accuracy or 0.0),
+        map50_min=most(budgets.map50_min, minima.map50, max),
+        nme_max=most(budgets.nme_max, minima.nme_max, min),
+        recall_min=recall,
+    )
+
+
 def score(
     base: JobResult,
     replay: Replay,
@@ -172,21 +283,15 @@ def score(
     clip: Clip | None = None,
     parity: ParityResult | None = None,
     idle_s: float = 0.0,
+    reference: dict[str, Any] | None = None,
 ) -> JobResult:
+    """The scored result; `reference` is quality() of the host FP32 reference on the same frames (the
+    loss gate's other side; None: the loss is not judged, and the result says so)."""
+    budgets = with_card_minima(budgets, model.card)
     timed = [s for s in replay.samples if not s.warmup]
     stats = latency_stats([s.total_ms for s in timed])
-    labelled = model.card is not None and any(s.label is not None for s in replay.samples)
-    accuracy = None
-    classes: dict[str, dict[str, float | None]] = {}
-    if labelled and model.card is not None:
-        predicted = [s.predicted for s in replay.samples]
-        truth = [s.label for s in replay.samples]
-        accuracy = frame_accuracy(predicted, truth)
-        classes = per_class(predicted, truth, model.card.classes)
-    try:
-        task_metrics = task_scores(replay, model, clip)
-    except ValueError as exc:  # decoded frames that do not fit the card
-        raise ModelError(f"the board's decoded outputs do not fit the model card: {exc}") from exc
+    measured = quality(replay, model, clip)
+    accuracy, task_metrics = measured["accuracy"], measured["task_metrics"]
     timing = _timing(replay)
     power_figures = _energy(replay, power, idle_s, len(timed))
     memory = replay.summary.get("peak_rss_mb")
@@ -201,6 +306,10 @@ def score(
         fps=timing["fps"],
         parity={k: v.model_dump() for k, v in parity.outputs.items()} if parity is not None else None,
         precision=base.precision,
+        per_class=measured["per_class"],
+        events=measured["events"],
+        events_note=measured["events_note"],
+        reference=reference,
     )
     judged = judge(budgets, figures)
     failed = bool(judged.failures)
@@ -215,11 +324,12 @@ def score(
             "budget_notes": judged.notes,
             "frames": len(replay.samples),
             "warmup_frames": len(replay.samples) - len(timed),
-            "per_class": classes,
+            "per_class": measured["per_class"],
             "task": model.card.task if model.card is not None else None,
             "task_metrics": task_metrics,
             "parity": parity,
-            "events": board_events(replay, model, clip) if clip is not None else None,
+            "events": measured["events"],
+            "loss": judged.loss,
             "error": ("over budget: " + "; ".join(judged.failures)) if failed else None,
             "stage": "score" if failed else None,
             **timing,

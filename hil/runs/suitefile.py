@@ -18,11 +18,13 @@ from __future__ import annotations
 import glob
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hil.errors import ConfigError
 from hil.inventory.document import Document, Problem, did_you_mean, raise_problems, read_document
+from hil.inventory.spec import LossSpec
 from hil.runs.control import parse_duration
 from hil.runs.suite import Suite, build_suite
 
@@ -38,6 +40,8 @@ class BudgetProfile(_Strict):
     accuracy: float | None = Field(None, ge=0, le=1)
     map50_min: float | None = Field(None, ge=0, le=1)  # detectors (see docs/results.md, "Budgets")
     nme_max: float | None = Field(None, gt=0)  # landmark models
+    recall_min: dict[str, float] | None = None  # class -> recall at least
+    loss: LossSpec | None = None  # the loss gate's allowances (docs/results.md, "Loss against FP32")
 
 
 class ReplaySpec(_Strict):
@@ -56,7 +60,7 @@ class LimitsSpec(_Strict):
 class SuiteSpec(_Strict):
     name: str = "suite"
     models: list[str] = Field(min_length=1)
-    precisions: list[str] = Field(default_factory=lambda: ["fp32", "fp16", "int8"], min_length=1)
+    precisions: list[str] = Field(default_factory=lambda: ["fp32", "fp16", "int16", "int8"], min_length=1)
     clips: list[str] = Field(min_length=1)
     boards: list[str] = Field(default_factory=list)
     budgets: BudgetProfile = Field(default_factory=BudgetProfile)
@@ -88,8 +92,10 @@ class SuiteFile:
         return replace(suite, clips=clips)
 
     @property
-    def budget_profile(self) -> dict[str, float]:
-        return {k: v for k, v in self.spec.budgets.model_dump().items() if v is not None}
+    def budget_profile(self) -> dict[str, Any]:
+        """The keys the file sets, as BudgetSpec fields (the loss section stays a LossSpec)."""
+        budgets = self.spec.budgets
+        return {k: getattr(budgets, k) for k in type(budgets).model_fields if getattr(budgets, k) is not None}
 
     def seconds(self, value: str | None) -> float | None:
         return None if value is None else parse_duration(value)

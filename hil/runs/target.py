@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hil.inventory.spec import BoardSpec
+from hil.inventory.spec import BoardSpec, LossSpec
 from hil.measure.budgets import Budgets
+from hil.measure.loss import DEFAULT_ERROR_PCT, DEFAULT_NME_PCT, DEFAULT_POINTS, Allowances
 from hil.platforms import get
 from hil.platforms.base import Platform
 from hil.transport.endpoint import Endpoint
@@ -29,6 +30,18 @@ class BoardTarget:
     reboot_command: str | None = None  # the recovery ladder's reboot rung, run on the board
     power_cycle: str | None = None  # the recovery ladder's power-cycle rung, run on the controller
     recovery_wait_s: float = 180.0
+
+
+def allowances(spec: LossSpec) -> Allowances:
+    """The loss gate's allowances: hil's defaults, with what the profile or suite file sets."""
+    return Allowances(
+        points={**DEFAULT_POINTS, **spec.points},
+        class_recall_points=dict(spec.class_recall_points) or None,
+        nme_pct=DEFAULT_NME_PCT if spec.nme_pct is None else spec.nme_pct,
+        error_pct=DEFAULT_ERROR_PCT if spec.error_pct is None else spec.error_pct,
+        events=spec.events,
+        enabled=spec.enabled,
+    )
 
 
 def target_for(
@@ -80,6 +93,8 @@ def target_for(
             board.budget_profile,
             b.map50_min,
             b.nme_max,
+            allowances(b.loss),
+            dict(b.recall_min),
         ),
         command_timeout_s=board.command_timeout_s,
         power_command=board.power.command if board.power else None,

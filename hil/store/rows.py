@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict
 from hil.records import BudgetVerdicts, FrameSample, JobResult, LatencyStats
 
 _LAT = ("min", "mean", "p50", "p90", "p99", "max", "n")
-_BUDGETS = ("latency", "power", "memory", "accuracy", "fps", "parity")
+_BUDGETS = ("latency", "power", "memory", "accuracy", "fps", "parity", "loss")
 # JSON-text columns of issue 8's structured figures.
-_JSON = ("pacing", "stages_ms", "parity", "events", "budget_notes", "task_metrics")
+_JSON = ("pacing", "stages_ms", "parity", "events", "budget_notes", "task_metrics", "loss")
 # JobResult fields that map one to one onto a column of the same name.
 _PLAIN = (
     "board",

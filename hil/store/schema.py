@@ -209,6 +209,16 @@ def _tasks(db: Database) -> None:
     results.add_column("task_metrics", str)
 
 
+def _verdicts(db: Database) -> None:
+    """Issue 21: the loss gate's verdict (`budget_loss`) and its checks (`loss`, JSON), and honest precision
+    names: TIDL's 16-bit mode is fixed point, stored until now as `fp16` on TDA4VM boards; it is `int16`
+    now, so a TDA4VM's 16-bit history stays one series under its new name."""
+    results = db.table("results")
+    results.add_column("budget_loss", int)
+    results.add_column("loss", str)
+    db.execute("UPDATE results SET precision = 'int16' WHERE platform = 'tda4vm' AND precision = 'fp16'")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1,
     _v2,
@@ -218,6 +228,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _deployments,
     _v3,
     _tasks,
+    _verdicts,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

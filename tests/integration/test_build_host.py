@@ -40,7 +40,7 @@ def rack_with_builder(path: Path, platform: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("platform", "precision"), [("orin", "fp16"), ("tda4vm", "fp16")])
+@pytest.mark.parametrize(("platform", "precision"), [("orin", "fp16"), ("tda4vm", "int16")])
 def test_engine_built_on_build_host_runs_on_board(
     hil: Hil, tmp_path: Path, material: tuple[Path, Path], platform: str, precision: str
 ) -> None:

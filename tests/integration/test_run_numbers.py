@@ -103,13 +103,14 @@ def test_third_party_model_runs_on_all_three_platforms_with_parity_for_every_out
         "--clip",
         str(clip),
         "--precision",
-        "fp16",
+        "fp16,int16",  # TIDL's 16-bit is int16; each board skips the name it does not offer
         "--warmup",
         "2",
     )
     assert code == 0, (stderr, [(r["board"], r["status"], r["error"]) for r in payload.get("results", [])])
-    assert {r["platform"] for r in payload["results"]} == {"orin", "qcs8255", "tda4vm"}
-    for r in payload["results"]:
+    measured = [r for r in payload["results"] if r["status"] != "skipped"]
+    assert {r["platform"] for r in measured} == {"orin", "qcs8255", "tda4vm"}
+    for r in measured:
         assert r["status"] == "pass", r
         assert r["accuracy"] is None and r["events"] is None
         assert set(r["parity"]["outputs"]) == {"scores", "heatmap"}, r["parity"]

@@ -27,20 +27,23 @@ def run(hil: Hil, inventory: Path, *args: str) -> tuple[int, dict, str]:
     return proc.returncode, payload, proc.stderr
 
 
-def test_fp16_and_int8_pass_through_tidl_with_modelled_ina226_power(hil: Hil, tmp_path: Path) -> None:
+def test_int16_and_int8_pass_through_tidl_with_modelled_ina226_power(hil: Hil, tmp_path: Path) -> None:
     model = make_model(tmp_path / "bright.onnx")
     clip = make_clip(tmp_path / "cabin.mp4", frames=30)
     qdq_sibling(model, clip)
     inventory = tda_inventory(tmp_path / "rack.yaml", "tda-t1")
     code, payload, stderr = run(
-        hil, inventory, "--model", str(model), "--clip", str(clip), "--precision", "fp32,fp16,int8"
+        hil, inventory, "--model", str(model), "--clip", str(clip), "--precision", "fp32,fp16,int16,int8"
     )
     assert code == 0, stderr
     results = {r["precision"]: r for r in payload["results"]}
     # TIDL has no float mode: the fp32 the user named is a skipped result that says why.
     skipped = results.pop("fp32")
     assert skipped["status"] == "skipped" and "does not offer fp32" in skipped["error"]
-    assert set(results) == {"fp16", "int8"}
+    # Nor float16: its 16-bit mode is fixed point, named int16, and the skipped fp16 result says so.
+    fp16 = results.pop("fp16")
+    assert fp16["status"] == "skipped" and "use --precision int16" in fp16["error"], fp16
+    assert set(results) == {"int16", "int8"}
     for r in results.values():
         assert r["status"] == "pass", r
         assert r["platform"] == "tda4vm" and r["board"] == "tda-t1"
@@ -48,10 +51,10 @@ def test_fp16_and_int8_pass_through_tidl_with_modelled_ina226_power(hil: Hil, tm
         assert r["latency_ms"]["n"] == 26
         assert r["power_source"] == "sim-model" and 2.0 < r["power_w"] < 5.0
         assert r["engine_bytes"] > 0 and r["conversion_s"] > 0
-    assert results["fp16"]["engine_key"] != results["int8"]["engine_key"]
+    assert results["int16"]["engine_key"] != results["int8"]["engine_key"]
 
     code, again, stderr = run(
-        hil, inventory, "--model", str(model), "--clip", str(clip), "--precision", "fp16,int8"
+        hil, inventory, "--model", str(model), "--clip", str(clip), "--precision", "int16,int8"
     )
     assert code == 0, stderr
     for r in again["results"]:  # the artifacts are reused: same key, the first build's time, nothing pushed
@@ -80,7 +83,7 @@ def test_operator_tidl_rejects_fails_that_conversion_only(hil: Hil, tmp_path: Pa
     clip = make_clip(tmp_path / "c.mp4", frames=16)
     inventory = tda_inventory(tmp_path / "rack.yaml", "tda-t2")
     code, payload, _ = run(
-        hil, inventory, "--model", str(bad), "--model", str(good), "--clip", str(clip), "--precision", "fp16"
+        hil, inventory, "--model", str(bad), "--model", str(good), "--clip", str(clip), "--precision", "int16"
     )
     by_model = {r["model"]: r for r in payload["results"]}
     assert by_model["custom-op"]["status"] == "fail" and by_model["custom-op"]["stage"] == "convert"
@@ -121,16 +124,16 @@ def test_convert_calibrates_on_the_clips_it_is_given(tmp_path: Path) -> None:
             push(conn, [*items, *harness_items(ctx)])
             spec = {"shape": [1, 1, 32, 32], "layout": "NCHW", "colour": "gray", "scale": 1 / 255}
             sha = items[0].sha256
-            plain = PLATFORM.convert(ctx, items[0].remote, sha, "fp16")
+            plain = PLATFORM.convert(ctx, items[0].remote, sha, "int16")
             calibrated = PLATFORM.convert(
-                ctx, items[0].remote, sha, "fp16", clips=[items[1].remote], input_spec=spec
+                ctx, items[0].remote, sha, "int16", clips=[items[1].remote], input_spec=spec
             )
             twenty, again = (
                 PLATFORM.convert(  # a card's calibration_frames
                     ctx,
                     items[0].remote,
                     sha,
-                    "fp16",
+                    "int16",
                     clips=[items[1].remote],
                     input_spec=spec,
                     calibration_frames=20,
@@ -159,12 +162,12 @@ def test_the_cards_calibration_frames_reach_the_tidl_compile(hil: Hil, tmp_path:
     card.write_text(card.read_text() + "calibration_frames: 7\n")
     clip = make_clip(tmp_path / "cabin.mp4", frames=20)
     inventory = tda_inventory(tmp_path / "rack.yaml", "tda-t4")
-    code, payload, stderr = run(hil, inventory, "--model", str(model), "--clip", str(clip), "-p", "fp16")
+    code, payload, stderr = run(hil, inventory, "--model", str(model), "--clip", str(clip), "-p", "int16")
     assert code == 0 and payload["results"][0]["status"] == "pass", stderr
     show = hil("show", payload["run_id"], "--log", "convert")
     assert show.returncode == 0, show.stderr
     assert "--calibration-frames=7" in show.stdout and "--calibration-frames=12" not in show.stdout
 
     card.write_text(card.read_text().replace("calibration_frames: 7", "calibration_frames: 0"))
-    code, _, stderr = run(hil, inventory, "--model", str(model), "--clip", str(clip), "-p", "fp16")
+    code, _, stderr = run(hil, inventory, "--model", str(model), "--clip", str(clip), "-p", "int16")
     assert code == 2 and "calibration_frames" in stderr, stderr

@@ -69,3 +69,39 @@ def test_plain_budgets_keep_working_and_an_unknown_profile_says_which_exist(
     message = caught.value.message
     assert f"{bad}:{line_of(bad, 'b1:')}" in message
     assert "unknown budget_profile 'in-car'" in message and "default, in-vehicle" in message
+
+
+def test_a_profile_loosens_or_tightens_the_loss_allowances_and_a_wrong_name_is_refused(
+    write_inventory: WriteInventory,
+) -> None:
+    from hil.runs.target import allowances
+
+    path = write_inventory(
+        """
+        all:
+          vars:
+            budget_profiles:
+              strict: {loss: {points: {int8: 1}, nme_pct: 5}, recall_min: {phone: 0.9}}
+          hosts:
+            o1: {platform: orin, ansible_host: 10.0.0.1, budget_profile: strict}
+            o2: {platform: orin, ansible_host: 10.0.0.2}
+        """
+    )
+    inv = load_inventory(path, PLATFORMS)
+    strict = allowances(inv.board("o1").budgets.loss)
+    assert strict.overall("int8") == 1 and strict.overall("fp16") == 0.5 and strict.nme_pct == 5
+    assert inv.board("o1").budgets.recall_min == {"phone": 0.9}
+    default = allowances(inv.board("o2").budgets.loss)
+    assert (default.overall("fp16"), default.overall("int16"), default.overall("int8")) == (0.5, 1, 2)
+    assert default.class_recall("int8") == 5 and default.nme_pct == 10 and default.events
+    bad = write_inventory(
+        """
+        all:
+          vars:
+            budgets: {loss: {points: {int4: 5}}}
+          hosts:
+            b1: {platform: orin, ansible_host: 10.0.0.1}
+        """
+    )
+    with pytest.raises(InventoryError, match="no loss allowance for 'int4'"):
+        load_inventory(bad, PLATFORMS)

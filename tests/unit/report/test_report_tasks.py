@@ -93,7 +93,7 @@ def test_matrix_shows_the_delta_of_each_kinds_headline_vs_fp32(width: int) -> No
     assert max(len(line) for line in lines) <= width
     text = "\n".join(lines)
     assert "Δ AP50" in text and "Δ NME" in text and "Δ acc" in text
-    int8 = [line for line in lines if "int8" in line]
+    int8 = [line for line in lines if "int8" in line and not line.lstrip().startswith("figure")]
     assert len(int8) == 3
     assert any("-2.0 pp" in line and "2.50×" in line for line in int8)  # accuracy 0.97 -> 0.95
     assert any("0.900" in line and "-3.0 pp" in line for line in int8)  # AP50 0.93 -> 0.90
@@ -170,3 +170,25 @@ def test_a_skipped_fp32_row_does_not_turn_a_detectors_ap50_into_a_percentage() -
     render_matrix(RunSummary(run_id="r1", status="pass", results=[skipped, ran]), console)
     text = console.export_text()
     assert "AP50" in text and "0.757" in text and "75.7 %" not in text
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_the_compression_table_has_every_figure_against_fp32_and_fits(width: int) -> None:
+    from hil.measure.compression import compression_tables
+
+    results = _mixed()
+    console = recording_console(width)
+    render_matrix(RunSummary(run_id="r", status="pass", results=results), console)
+    lines = printed_lines(console)
+    assert max(len(line) for line in lines) <= width
+    text = "\n".join(lines)
+    assert "compression vs fp32" in text
+    for label in ("engine MB", "p50 ms", "worst p99 ms", "peak mem MB", "power W"):
+        assert label in text, label
+    tables = compression_tables(results)
+    assert tables and all(t["baseline"] == "fp32" for t in tables)
+    for t in tables:
+        for precision, changes in t["changes"].items():
+            base, value = t["figures"]["fp32"]["p50_ms"], t["figures"][precision]["p50_ms"]
+            if base and value:
+                assert changes["p50_ms"] == pytest.approx((value - base) / base * 100, abs=1e-3)

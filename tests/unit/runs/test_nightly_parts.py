@@ -105,3 +105,22 @@ def test_resume_keys_and_no_duplicates(tmp_path: Path) -> None:
         store.drop_unfinished("r", ("b1", "m", "fp32", "c3"))
         store.drop_unfinished("r", ("b1", "m", "fp32", "c1"))  # a final row is never dropped
         assert sorted(r.clip for r in store.run_results("r")) == ["c1", "c2", "c4"]
+
+
+def test_a_suite_file_sets_loss_allowances_that_replace_the_boards(
+    tmp_path: Path, material: tuple[Path, Path]
+) -> None:
+    from hil.inventory.spec import BudgetSpec
+    from hil.runs.target import allowances
+
+    model, _ = material
+    path = tmp_path / "nightly.yaml"
+    path.write_text(
+        f"models: [{model.name}]\nclips: ['*.mp4']\n"
+        "budgets: {map50_min: 0.9, loss: {points: {int8: 3}, events: false}}\n"
+    )
+    profile = load_suite_file(path).budget_profile
+    board = BudgetSpec().model_copy(update=profile)  # as hil run applies a suite's profile
+    loss = allowances(board.loss)
+    assert board.map50_min == 0.9 and loss.overall("int8") == 3 and loss.overall("fp16") == 0.5
+    assert loss.events is False

@@ -73,6 +73,6 @@ def test_bad_options_are_config_errors_naming_the_option(
 def test_default_precisions_are_every_one_and_not_named(material: tuple[Path, Path]) -> None:
     model, clip = material
     suite = build_suite([model], [clip], None)
-    assert suite.precisions == ["fp32", "fp16", "int8"] and not suite.named_precisions
+    assert suite.precisions == ["fp32", "fp16", "int16", "int8"] and not suite.named_precisions
     assert build_suite([model], [clip], ["fp16"]).named_precisions
     assert suite.clips[0].fps == pytest.approx(30.0)

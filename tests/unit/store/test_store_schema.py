@@ -164,3 +164,22 @@ def test_the_read_only_commands_reader_migrates_an_old_store_and_refuses_what_st
         StoreReader.open(garbage)
     with pytest.raises(ConfigError, match="no results store"):
         StoreReader.open(tmp_path / "missing.sqlite")
+
+
+def test_a_tda4vm_fp16_history_is_int16_after_migration_and_other_fp16_stays(tmp_path: Path) -> None:
+    """TIDL's 16-bit mode was stored as fp16; it is 16-bit fixed point, int16 now, one series still."""
+    path = tmp_path / "hil.sqlite"
+    _make_v1(path)
+    with sqlite3.connect(path) as conn:
+        for board, platform in (("tda-01", "tda4vm"), ("orin-01", "orin")):
+            conn.execute(
+                "INSERT INTO results (run_id, board, platform, model, precision, clip, status, latency_kind, "
+                "created_at) VALUES ('old-run', ?, ?, 'dms-face', 'fp16', 'c', 'pass', 'host_e2e', "
+                "'2024-01-01T02:11:00+00:00')",
+                (board, platform),
+            )
+    with Store.open(path) as store:
+        results = {r.board: r for r in store.run_results("old-run")}
+    assert results["tda-01"].precision == "int16" and results["orin-01"].precision == "fp16"
+    assert results["orin-01"].budgets.loss is None and results["orin-01"].loss is None  # not judged then
+    assert _versions(path) == list(range(1, SCHEMA_VERSION + 1))

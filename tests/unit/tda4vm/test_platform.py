@@ -21,7 +21,7 @@ from .conftest import board_python
 
 def test_registered_with_tidl_precisions_only() -> None:
     assert get("tda4vm") is PLATFORM
-    assert PLATFORM.precisions == ("fp16", "int8")
+    assert PLATFORM.precisions == ("int16", "int8")
 
 
 def test_facts_from_a_simulated_boards_shell(board: Path, tmp_path: Path) -> None:
