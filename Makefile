@@ -69,7 +69,7 @@ $(STAMP): $(LOCKED) pyproject.toml
 # Commit requirements.lock with the pyproject.toml change that asked for it.
 lock:
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv; }
-	$(PYTHON) .ci/lock.py build-requires | $(BIN)/uv pip compile pyproject.toml - --extra dev \
+	$(PYTHON) .ci/lock.py build-requires | $(BIN)/uv pip compile pyproject.toml - --extra dev --extra web \
 	  --universal --python-version $(LOCK_PYTHON) --generate-hashes --no-header -q -o $(LOCK)
 	$(PYTHON) .ci/lock.py stamp $(LOCK)
 	@echo "$(LOCK) updated; the next make run/test rebuilds .venv from it."
