@@ -40,6 +40,7 @@ function hist(el, r, which){
     [xs, ys], el);
 }
 function power(el, r){
+  el.dataset.modelled = r.modelled;
   const t = r.trace, xs = t.map(p => p[0]), ys = t.map(p => p[1]);
   const lines = [xs, ys];
   const series = [{label: 's'}, {label: r.modelled ? 'W (modelled)' : 'W', stroke: r.modelled ? '#8e24aa' : '#f4511e',
