@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -69,7 +70,7 @@ def test_a_store_being_migrated_written_or_of_another_version_is_refused(tmp_pat
 
 def _get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=20) as reply:
+        with urllib.request.urlopen(url, timeout=90) as reply:  # a loaded CI host is slow, not wrong
             return reply.status, reply.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
@@ -80,15 +81,18 @@ def test_serve_on_port_0_answers_a_canned_query_and_refuses_writes(tmp_path: Pat
     path = tmp_path / "nightly.sqlite"
     _store(path)
     before = hashlib.sha256(path.read_bytes()).hexdigest()
+    # Datasette prints a long traceback to stdout for each refused query: to a file, never a full pipe.
+    log_path = tmp_path.parent / f"{tmp_path.name}-serve.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "hil.cli.main", "store", "serve", "--port", "0", "--db", str(path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "300"},
+        stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "300"},
     )  # fmt: skip
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        assert match, (line, proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
+        deadline = time.monotonic() + 60
+        while not (match := re.search(r"http://127\.0\.0\.1:(\d+)/", log_path.read_text())):
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
         base = f"http://127.0.0.1:{match.group(1)}"
         status, body = _get(f"{base}/nightly/latest_per_board.json?_shape=objects")
         assert status == 200, body
@@ -103,11 +107,11 @@ def test_serve_on_port_0_answers_a_canned_query_and_refuses_writes(tmp_path: Pat
             assert status >= 400 or '"ok": false' in body, (sql, status, body[:300])
         request = urllib.request.Request(f"{base}/nightly/latest_per_board", data=b"x=1", method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=20) as reply:
+            with urllib.request.urlopen(request, timeout=90) as reply:
                 posted = reply.status
         except urllib.error.HTTPError as exc:
             posted = exc.code
-        assert posted >= 400
+        assert posted >= 400  # Datasette 0.65 answers 500 here (its own bug), never 2xx; nothing is written
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -115,5 +119,6 @@ def test_serve_on_port_0_answers_a_canned_query_and_refuses_writes(tmp_path: Pat
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # not a byte written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nightly.sqlite"]  # no -wal, -shm, backup
