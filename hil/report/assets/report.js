@@ -7,7 +7,7 @@ function trend(el, r){
   const xs = pts.map((_, i) => i);
   const pick = (k, f) => pts.map(p => f(p) ? p[k] : null);
   const data = [xs, pick('p50', () => true), pick('p99', () => true), pick('acc', () => true),
-    pick('p50', p => p.status === 'regression'), pick('p50', p => p.noisy)];
+    pick('p50', p => p.noisy), pick('p50', p => p.status === 'regression')];
   const base = r.history.baseline;
   const shade = u => {
     if (!base.length) return;
@@ -22,19 +22,22 @@ function trend(el, r){
     series: [{label: 'run'}, {label: 'p50', stroke: '#1e88e5', width: 2},
       {label: 'p99', stroke: '#90caf9', width: 1, dash: [4, 3]},
       {label: r.headline.label, scale: 'acc', stroke: '#43a047', width: 1.5},
-      {label: 'regression', stroke: '#e53935', width: 0, paths: () => null, points: {show: true, size: 10, fill: '#e53935'}},
-      {label: 'noisy', stroke: '#fb8c00', width: 0, paths: () => null, points: {show: true, size: 9, fill: '#fff'}}],
+      {label: 'noisy', stroke: '#fb8c00', width: 0, paths: () => null, points: {show: true, size: 9, fill: '#fff'}},
+      {label: 'regression', stroke: '#e53935', width: 0, paths: () => null, points: {show: true, size: 10, fill: '#e53935'}}],
     hooks: {drawClear: [shade]}}, data, el);
 }
 function hist(el, r, which){
-  const d = r.dist, all = d.result.concat(d.baseline);
-  const lo = Math.min(...all), hi = Math.max(...all), bins = 30, w = (hi - lo) / bins || 1;
+  // Both sides on one scale: from the fastest frame to the 99th percentile of either side (slower frames
+  // are counted in the last bin, so a few outliers cannot squash the bulk of the distribution).
+  const d = r.dist, all = d.result.concat(d.baseline).sort((a, b) => a - b);
+  const p99 = v => v.length ? v[Math.min(v.length - 1, Math.ceil(0.99 * v.length) - 1)] : 0;
+  const lo = all[0], hi = Math.max(p99(d.result), p99(d.baseline)), bins = 30, w = (hi - lo) / bins || 1;
   const count = v => { const c = new Array(bins).fill(0); v.forEach(x => c[Math.min(bins - 1, Math.floor((x - lo) / w))]++);
     return c.map(k => k / Math.max(v.length, 1)); };
   const xs = [...Array(bins).keys()].map(i => lo + (i + 0.5) * w);
   const ys = count(d[which]), top = Math.max(...count(d.result), ...count(d.baseline));
   new uPlot({width: W, height: H, legend: {show: false}, scales: {x: {time: false, range: [lo, hi]}, y: {range: [0, top * 1.05]}},
-    axes: [{label: 'end-to-end ms'}, {label: 'share of frames', size: 50}],
+    axes: [{label: 'end-to-end ms (slower than p99: last bin)'}, {label: 'share of frames', size: 50}],
     series: [{}, {label: which, fill: which === 'result' ? 'rgba(229,57,53,0.6)' : 'rgba(120,120,120,0.55)',
       stroke: which === 'result' ? '#e53935' : '#777', paths: uPlot.paths.bars({size: [0.95, 100]})}]},
     [xs, ys], el);
