@@ -20,8 +20,8 @@ from hil.store.rows import JobLog
 from tests.unit.history.test_store_history import _frames, _record, _result
 
 TEGRASTATS = "\n".join(
-    f"{1796679458.2 + i / 10:.6f} 12-07-2026 21:37:38 RAM 1991/24105MB (lfb 785x4MB) CPU [100%@2596,100%@2596] "
-    f"GR3D_FREQ 0% VDD_IN {3000 + 50 * i}mW/3000mW VDD_CPU_GPU_CV 600mW/600mW VDD_SOC 1000mW/1000mW"
+    f"{1796679458.2 + i / 10:.6f} 12-07-2026 21:37:38 RAM 1991/24105MB (lfb 785x4MB) "
+    f"CPU [100%@2596,100%@2596] GR3D_FREQ 0% VDD_IN {3000 + 50 * i}mW/3000mW VDD_CPU_GPU_CV 600mW/600mW VDD_SOC 1000mW/1000mW"
     for i in range(20)
 )
 
@@ -35,8 +35,10 @@ def _store(path: Path) -> str:
             for precision, centre in (("fp16", 2.0), ("int8", 1.0)):
                 slow = 2.0 if (i == 3 and precision == "fp16") else 1.0
                 result = _result(precision=precision, power_w=3.0, power_source="tegrastats")
-                logs = [JobLog(kind="power", command="tegrastats --interval 100", text=TEGRASTATS),
-                        JobLog(kind="convert", command="trtexec --onnx=m.onnx --fp16", text="x\n" * 100)]  # fmt: skip
+                logs = [
+                    JobLog(kind="power", command="tegrastats --interval 100", text=TEGRASTATS),
+                    JobLog(kind="convert", command="trtexec --onnx=m.onnx --fp16", text="x\n" * 100),
+                ]
                 store.record_job(run, result, _frames(60, centre * slow, seed=10 * i + len(precision)), logs)
             judge_results(store, run, [_result(precision="fp16"), _result(precision="int8")])
             store.finish_run(run, "regression" if i == 3 else "pass")
