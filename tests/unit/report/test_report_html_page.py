@@ -21,7 +21,8 @@ from tests.unit.history.test_store_history import _frames, _record, _result
 
 TEGRASTATS = "\n".join(
     f"{1796679458.2 + i / 10:.6f} 12-07-2026 21:37:38 RAM 1991/24105MB (lfb 785x4MB) "
-    f"CPU [100%@2596,100%@2596] GR3D_FREQ 0% VDD_IN {3000 + 50 * i}mW/3000mW VDD_CPU_GPU_CV 600mW/600mW VDD_SOC 1000mW/1000mW"
+    f"CPU [100%@2596,100%@2596] GR3D_FREQ 0% VDD_IN {3000 + 50 * i}mW/3000mW "
+    "VDD_CPU_GPU_CV 600mW/600mW VDD_SOC 1000mW/1000mW"
     for i in range(20)
 )
 
