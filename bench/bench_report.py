@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -134,6 +136,16 @@ def build(path: Path, nights: int, seed: int = 1) -> str:
     return run_id
 
 
+def _cpu_ms(fn: Callable[[], object], rounds: int) -> float:
+    """The median CPU time of `rounds` calls (on a shared machine wall time is inflated by others' load)."""
+    samples = []
+    for _ in range(rounds):
+        start = time.process_time()
+        fn()
+        samples.append(time.process_time() - start)
+    return statistics.median(samples) * 1000.0
+
+
 def run(quick: bool = False) -> Result:
     nights = 5 if quick else 30
     rounds = 3 if quick else 5
@@ -146,6 +158,7 @@ def run(quick: bool = False) -> Result:
         out_json = Path(tmp) / "run.json"
         with StoreReader.open(path) as reader:
             html_ms = median_ms(lambda: write_html(reader, run_id, page, 30), rounds)
+            html_cpu_ms = _cpu_ms(lambda: write_html(reader, run_id, page, 30), rounds)
         with Store.open(path, create=False) as store:
 
             def write_json() -> None:
@@ -153,6 +166,7 @@ def run(quick: bool = False) -> Result:
                 out_json.write_text(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
 
             json_ms = median_ms(write_json, rounds)
+            json_cpu_ms = _cpu_ms(write_json, rounds)
         html_bytes, json_bytes = page.stat().st_size, out_json.stat().st_size
         store_bytes = path.stat().st_size
     met = {True: "met", False: "not met"}
@@ -167,19 +181,28 @@ def run(quick: bool = False) -> Result:
                 "the run's results read and written as JSON",
                 json_ms,
             ),
+            figure(
+                "build and write the page, CPU time",
+                "ms",
+                html_cpu_ms,
+                "writing the JSON, CPU time",
+                json_cpu_ms,
+            ),
             figure("page size", "kB", html_bytes / 1024, "the run's JSON", json_bytes / 1024),
         ],
         "notes": [
             f"{nights} nightly runs x 72 results in the store ({store_bytes / 2**20:.1f} MB, built in "
             f"{built:.0f} s), {FRAMES} frames and 4 logs per result; medians of {rounds} builds; "
             f"load average {os.getloadavg()[0]:.1f}",
-            f"targets: <= 2 s to build ({met[html_ms <= 2000]}), <= 2 MB ({met[html_bytes <= 2 * 2**20]}); "
+            f"targets: <= 2 s to build ({met[html_ms <= 2000]} wall, {met[html_cpu_ms <= 2000]} CPU), "
+            f"<= 2 MB ({met[html_bytes <= 2 * 2**20]}); "
             "the page inlines uPlot (51 kB) and holds every figure, the last 40 lines of each log, power "
             "traces (thinned to 240 points) and 30-point trends per series",
         ]
         + ([] if nights == 30 else [f"--quick: {nights} nights of history instead of 30"]),
         "details": {
             "html_ms": html_ms,
+            "html_cpu_ms": html_cpu_ms,
             "json_ms": json_ms,
             "html_bytes": html_bytes,
             "json_bytes": json_bytes,
