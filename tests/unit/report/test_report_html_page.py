@@ -97,3 +97,15 @@ def test_the_vendored_library_is_the_published_file(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(html_page.VENDOR, "uPlot.min.css", "0" * 64)
     with pytest.raises(RuntimeError, match="not the file hil was built with"):
         html_page._vendor("uPlot.min.css")
+
+
+def test_a_suite_file_names_the_report(tmp_path: Path, material: tuple[Path, Path]) -> None:
+    from hil.runs.suitefile import load_suite_file
+
+    model, _ = material
+    path = tmp_path / "nightly.yaml"
+    path.write_text(f"models: [{model.name}]\nclips: ['*.mp4']\nhtml: reports/nightly.html\n")
+    assert load_suite_file(path).spec.html == "reports/nightly.html"
+    path.write_text(f"models: [{model.name}]\nclips: ['*.mp4']\nhtml: [a, b]\n")
+    with pytest.raises(ConfigError, match="html"):
+        load_suite_file(path)
