@@ -342,6 +342,21 @@ def _reach(the_run: Run, target: BoardTarget) -> str:
     return "yes" if not problem else f"no: {problem}"
 
 
+def _write_html(db: Path, run_id: str, html: Path) -> None:
+    """The run's HTML report; a page that cannot be written is said loudly but does not change the run's
+    exit code (its results are stored: `hil report html RUN` writes the page later)."""
+    from hil.errors import HilError
+    from hil.report.html import write_html
+    from hil.store.reader import StoreReader
+
+    try:
+        with StoreReader.open(db) as reader:
+            write_html(reader, run_id, html)
+    except HilError as exc:
+        err.print(Text.assemble(("error: ", "bold red"), exc.message), highlight=False)
+        err.print(Text.assemble(("hint: ", "yellow"), f"hil report html {run_id} --out FILE"), highlight=False)
+
+
 def _report(
     outcome: RunOutcome,
     db: Path,
@@ -354,11 +369,7 @@ def _report(
     if junit is not None:
         write_junit(summary, junit, outcome.times)
     if html is not None:
-        from hil.report.html import write_html
-        from hil.store.reader import StoreReader
-
-        with StoreReader.open(db) as reader:
-            write_html(reader, summary.run_id, html)
+        _write_html(db, summary.run_id, html)
     counts = {k: sum(r.status == k for r in summary.results) for k in OUTCOMES}
     if json:
         payload = {**summary.model_dump(mode="json"), "counts": counts, "stopped": outcome.stopped or None}
