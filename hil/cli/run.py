@@ -354,7 +354,9 @@ def _write_html(db: Path, run_id: str, html: Path) -> None:
             write_html(reader, run_id, html)
     except HilError as exc:
         err.print(Text.assemble(("error: ", "bold red"), exc.message), highlight=False)
-        err.print(Text.assemble(("hint: ", "yellow"), f"hil report html {run_id} --out FILE"), highlight=False)
+        err.print(
+            Text.assemble(("hint: ", "yellow"), f"hil report html {run_id} --out FILE"), highlight=False
+        )
 
 
 def _report(
