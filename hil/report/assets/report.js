@@ -27,17 +27,17 @@ function trend(el, r){
     hooks: {drawClear: [shade]}}, data, el);
 }
 function hist(el, r, which){
-  // Both sides on one scale: from the fastest frame to the 99th percentile of either side (slower frames
-  // are counted in the last bin, so a few outliers cannot squash the bulk of the distribution).
+  // Both sides on one scale: from the fastest frame to the 90th percentile of either side (slower frames
+  // are counted in the last bin, so a long tail cannot squash the bulk of the distribution).
   const d = r.dist, all = d.result.concat(d.baseline).sort((a, b) => a - b);
-  const p99 = v => v.length ? v[Math.min(v.length - 1, Math.ceil(0.99 * v.length) - 1)] : 0;
-  const lo = all[0], hi = Math.max(p99(d.result), p99(d.baseline)), bins = 30, w = (hi - lo) / bins || 1;
+  const p90 = v => v.length ? v[Math.min(v.length - 1, Math.ceil(0.9 * v.length) - 1)] : 0;
+  const lo = all[0], hi = Math.max(p90(d.result), p90(d.baseline)), bins = 30, w = (hi - lo) / bins || 1;
   const count = v => { const c = new Array(bins).fill(0); v.forEach(x => c[Math.min(bins - 1, Math.floor((x - lo) / w))]++);
     return c.map(k => k / Math.max(v.length, 1)); };
   const xs = [...Array(bins).keys()].map(i => lo + (i + 0.5) * w);
   const ys = count(d[which]), top = Math.max(...count(d.result), ...count(d.baseline));
   new uPlot({width: W, height: H, legend: {show: false}, scales: {x: {time: false, range: [lo, hi]}, y: {range: [0, top * 1.05]}},
-    axes: [{label: 'end-to-end ms (slower than p99: last bin)'}, {label: 'share of frames', size: 50}],
+    axes: [{label: 'end-to-end ms (slower than p90: last bin)'}, {label: 'share of frames', size: 50}],
     series: [{}, {label: which, fill: which === 'result' ? 'rgba(229,57,53,0.6)' : 'rgba(120,120,120,0.55)',
       stroke: which === 'result' ? '#e53935' : '#777', paths: uPlot.paths.bars({size: [0.95, 100]})}]},
     [xs, ys], el);
