@@ -33,7 +33,8 @@ setup: system lockcheck $(STAMP)
 lockcheck:
 	@$(PYTHON) .ci/lock.py check $(LOCK)
 
-# System packages: a Python >= 3.11 with venv, and an OpenSSH server binary for the simulated rack.
+# System packages: a Python >= 3.11 with venv, an OpenSSH server binary for the simulated rack, and
+# headless Chromium for the HTML report's browser tests (they skip, saying why, where it is missing).
 # As root, missing Debian packages are installed with apt; otherwise we say what to install.
 system:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), sys.version' 2>/dev/null || \
@@ -42,6 +43,7 @@ system:
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || need="$$need python3-venv"; \
 	{ command -v sshd >/dev/null || test -x /usr/sbin/sshd; } || need="$$need openssh-server"; \
 	command -v ssh-keygen >/dev/null || need="$$need openssh-client"; \
+	{ command -v chromium >/dev/null || command -v chromium-browser >/dev/null; } || need="$$need chromium"; \
 	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$need"; \
@@ -69,7 +71,7 @@ $(STAMP): $(LOCKED) pyproject.toml
 # Commit requirements.lock with the pyproject.toml change that asked for it.
 lock:
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv; }
-	$(PYTHON) .ci/lock.py build-requires | $(BIN)/uv pip compile pyproject.toml - --extra dev -c .ci/lock-constraints.txt \
+	$(PYTHON) .ci/lock.py build-requires | $(BIN)/uv pip compile pyproject.toml - --extra dev --extra web -c .ci/lock-constraints.txt \
 	  --universal --python-version $(LOCK_PYTHON) --generate-hashes --no-header -q -o $(LOCK)
 	$(PYTHON) .ci/lock.py stamp $(LOCK)
 	@echo "$(LOCK) updated; the next make run/test rebuilds .venv from it."

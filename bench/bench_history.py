@@ -7,9 +7,10 @@
 Builds a store with hil's own schema (Store.open, so every migration and index is real) holding N results
 (default 1,000,000, the size of the targets: about a minute and 2.8 GB of temporary disk on a 2-core
 machine; --quick 20,000) spread over 50 boards x 4 models x 3 precisions x 3 clips, each with a packed
-sample row of F frames (default 32). Bulk inserts in one transaction keep the build quick; to keep it quick
-the sample packs of the bulk rows are drawn from 64 pre-made random packs, while the one series the
-benchmark queries gets its own freshly drawn samples.
+sample row of F frames (default 32), its times at the harness's resolution (0.1 µs: hil.store.codec packs
+them exactly, compressed, as it packs real results). Bulk inserts in one transaction keep the build quick;
+to keep it quick the sample packs of the bulk rows are drawn from 64 pre-made random packs, while the one
+series the benchmark queries gets its own freshly drawn samples.
 
 Then measures, each against the raw SQL query that does the same reading in the same run (ratio = hil /
 raw; the raw query is the anchor):
@@ -59,8 +60,9 @@ TARGET = ("orin-03", "dms-v3", "int8", "night")
 def _frames(rng: random.Random, n: int, centre: float) -> list[FrameSample]:
     return [
         FrameSample(
-            index=i, warmup=i < 2, decode_ms=rng.uniform(0.5, 1.0), preprocess_ms=rng.uniform(0.2, 0.4),
-            infer_ms=centre, postprocess_ms=0.05, total_ms=rng.gauss(centre, centre * 0.03) + 1.0,
+            index=i, warmup=i < 2, decode_ms=round(rng.uniform(0.5, 1.0), 4),
+            preprocess_ms=round(rng.uniform(0.2, 0.4), 4), infer_ms=round(centre, 4), postprocess_ms=0.05,
+            total_ms=round(rng.gauss(centre, centre * 0.03) + 1.0, 4),
             predicted=rng.randrange(3), label=rng.randrange(3),
         )
         for i in range(n)

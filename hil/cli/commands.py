@@ -17,7 +17,7 @@ import typer
 
 NAMES = (
     "run", "show", "history", "compare", "trend", "export", "parse", "importer", "assets", "boards", "sim",
-    "store", "deploy", "keys",
+    "store", "deploy", "keys", "report",
 )  # fmt: skip
 # Command name -> module, for the commands that need nothing but the store.
 LIGHT = {"history": "history", "compare": "compare", "trend": "trend", "export": "export", "store": "store"}
@@ -49,6 +49,7 @@ INDEX = (
     ),
     ("store", "Maintain the results store."),
     ("keys", "The key that signs engine manifests (vehicles verify them with openssl)."),
+    ("report", "Write a stored run as a report: one self-contained HTML page for a browser."),
 )
 
 

@@ -118,6 +118,12 @@ def run(
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (for CI servers).")] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the run's HTML report here (as `hil report html`; wins over the suite's)."
+        ),
+    ] = None,
     suite_file: Annotated[
         Path | None,
         typer.Option(
@@ -168,7 +174,7 @@ def run(
     Examples:
       hil run
       hil run --precision fp16 --where platform=orin
-      hil run --suite suites/nightly.yaml --deadline 2h --junit report.xml
+      hil run --suite suites/nightly.yaml --deadline 2h --junit report.xml --html report.html
       hil run --resume last --json
       hil run --model face.onnx --input-shape input=1x240x320x3   (a model with dynamic input dims)
     """
@@ -207,7 +213,8 @@ def run(
             return
         with the_run.signals_handled():
             outcome = _execute(the_run, json)
-    _report(outcome, db, junit, json, the_run.suite.models[0].name if the_run.suite.models else None)
+    html = html or prepared.html
+    _report(outcome, db, junit, json, the_run.suite.models[0].name if the_run.suite.models else None, html)
 
 
 @dataclass(frozen=True)
@@ -222,6 +229,7 @@ class _Prepared:
     sims: list[BoardSpec]
     inventory: str
     plan: dict[str, Any]
+    html: Path | None = None  # the suite file's `html:` (the report to write after the run)
 
     def run(self, store: Store, run_id: str | None) -> Run:
         return Run(
@@ -239,11 +247,13 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
     options = RunOptions(retries=plan["retries"], quarantine_after=plan["quarantine_after"])
     deadline, job_timeout = plan.get("deadline"), plan.get("job_timeout")
     profile: dict[str, Any] = {}
+    html: Path | None = None
     if plan.get("suite"):
         sf = load_suite_file(Path(plan["suite"]))
         where = [*sf.spec.boards, *where]
         suite: Suite = sf.build()
         profile = sf.budget_profile
+        html = Path(sf.spec.html) if sf.spec.html else None
         deadline = deadline or sf.spec.limits.deadline
         job_timeout = job_timeout or sf.spec.limits.job_timeout
         # Options given on the command line (not at their defaults) win over the file.
@@ -281,7 +291,7 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
     if not resumed:
         check_work(targets, suite)  # nothing to test: a ConfigError that says why
     sims = [b for b in needed if b.sim]
-    return _Prepared(targets, suite, options, rack, sims, str(inv.path), plan)
+    return _Prepared(targets, suite, options, rack, sims, str(inv.path), plan, html)
 
 
 def _execute(the_run: Run, json: bool) -> RunOutcome:
@@ -334,12 +344,36 @@ def _reach(the_run: Run, target: BoardTarget) -> str:
     return "yes" if not problem else f"no: {problem}"
 
 
+def _write_html(db: Path, run_id: str, html: Path) -> None:
+    """The run's HTML report; a page that cannot be written is said loudly but does not change the run's
+    exit code (its results are stored: `hil report html RUN` writes the page later)."""
+    from hil.errors import HilError
+    from hil.report.html import write_html
+    from hil.store.reader import StoreReader
+
+    try:
+        with StoreReader.open(db) as reader:
+            write_html(reader, run_id, html)
+    except HilError as exc:
+        err.print(Text.assemble(("error: ", "bold red"), exc.message), highlight=False)
+        err.print(
+            Text.assemble(("hint: ", "yellow"), f"hil report html {run_id} --out FILE"), highlight=False
+        )
+
+
 def _report(
-    outcome: RunOutcome, db: Path, junit: Path | None, json: bool, baseline: str | None = None
+    outcome: RunOutcome,
+    db: Path,
+    junit: Path | None,
+    json: bool,
+    baseline: str | None = None,
+    html: Path | None = None,
 ) -> None:
     summary: RunSummary = outcome.summary
     if junit is not None:
         write_junit(summary, junit, outcome.times)
+    if html is not None:
+        _write_html(db, summary.run_id, html)
     counts = {k: sum(r.status == k for r in summary.results) for k in OUTCOMES}
     if json:
         document = with_compression(summary).model_dump(mode="json")

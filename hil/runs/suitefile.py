@@ -9,6 +9,7 @@ repetitions, plus the run's limits, in one YAML file checked like an inventory (
     repetitions: 1                                    # each clip replayed this many times (clip#2, ...)
     replay: {warmup: 10, max_frames: 0, fps: 0}
     limits: {deadline: 2h, job_timeout: 20m, retries: 1, quarantine_after: 3}
+    html: nightly.html                                # the HTML report (from the current directory)
 
 The models and clips are then checked by `build_suite`, as for `--model/--clip`.
 """
@@ -67,6 +68,9 @@ class SuiteSpec(_Strict):
     repetitions: int = Field(1, ge=1, le=100)
     replay: ReplaySpec = Field(default_factory=ReplaySpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    # The run's HTML report (`hil report html`), written after the run beside its JUnit; a relative path is
+    # taken from the current directory, like --html and --junit (which win over it).
+    html: str | None = None
 
 
 @dataclass(frozen=True)

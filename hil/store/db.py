@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from hil import __version__
 from hil.errors import ConfigError
 from hil.records import FrameSample, JobResult
+from hil.store.codec import decode_text, encode_text
 from hil.store.errors import StoreError, read_only_fs, store_error, writable
 from hil.store.reader import StoreReader
 from hil.store.rows import JobLog, result_row, row_result
@@ -155,7 +156,12 @@ class Store(StoreReader, RunLog):
                 self.db.table("sample_packs").insert(pack(result_id, samples))
             if logs:
                 self.db.table("logs").insert_all(
-                    {"result_id": result_id, "kind": log.kind, "command": log.command, "text": log.text}
+                    {
+                        "result_id": result_id,
+                        "kind": log.kind,
+                        "command": log.command,
+                        "body": encode_text(log.text),
+                    }
                     for log in logs
                 )
             self._upsert_board(result.board, result.platform, result.fingerprint or None)
@@ -216,7 +222,7 @@ class Store(StoreReader, RunLog):
         """The logs of a run's jobs (or of one result) in the order they were written, each naming its
         board."""
         sql = (
-            "SELECT logs.kind, logs.command, logs.text, results.board FROM logs "
+            "SELECT logs.kind, logs.command, logs.body, results.board FROM logs "
             "JOIN results ON results.id = logs.result_id WHERE results.run_id = ?"
         )
         params: list[Any] = [run_id]
@@ -230,7 +236,10 @@ class Store(StoreReader, RunLog):
             sql += " AND results.id = ?"
             params.append(result_id)
         rows = self._rows(sql + " ORDER BY logs.id", params)
-        return [JobLog(**row) for row in rows]
+        return [
+            JobLog(kind=r["kind"], command=r["command"], text=decode_text(r["body"]), board=r["board"])
+            for r in rows
+        ]
 
     def samples(self, result_id: int) -> list[FrameSample]:
         """Every replayed frame of one result, warm-up included, in frame order."""

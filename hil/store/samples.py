@@ -1,10 +1,13 @@
-"""Per-frame samples packed one row per result: each column of the frames is one little-endian BLOB.
+"""Per-frame samples packed one row per result: each column of the frames is one compressed BLOB.
 
 A nightly rack of 50 boards writes ~100 k results a year with hundreds of frames each; one SQLite row per
 frame (the v1/v2 `samples` table) grows to hundreds of millions of rows. A `sample_packs` row holds one
-result's frames as arrays instead: float64 times (exactly the REALs the old rows held, so the migration
-loses nothing), int32 frame numbers, one byte per warm-up flag, int64 classes with a sentinel for "none".
-Only the standard library's `array` is used, so reading a pack costs no numpy import.
+result's frames as arrays instead: times in ms and s, frame numbers, warm-up flags, classes with a sentinel
+for "none". Since the compression migration each column is stored by hil.store.codec: fixed point at the
+harness's own resolution (0.1 µs for stage times, 1 µs for clock times) where that is exact, else the raw
+array, zlib-compressed either way; every value reads back exactly. Schema v3 stores (before it) held the
+raw little-endian arrays: `migrate_rows` still writes those, `recompress` turns them into the new form.
+Only the standard library is used, so reading a pack costs no numpy import.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import sys
 from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from hil.store.codec import decode, encode
 
 if TYPE_CHECKING:  # built only by unpack: the baseline queries read packs without pydantic
     from hil.records import FrameSample
@@ -77,20 +82,46 @@ def pack(result_id: int, samples: Sequence[FrameSample]) -> dict[str, Any]:
     return pack_columns(result_id, columns)
 
 
-def pack_columns(result_id: int, columns: dict[str, list[Any]]) -> dict[str, Any]:
-    """The `sample_packs` row of one result from per-frame columns (names as in COLUMNS).
-
-    Raises sqlite3.IntegrityError, as the per-frame table's constraints did, for a frame number given twice
-    or negative, or a negative time: the store's writer turns it into a StoreError and rolls back.
-    """
-    frames, totals = columns["frame"], columns["total"]
+def _check(result_id: int, columns: dict[str, list[Any]]) -> None:
+    """Raises sqlite3.IntegrityError, as the per-frame table's constraints did, for a frame number given
+    twice or negative, or a negative time: the store's writer turns it into a StoreError and rolls back."""
     seen: set[int] = set()
-    for index, total in zip(frames, totals, strict=True):
+    for index, total in zip(columns["frame"], columns["total"], strict=True):
         if index < 0 or index in seen:
             raise sqlite3.IntegrityError(f"frame {index} is negative or given twice (result {result_id})")
         if total < 0:
             raise sqlite3.IntegrityError(f"frame {index} has a negative total time {total}")
         seen.add(index)
+
+
+STAGE_DECIMALS = (3, 4)  # ms: the harness rounds stage times to 4 decimals (0.1 µs)
+CLOCK_DECIMALS = (6,)  # s: the harness rounds its clock times to 6 decimals (1 µs)
+
+
+def pack_columns(result_id: int, columns: dict[str, list[Any]]) -> dict[str, Any]:
+    """The `sample_packs` row of one result from per-frame columns (names as in COLUMNS), compressed."""
+    _check(result_id, columns)
+    frames = columns["frame"]
+    row: dict[str, Any] = {"result_id": result_id, "n": len(frames)}
+    for stage in STAGES:
+        row[stage] = encode("d", columns[stage], STAGE_DECIMALS)
+    row["warmup"] = encode("B", (int(bool(w)) for w in columns["warmup"]), (0,))
+    row["frame"] = encode("i", frames, (0,), delta=True)
+    for name in ("predicted", "label"):
+        row[name] = encode("q", (_NONE if v is None else v for v in columns[name]), (0,))
+    for name in OPTIONAL:
+        values = columns.get(name) or [None] * len(frames)
+        known = any(v is not None for v in values)
+        encoded = encode("d", (math.nan if v is None else v for v in values), CLOCK_DECIMALS, delta=True)
+        row[name] = encoded if known else None
+    return row
+
+
+def raw_pack_columns(result_id: int, columns: dict[str, list[Any]]) -> dict[str, Any]:
+    """The schema-v3 form of a `sample_packs` row (raw little-endian arrays): only the v3 migration writes
+    it, so that the compression migration after it finds every store in one form."""
+    _check(result_id, columns)
+    frames = columns["frame"]
     row: dict[str, Any] = {"result_id": result_id, "n": len(frames)}
     for stage in STAGES:
         row[stage] = _bytes(array("d", columns[stage]))
@@ -105,8 +136,8 @@ def pack_columns(result_id: int, columns: dict[str, list[Any]]) -> dict[str, Any
     return row
 
 
-def unpack_columns(row: dict[str, Any] | sqlite3.Row) -> dict[str, list[Any]]:
-    """Per-frame columns of one `sample_packs` row (None for a missing class or optional time)."""
+def raw_unpack_columns(row: dict[str, Any] | sqlite3.Row) -> dict[str, list[Any]]:
+    """Per-frame columns of a schema-v3 (raw) `sample_packs` row."""
     n = row["n"]
     columns: dict[str, list[Any]] = {stage: list(_array("d", row[stage])) for stage in STAGES}
     columns["frame"] = list(_array("i", row["frame"]))
@@ -116,6 +147,21 @@ def unpack_columns(row: dict[str, Any] | sqlite3.Row) -> dict[str, list[Any]]:
     for name in OPTIONAL:
         blob = row[name] if name in row.keys() else None  # noqa: SIM118 (`in` on a Row tests values)
         values = _array("d", blob) if blob is not None else [math.nan] * n
+        columns[name] = [None if math.isnan(v) else v for v in values]
+    return columns
+
+
+def unpack_columns(row: dict[str, Any] | sqlite3.Row) -> dict[str, list[Any]]:
+    """Per-frame columns of one `sample_packs` row (None for a missing class or optional time)."""
+    n = row["n"]
+    columns: dict[str, list[Any]] = {stage: list(decode("d", row[stage])) for stage in STAGES}
+    columns["frame"] = list(decode("i", row["frame"]))
+    columns["warmup"] = [bool(w) for w in decode("B", row["warmup"])]
+    for name in ("predicted", "label"):
+        columns[name] = [None if v == _NONE else v for v in decode("q", row[name])]
+    for name in OPTIONAL:
+        blob = row[name] if name in row.keys() else None  # noqa: SIM118 (`in` on a Row tests values)
+        values = decode("d", blob) if blob is not None else [math.nan] * n
         columns[name] = [None if math.isnan(v) else v for v in values]
     return columns
 
@@ -141,14 +187,14 @@ def unpack(row: dict[str, Any] | sqlite3.Row) -> list[FrameSample]:
 
 def measured_totals(total: bytes, warmup: bytes) -> list[float]:
     """The times (one stage's BLOB, e.g. the end-to-end `total`) of the frames after warm-up."""
-    times = _array("d", total)
-    flags = bytes(warmup)
+    times = decode("d", total)
+    flags = decode("B", warmup)
     return [t for t, w in zip(times, flags, strict=True) if not w]
 
 
 def hits(predicted: bytes, label: bytes, warmup: bytes) -> tuple[int, int]:
     """(correct, labelled) over the frames after warm-up that have a label and a prediction."""
-    pred, lab, flags = _array("q", predicted), _array("q", label), bytes(warmup)
+    pred, lab, flags = decode("q", predicted), decode("q", label), decode("B", warmup)
     correct = total = 0
     for p, t, w in zip(pred, lab, flags, strict=True):
         if w or t == _NONE or p == _NONE:
@@ -176,7 +222,7 @@ def migrate_rows(conn: sqlite3.Connection | Any) -> int:
     def flush() -> None:
         nonlocal moved
         if current is not None:
-            row = pack_columns(current, columns)
+            row = raw_pack_columns(current, columns)
             conn.execute(insert, [row["result_id"], *(row[c] for c in COLUMNS)])
             moved += 1
 
@@ -189,3 +235,16 @@ def migrate_rows(conn: sqlite3.Connection | Any) -> int:
             columns[key].append(value)
     flush()
     return moved
+
+
+def recompress(conn: sqlite3.Connection | Any) -> int:
+    """Rewrite every schema-v3 (raw) `sample_packs` row in the compressed form; return how many."""
+    names = ("result_id", *COLUMNS)
+    update = f"UPDATE sample_packs SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE result_id = ?"
+    ids = [r[0] for r in conn.execute("SELECT result_id FROM sample_packs ORDER BY result_id").fetchall()]
+    for rid in ids:
+        values = conn.execute(f"SELECT {', '.join(names)} FROM sample_packs WHERE result_id = ?", [rid])
+        old = dict(zip(names, values.fetchone(), strict=True))
+        new = pack_columns(rid, raw_unpack_columns(old))
+        conn.execute(update, [*(new[c] for c in COLUMNS), rid])
+    return len(ids)

@@ -219,6 +219,30 @@ def _verdicts(db: Database) -> None:
     db.execute("UPDATE results SET precision = 'int16' WHERE platform = 'tda4vm' AND precision = 'fp16'")
 
 
+def _compressed(db: Database) -> None:
+    """Issue 23: a store that lasts years. Sample packs and logs compressed (hil.store.codec): every pack
+    re-encoded, the logs table rebuilt with a zlib `body` instead of plain `text` (a reader that still asks
+    for `text` fails loudly instead of reading nothing). `migrate` backs the store up first and VACUUMs
+    after, so the file shrinks."""
+    from hil.store.codec import encode_text
+    from hil.store.samples import recompress
+
+    recompress(db.conn)
+    db.execute(
+        "CREATE TABLE logs_z (id INTEGER PRIMARY KEY, "
+        "result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE, "
+        "kind TEXT NOT NULL, command TEXT NOT NULL, body BLOB NOT NULL)"
+    )
+    rows = db.execute("SELECT id, result_id, kind, command, text FROM logs ORDER BY id").fetchall()
+    db.conn.executemany(
+        "INSERT INTO logs_z (id, result_id, kind, command, body) VALUES (?, ?, ?, ?, ?)",
+        [(i, rid, kind, command, encode_text(text)) for i, rid, kind, command, text in rows],
+    )
+    db.execute("DROP TABLE logs")
+    db.execute("ALTER TABLE logs_z RENAME TO logs")
+    db.execute("CREATE INDEX logs_result ON logs(result_id, kind)")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1,
     _v2,
@@ -229,7 +253,10 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v3,
     _tasks,
     _verdicts,
+    _compressed,
 )
+# Migrations that rewrite most of the file: the store is VACUUMed after them, so it shrinks on disk.
+_REWRITING = (_compressed,)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = (
@@ -298,12 +325,50 @@ def migrate(db: Database, path: Path) -> int:
             f"reads up to v{SCHEMA_VERSION})",
             hint="upgrade hil, or pass --db with another store",
         )
-    db.execute(_VERSION_TABLE)
-    for version in range(found + 1, SCHEMA_VERSION + 1):
-        with db.atomic():
-            MIGRATIONS[version - 1](db)
-            db.execute(
-                "INSERT INTO schema_version (version, applied_at, hil_version) VALUES (?, ?, ?)",
-                [version, now(), __version__],
-            )
+    if found == SCHEMA_VERSION:
+        return found
+    marker = migrating_marker(path)
+    if found:  # an existing store: a copy first, so that nothing is lost whatever happens next
+        backup(db, backup_path(path, found))
+    marker.write_text(
+        f"hil {__version__} is migrating this store from schema v{found} to v{SCHEMA_VERSION}\n"
+    )
+    try:
+        db.execute(_VERSION_TABLE)
+        rewritten = False
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            with db.atomic():
+                MIGRATIONS[version - 1](db)
+                db.execute(
+                    "INSERT INTO schema_version (version, applied_at, hil_version) VALUES (?, ?, ?)",
+                    [version, now(), __version__],
+                )
+            rewritten = rewritten or (found > 0 and MIGRATIONS[version - 1] in _REWRITING)
+        if rewritten:
+            db.execute("VACUUM")
+    finally:
+        marker.unlink(missing_ok=True)
     return found
+
+
+def migrating_marker(path: Path) -> Path:
+    """The file that exists beside a store while hil migrates it (`hil store serve` refuses such a store)."""
+    return path.with_name(path.name + ".migrating")
+
+
+def backup_path(path: Path, version: int) -> Path:
+    """Where the copy of a store at schema `version` goes before it is migrated (kept; delete it by hand)."""
+    return path.with_name(f"{path.name}.v{version}.bak")
+
+
+def backup(db: Database, target: Path) -> None:
+    """A consistent copy of the open store (SQLite's online backup), never overwriting an older one."""
+    if target.exists():
+        return  # an earlier, interrupted migration already saved the store as it was at that version
+    partial = target.with_name(target.name + ".part")
+    dest = sqlite3.connect(partial)
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    partial.replace(target)

@@ -12,6 +12,7 @@ import numpy as np
 import yaml
 
 from hil.runs.suite import int8_sibling
+from hil.store.codec import decode_text
 from tests.conftest import Hil, needs_sshd, write_sim_inventory
 from tests.fixtures.faces import INPUT, make_face_model
 from tests.fixtures.tiny import make_clip
@@ -32,12 +33,12 @@ def unlabelled_clip(path: Path) -> Path:
 def convert_logs(db: Path) -> dict[str, list[str]]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
-            "SELECT r.board, l.command, l.text FROM logs l JOIN results r ON r.id = l.result_id "
+            "SELECT r.board, l.command, l.body FROM logs l JOIN results r ON r.id = l.result_id "
             "WHERE l.kind = 'convert'"
         ).fetchall()
     logs: dict[str, list[str]] = {}
-    for board, command, text in rows:
-        logs.setdefault(board, []).append(f"{command}\n{text}")
+    for board, command, body in rows:
+        logs.setdefault(board, []).append(f"{command}\n{decode_text(body)}")  # stored compressed
     return logs
 
 

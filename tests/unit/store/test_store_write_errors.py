@@ -7,6 +7,7 @@ real read-only and full file systems.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from hil.errors import ConfigError
 from hil.store import Store
 from hil.store.db import StoreError
+from hil.store.rows import JobLog
 from tests.unit.store.conftest import MakeFrames, MakeResult
 
 
@@ -37,7 +39,9 @@ def test_a_full_store_mid_run_keeps_earlier_jobs_and_is_marked_failed(
         pages = store.db.execute("PRAGMA page_count").fetchone()[0]
         store.db.execute(f"PRAGMA max_page_count = {pages + 1}")
         with pytest.raises(StoreError) as caught:
-            store.record_job("r1", make_result(clip="second"), frames(5000), [])
+            # Random text: no compression brings its 200 kB (100 kB of entropy) under the pages left.
+            noise = JobLog(kind="replay", command="harness", text=secrets.token_hex(100_000))
+            store.record_job("r1", make_result(clip="second"), frames(5000), [noise])
         assert "the disk is full" in caught.value.message
         assert caught.value.hint is not None and "free space" in caught.value.hint
         assert store.abandon_run("r1", "infra_error")
