@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from statistics import fmean
@@ -135,12 +136,18 @@ def _num(value: Any, digits: int = 6) -> str:
     return str(value)
 
 
+def _precision(names: Sequence[str] | None) -> str:
+    if names is None:
+        return "precision unknown (loaded engine)"
+    return "+".join(names) or "precision ?"
+
+
 def _show_trtexec(report: TrtexecReport) -> None:
     for index, run in enumerate(report.invocations, start=1):
         colour = "green" if run.status == "passed" else "red"
         title = (
             f"trtexec run {index}: [{colour}]{run.status}[/]  TensorRT {run.tensorrt_version or '?'}  "
-            f"{'+'.join(run.precision) or 'precision ?'}  batch {_num(run.batch)}  "
+            f"{_precision(run.precision)}  batch {_num(run.batch)}  "
             f"throughput {_num(run.throughput_qps)} qps"
         )
         table = Table(title=title, title_justify="left")
