@@ -31,7 +31,8 @@ def show(
         ),
     ] = None,
     log: Annotated[
-        str | None, typer.Option(help="Print the logs of this kind: convert, replay, power, error.")
+        str | None,
+        typer.Option(help="Print the logs of this kind: convert, replay, power, thermal, perf_stats, error."),
     ] = None,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,

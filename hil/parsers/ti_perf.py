@@ -9,7 +9,8 @@ TI's printing code writes them:
     CPU: mcu2_0: TASK:           IPC_RX:   0.69 %
     HWA:   MSC0: LOAD =  24.92 % ( 164 MP/s )
     DDR: READ  BW: AVG =   2594 MB/s, PEAK =   9074 MB/s
-    CPU:    45.12 degree Celsius              (under `SoC temperature statistics`)
+    CPU:    45.12 degree Celsius              (under `SoC temperature statistics`; newer tools name
+    thermal_zone1(CPU):  45.12 degree Celsius  the zone: `thermal_zone%d(%s)`)
     TEMP: thermal_zone1(CPU) = 45.12 C        (edgeai apps' variant)
     FPS: 30
 
@@ -40,7 +41,7 @@ _HWA = re.compile(rf"^HWA:\s*(\S+?):\s*LOAD\s*=\s*{_LOAD}\s*%\s*\(\s*(\d+)\s*MP/
 _DDR = re.compile(
     r"^DDR:\s*(READ|WRITE|TOTAL)\s+BW:\s*AVG\s*=\s*(\d+)\s*MB/s(?:,\s*PEAK\s*=\s*(\d+)\s*MB/s)?"
 )
-_TEMP_SOC = re.compile(r"^([A-Za-z0-9_]+):\s*(-?\d+(?:\.\d+)?) degree Celsius")
+_TEMP_SOC = re.compile(r"^(\S+?):\s*(-?\d+(?:\.\d+)?) degree Celsius")
 _TEMP_ZONE = re.compile(r"^TEMP:\s*(\S+)\s*=\s*(-?\d+(?:\.\d+)?)\s*C\b")
 _FPS = re.compile(r"^FPS:\s*(\d+)\s*$")
 _HEADER = re.compile(r"^Summary of CPU load")

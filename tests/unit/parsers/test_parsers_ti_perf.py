@@ -60,3 +60,21 @@ def test_edgeai_variant_tasks_and_an_ambiguous_fraction() -> None:
 def test_text_without_a_report_is_refused() -> None:
     with pytest.raises(ParseError, match="TOTAL LOAD"):
         parse_ti_perf("CPU: 45.12 degree Celsius\nsomething else\n")
+
+
+def test_newer_perf_stats_names_thermal_zones_and_prints_no_ddr_peak() -> None:
+    # ti_perfstats.cpp (edgeai-gst-apps): perfStatsDdrStatsPrintAll has no PEAK, zones are named
+    text = (
+        "Summary of CPU load,\n====================\n\n"
+        "CPU: mpu1_0: TOTAL LOAD =   3. 1 % ( HWI =   0. 0 %, SWI =   0. 0 % )\n\n"
+        "DDR performance statistics,\n===========================\n\n"
+        "DDR: READ  BW: AVG =    512 MB/s\nDDR: WRITE BW: AVG =    128 MB/s\n"
+        "DDR: TOTAL BW: AVG =    640 MB/s\n"
+        "SoC temperature statistics\n==========================\n\n"
+        "thermal_zone0(WKUP):\t44.10 degree Celsius\nthermal_zone2(C7x):\t47.25 degree Celsius\n"
+        "CALLING DE-INIT.\n"
+    )
+    [sample] = parse_ti_perf(text).samples
+    assert sample.cpu["mpu1_0"].total_pct == 3.01
+    assert sample.ddr["total"].avg_mb_per_s == 640 and sample.ddr["total"].peak_mb_per_s is None
+    assert sample.temps_c == {"thermal_zone0(WKUP)": 44.1, "thermal_zone2(C7x)": 47.25}
