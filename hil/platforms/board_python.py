@@ -12,7 +12,8 @@ platform's runtime module:
 
 The probe below runs on the board as a fact (`python_packages`): it must itself run on any Python 3, so it
 uses no f-strings or newer syntax. It prints one JSON object: each module's version, or null when the
-import fails (and the import error, so a broken install is told apart from a missing one).
+import fails, with the import error unless the module itself is absent, so a broken install (a missing
+shared library, a dependency of its own) is told apart from a missing one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def version(name, module):
     try:
         mod = importlib.import_module(module)
     except Exception as exc:
-        if not isinstance(exc, ImportError) or "No module named" not in str(exc):
+        missing = getattr(exc, "name", None) in (module, module.split(".")[0])
+        if not (isinstance(exc, ImportError) and missing):
             out["errors"][name] = "%s: %s" % (type(exc).__name__, str(exc)[:200])
         return None
     return str(getattr(mod, "__version__", "") or "unknown")
