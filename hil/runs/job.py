@@ -107,8 +107,14 @@ def run_board(
                     break
                 pending = list(runner.pending)
     except Exception as exc:  # a bug in hil must not hang the run nor lose the other boards
+        # Never blamed on the board (no infra_error, no quarantine): its jobs are skipped with the reason,
+        # and the run ends with exit 4 and what to report (hil.cli.run).
         detail = "".join(traceback.format_exception(exc))
-        runner.finish_remaining("infra_error", runner.stage, f"internal error in hil: {exc!r}", detail)
+        control.internal.append(f"board {target.name}, stage {runner.stage}:\n{detail}")
+        why = (
+            f"not run: internal error in hil ({exc!r}) at stage {runner.stage}: a bug in hil, not this board"
+        )
+        runner.finish_remaining("skipped", runner.stage, why, detail)
     finally:
         control.job_ends(target.name)
         if runner.builder is not None:
@@ -397,6 +403,7 @@ class _BoardRun:
             bytes_pushed=pushed,
             model_sha256=model.sha256[precision],
             fingerprint={k: self.facts[k] for k in fingerprint_keys if self.facts.get(k)},
+            budget_notes=list(model.shapes.notes),  # what hil chose for the model (a batch run at 1)
         )
 
     def finish(
