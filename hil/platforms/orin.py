@@ -33,8 +33,11 @@ from hil.records import Precision
 
 TRTEXEC = "$(command -v trtexec || echo /usr/src/tensorrt/bin/trtexec)"
 PRECISION_FLAGS: dict[str, list[str]] = {"fp32": [], "fp16": ["--fp16"], "int8": ["--int8"]}
-# Rails that measure the whole board's input, most specific first; else all rails are summed.
-TOTAL_RAILS = ("VDD_IN", "VIN_SYS_5V0", "POM_5V_IN")
+# Rails that measure the whole module's input, most specific first; else all rails are summed, as jtop
+# (rbonghi/jetson_stats) totals a board without an input rail. AGX Orin has none: its VIN_SYS_5V0 is one
+# rail (the 5 V system supply) beside VDD_GPU_SOC, VDD_CPU_CV and VDDQ_VDD2_1V8AO, so AGX Orin's total is
+# the sum of its rails (energymon's JetsonPowerRails.md lists each module's INA3221 channels).
+TOTAL_RAILS = ("VDD_IN", "POM_5V_IN")
 # Beyond the common thermal files: the GPU's devfreq node (JetPack 5: 17000000.ga10b, 6: 17000000.gpu),
 # INA3221 over-current throttle events, and DLA/PVA clocks (BPMP debugfs, readable by root only).
 THERMAL_FILES = (
