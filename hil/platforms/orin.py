@@ -32,7 +32,9 @@ from hil.platforms.thermal import thermal_command, thermal_facts
 from hil.records import Precision
 
 TRTEXEC = "$(command -v trtexec || echo /usr/src/tensorrt/bin/trtexec)"
-PRECISION_FLAGS: dict[str, list[str]] = {"fp32": [], "fp16": ["--fp16"], "int8": ["--int8"]}
+# `--int8` alone leaves every layer without INT8 scales (or that is faster so) in FP32; TensorRT's docs and
+# real INT8 builds enable FP16 as well (trtexec --int8 --fp16, or --best), so those layers may run FP16.
+PRECISION_FLAGS: dict[str, list[str]] = {"fp32": [], "fp16": ["--fp16"], "int8": ["--int8", "--fp16"]}
 # Rails that measure the whole module's input, most specific first; else all rails are summed, as jtop
 # (rbonghi/jetson_stats) totals a board without an input rail. AGX Orin has none: its VIN_SYS_5V0 is one
 # rail (the 5 V system supply) beside VDD_GPU_SOC, VDD_CPU_CV and VDDQ_VDD2_1V8AO, so AGX Orin's total is
