@@ -121,7 +121,7 @@ class Orin(Platform):
                 f"{ctx.name}: trtexec not found (looked on PATH and in /usr/src/tensorrt/bin)",
                 hint="install TensorRT on the board (JetPack's nvidia-tensorrt) or fix the board's PATH",
             )
-        flags = ["--skipInference", *PRECISION_FLAGS[precision], *shape_flags(input_shapes or {})]
+        flags = [build_only_flag(version), *PRECISION_FLAGS[precision], *shape_flags(input_shapes or {})]
         key = cache_key("trtexec", model_sha, precision, version, flags, ctx.facts.get("l4t", ""))
         cache = EngineCache(ctx, key, ".engine")
         engine, log = cache.engine, cache.log
@@ -181,6 +181,14 @@ def total_input_mw(sample: TegrastatsSample) -> float:
     rails = {name: float(rail.current_mw) for name, rail in sample.rails.items()}
     total = next((rails[r] for r in TOTAL_RAILS if r in rails), None)
     return total if total is not None else sum(rails.values())
+
+
+def build_only_flag(version: str) -> str:
+    """trtexec's "build the engine, do not run it": `--buildOnly` before TensorRT 8.6, `--skipInference`
+    from 8.6 (TensorRT 8.6 release notes: --buildOnly deprecated, renamed; older trtexec refuses the new one
+    as an unknown option)."""
+    parts = tuple(int(x) for x in re.findall(r"\d+", version)[:2])
+    return "--buildOnly" if parts and parts < (8, 6) else "--skipInference"
 
 
 def shape_flags(shapes: Mapping[str, list[int]]) -> list[str]:
