@@ -27,3 +27,23 @@ def test_orin_at_tensorrt_8_5_builds_with_build_only(
     show = hil("show", json.loads(proc.stdout)["run_id"], "--log", "convert")
     assert "--buildOnly --fp16" in show.stdout and "--skipInference" not in show.stdout
     assert "[TensorRT v8502]" in show.stdout and "&&&& PASSED" in show.stdout
+
+
+def test_sim_up_at_an_older_release_then_run_uses_it(
+    hil: Hil, tmp_path: Path, material: tuple[Path, Path]
+) -> None:
+    model, clip = material
+    rack = write_sim_inventory(tmp_path / "rack.yaml", {"orin-up": "orin"})
+    up = hil("sim", "up", "-i", str(rack.inventory), "--toolchain", "orin=trt8.5")
+    assert up.returncode == 0, up.stderr
+    try:
+        proc = hil("run", "-i", str(rack.inventory), "--model", str(model), "--clip", str(clip), "-p", "fp32",
+                   "--max-frames", "6", "--warmup", "2", "--json")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        [result] = json.loads(proc.stdout)["results"]
+        assert result["fingerprint"]["tensorrt"] == "8.5.2"
+    finally:
+        hil("sim", "down", "-i", str(rack.inventory))
+    bad = hil("sim", "up", "-i", str(rack.inventory), "--toolchain", "orin=trt7")
+    assert bad.returncode == 2 and "orin has no simulated release 'trt7'" in bad.stderr
+    assert "trt8.5, trt10.3, py3.8" in bad.stderr
