@@ -139,6 +139,10 @@ class Tda4vm(Platform):
         options = dict(OPTIONS)
         if calibration_frames is not None:  # the card's; part of the flags, so of the cache key too
             options["calibration_frames"] = calibration_frames
+        if precision == "int8":
+            # A QDQ model keeps its own scales: TI pairs prequantized_model 1 with accuracy_level 0 (no bias
+            # calibration over the scales the model brings), as edgeai-benchmark's QDQ runtime options do.
+            options["accuracy_level"] = 0
         flags = [
             f"--tensor-bits={TENSOR_BITS[precision]}",
             *(f"--{k.replace('_', '-')}={v}" for k, v in options.items()),

@@ -25,6 +25,8 @@ def test_perf_stats_is_recorded_during_the_replay(hil: Hil, tmp_path: Path) -> N
                "--precision", "int8", "--warmup", "4", "--json")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     run_id = json.loads(proc.stdout)["run_id"]
+    convert = hil("show", run_id, "--log", "convert")  # a QDQ model: TI's pairing of the two options
+    assert "--accuracy-level=0" in convert.stdout and "--prequantized" in convert.stdout
     show = hil("show", run_id, "--log", "perf_stats", "--json")
     assert show.returncode == 0, show.stderr
     [log] = json.loads(show.stdout)
