@@ -198,18 +198,20 @@ class Qcs8255(Platform):
         net_run = ["snpe-net-run", "--container", req.engine, "--input_list", f"{rundir}/input_list.txt"]
         net_run += ["--output_dir", output, *RUNTIME_FLAGS[runtime], "--perf_profile", PERF_PROFILE]
         execute = ["python3", tool, "exec", "--rusage", f"{rundir}/net-run.json", "--", *net_run]
-        diagview = [
-            "snpe-diagview",
-            "--input_log",
-            f"{output}/SNPEDiag.log",
-            "--output",
-            f"{output}/diag.csv",
-        ]
+        # The log's name changed across SNPE releases (SNPEDiag.log; SNPE 2.x writes SNPEDiag_0.log): take
+        # the one snpe-net-run wrote, never a fixed name.
+        find_log = f"ls -1 {shlex.quote(output)}/SNPEDiag*.log 2>/dev/null | head -n 1"
+        diagview = (
+            f'{{ log=$({find_log}); if [ -z "$log" ]; then '
+            'echo "hil: snpe-net-run wrote no SNPEDiag*.log" >&2; false; '
+            f'else snpe-diagview --input_log "$log" --output {shlex.quote(output)}/diag.csv; fi; }}'
+        )
         collect = ["python3", tool, "collect", "--rundir", rundir, "--out", req.out]
         collect += ["--warmup", str(req.warmup), "--fps", str(req.fps), "--runtime", RUNTIME_NAMES[runtime]]
         if req.task_spec is not None:
             collect += ["--task-json", json.dumps(req.task_spec)]
-        script = f"{SNPE_ENV}; " + " && ".join(shlex.join(a) for a in (prepare, execute, diagview, collect))
+        steps = [shlex.join(prepare), shlex.join(execute), diagview, shlex.join(collect)]
+        script = f"{SNPE_ENV}; " + " && ".join(steps)
         return ["sh", "-c", script]
 
     # -- power ---------------------------------------------------------------------------------------------
