@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hil.platforms import board_python
 from hil.records import PowerSource, Precision
 from hil.transport.ssh import BoardConnection
 
@@ -235,7 +234,6 @@ COMMON_FACTS: dict[str, str] = {
     "arch": "uname -m",
     "os": '. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"',
     "python": "python3 -c 'import sys; print(sys.version.split()[0])' 2>/dev/null",
-    board_python.FACT: board_python.FACT_COMMAND,  # the harness's modules and versions (pre-flight checks)
     "sim_board": 'echo "${HIL_SIM_BOARD:-}"',
     "home": 'echo "$HOME"',
     "disk_free_mb": "df -Pk \"$HOME\" | awk 'NR==2 {print int($4/1024)}'",

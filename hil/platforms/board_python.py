@@ -10,7 +10,9 @@ platform's runtime module:
 - TDA4VM: TI's ONNX Runtime build (edgeai-tidl-tools installs it on the board with the SDK).
 - QCS8255: none in Python (snpe-net-run is the runtime; the harness does decode, pre- and postprocess).
 
-The probe below runs on the board as a fact (`python_packages`): it must itself run on any Python 3, so it
+The probe below runs on the board in pre-flight and `hil boards check` (not with the facts, whose time limit
+is the board's command timeout: importing ONNX Runtime or TensorRT takes seconds): it must itself run on any
+Python 3, so it
 uses no f-strings or newer syntax. It prints one JSON object: each module's version, or null when the
 import fails, with the import error unless the module itself is absent, so a broken install (a missing
 shared library, a dependency of its own) is told apart from a missing one.
@@ -21,6 +23,8 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
+
+from hil.transport.ssh import BoardConnection
 
 PROBE = """
 import importlib, json, sys
@@ -44,7 +48,15 @@ print(json.dumps(out, sort_keys=True))
 """
 
 FACT = "python_packages"
-FACT_COMMAND = f"python3 -c {shlex.quote(PROBE.strip())}"
+FACT_COMMAND = f"python3 -c {shlex.quote(PROBE.strip())} 2>/dev/null"
+PROBE_TIMEOUT_S = 60.0
+
+
+def probe(conn: BoardConnection, facts: dict[str, str]) -> dict[str, str]:
+    """The board's facts with the probe's output added under FACT (run now, on the board)."""
+    res = conn.run_script(FACT_COMMAND, PROBE_TIMEOUT_S)
+    return {**facts, FACT: res.stdout}
+
 
 MIN_PYTHON = (3, 8)
 

@@ -140,6 +140,7 @@ def _disk(facts: dict[str, str]) -> Finding:
 
 def diagnose(target: BoardTarget, conn: BoardConnection, facts: dict[str, str]) -> list[Finding]:
     """Every finding for one connected board (its facts already read)."""
+    facts = board_python.probe(conn, facts)
     findings = [_toolchain(target, facts), *_python(target, facts), *_build_host(target)]
     findings += _power(target, conn)
     findings += _thermal(read_thermal(facts.get("thermal", "")))

@@ -24,7 +24,8 @@ class PreflightError(InfraError):
 
 def preflight(ctx: BoardContext, platform: Platform, need_bytes: int, converts_here: bool) -> dict[str, str]:
     """Check the board; returns what was measured (free_kb, temp_c). Raises PreflightError."""
-    problems: list[str] = board_python.problems(platform.key, ctx.facts)
+    facts = board_python.probe(ctx.conn, ctx.facts)  # the harness's modules, probed on the board now
+    problems: list[str] = board_python.problems(platform.key, facts)
     if converts_here and platform.converter_version(ctx.facts) is None:
         problems.append(
             f"the {platform.key} toolchain is missing (no converter version in the board's facts)"
@@ -39,7 +40,7 @@ def preflight(ctx: BoardContext, platform: Platform, need_bytes: int, converts_h
     )
     res = ctx.conn.run_script(script, PREFLIGHT_TIMEOUT_S)
     measured: dict[str, str] = {}
-    python = board_python.summary(ctx.facts).get("python")
+    python = board_python.summary(facts).get("python")
     if python:
         measured["python"] = python
     temps: list[float] = []
