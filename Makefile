@@ -1,6 +1,7 @@
 # The two commands a new user needs:
 #   make run   set up .venv, make sure an OpenSSH server exists, run hil on the simulated rack
-#   make test  same set-up, then lint, type check and the test suite (integration tests use real sshd)
+#   make test  same set-up, then lint, type check, the boards' Python 3.8 check of every pushed file
+#              (.ci/board_python.py: vermin and more) and the test suite (integration tests use real sshd)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -26,6 +27,7 @@ lint: setup
 	$(BIN)/ruff check hil tests bench .ci
 	$(BIN)/ruff format --check hil tests bench .ci
 	$(BIN)/mypy
+	$(BIN)/python .ci/board_python.py
 
 setup: system lockcheck $(STAMP)
 

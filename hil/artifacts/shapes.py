@@ -4,8 +4,10 @@ Many third-party models (face detectors above all) declare their input as fully 
 `[N, H, W, 3]`. Every converter needs the shape fixed: trtexec takes `--shapes` (or min/opt/max shapes) and
 sets a dynamic dimension it is not told about to 1, snpe-onnx-to-dlc takes `--input_dim NAME DIMS`, TIDL
 wants a static-shape model. hil fixes each graph input from, in order: `hil run --input-shape NAME=DIMS`,
-the model card's `input.shape` (for the card's input), the graph itself. An input left with a dynamic
-dimension is a ConfigError naming the input and the flag or card field that fixes it.
+the model card's `input.shape` (for the card's input), the graph itself. An input whose only dynamic
+dimension is the batch (`[N, 24, 24, 3]`, the commonest export) runs at batch 1, as trtexec runs it, with a
+note on every result; an input left with any other dynamic dimension is a ConfigError naming the input and
+the flag or card field that fixes it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class InputShapes:
 
     shapes: dict[str, list[int]]
     dynamic: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what hil chose by itself (a dynamic batch run at 1)
 
     def dynamic_shapes(self) -> dict[str, list[int]]:
         return {name: self.shapes[name] for name in self.dynamic}
@@ -98,12 +101,26 @@ def fix_input_shapes(
         )
     shapes: dict[str, list[int]] = {}
     dynamic: list[str] = []
+    notes: list[str] = []
     for name, dims in inputs.items():
         source = f"--input-shape {name}=..."
         wanted: list[int] | None = given.get(name)
         if wanted is None and card is not None and card.input.name == name:
             wanted, source = list(card.input.shape), f"the card's input.shape ({card_path(model_path).name})"
         is_dynamic = any(not isinstance(d, int) for d in dims)
+        batch_only = (
+            len(dims) >= 2 and not isinstance(dims[0], int) and all(isinstance(d, int) for d in dims[1:])
+        )
+        if wanted is None and batch_only:
+            # The commonest export (fixed image, dynamic batch): trtexec runs it at batch 1 and says so; so
+            # does hil, in a note on every result. Any other dynamic dimension still needs to be given.
+            shapes[name] = [1, *(int(d) for d in dims[1:] if isinstance(d, int))]
+            dynamic.append(name)
+            notes.append(
+                f"input {name!r}: dynamic batch {dims[0] or '?'} run at batch 1 "
+                f"(--input-shape {name}={dims_text(shapes[name])} says so explicitly)"
+            )
+            continue
         if wanted is None:
             if is_dynamic:
                 example = "x".join(
@@ -128,7 +145,7 @@ def fix_input_shapes(
         shapes[name] = list(wanted)
         if is_dynamic:
             dynamic.append(name)
-    return InputShapes(shapes, dynamic)
+    return InputShapes(shapes, dynamic, notes)
 
 
 def _mismatch(

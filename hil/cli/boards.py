@@ -26,7 +26,8 @@ from hil.inventory import Inventory
 from hil.inventory.spec import BoardSpec, BudgetSpec
 from hil.platforms import get as get_platform
 from hil.report.layout import Cell, Column, dropped_note, fit_table, print_table
-from hil.runs.context import read_facts
+from hil.runs.context import facts_of
+from hil.runs.doctor import Finding, as_json, diagnose
 from hil.runs.lease import break_lease, describe, holder_is_dead, read_holder
 from hil.runs.run import Run, RunOptions
 from hil.runs.suite import build_suite
@@ -115,7 +116,10 @@ def check(
     where: WhereOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Connect to boards (strict host keys) and read their facts; exit 3 if any cannot be used.
+    """A first-board doctor: connect (strict host keys), read each board's facts and say what hil found:
+    toolchain and version, Python and the harness's modules, tools that belong on a build host, power rails
+    and which is the total, clocks and governor, temperature, free disk. Each problem comes with its fix.
+    Exit 3 if any board cannot be reached or has a problem a run would fail on.
 
     Simulated boards must be up (`hil sim up`) for this; `hil run` starts them by itself.
     """
@@ -123,37 +127,50 @@ def check(
     if name:
         boards = [context.board_named(inv, n) for n in name]
     rack = context.rack()
-    checked: list[tuple[str, dict[str, str] | HilError]] = []
+    checked: list[tuple[str, list[Finding] | HilError, dict[str, str]]] = []
     for b in boards:
-        target = target_for(b, context.known_hosts(), rack.client_key)
+        build_host = context.board_named(inv, b.build_host) if b.build_host else None
+        target = target_for(b, context.known_hosts(), rack.client_key, build_host)
         try:
-            checked.append((b.name, read_facts(target)))
+            with BoardConnection(target.endpoint) as conn:
+                facts = facts_of(target.platform, conn)
+                checked.append((b.name, diagnose(target, conn, facts), facts))
         except HilError as exc:
-            checked.append((b.name, exc))
-    failures = [r for _, r in checked if isinstance(r, HilError)]
+            checked.append((b.name, exc, {}))
+    failures = [r for _, r, _ in checked if isinstance(r, HilError)]
+    troubled = [
+        n for n, r, _ in checked if not isinstance(r, HilError) and any(f.status == "problem" for f in r)
+    ]
     if json:
         rows = [
             {"board": n, "ok": False, "error": r.message, "hint": r.hint}
             if isinstance(r, HilError)
-            else {"board": n, "ok": True, "facts": r}
-            for n, r in checked
+            else {"board": n, "ok": n not in troubled, "findings": as_json(r), "facts": facts}
+            for n, r, facts in checked
         ]
-        print_json(jsonlib.dumps(rows, indent=2))
+        print_json(jsonlib.dumps(rows, indent=2, ensure_ascii=False))
     else:
         cells: list[list[Cell]] = []
-        for n, r in checked:  # plain Text: an error message's "[errno 111]" is not markup
+        styles = {"ok": "green", "problem": "red", "note": "yellow"}
+        for n, r, _ in checked:  # plain Text: an error message's "[errno 111]" is not markup
             if isinstance(r, HilError):
-                cells.append([n, Text("unusable", style="red"), r.message])
-            else:
-                shown = ", ".join(f"{k}={v}" for k, v in r.items() if k != "home" and v)
-                cells.append([n, Text("ok", style="green"), shown])
-        _print_fitted([Column("board"), Column("state"), Column("facts", fold=True)], cells, "")
+                cells.append([n, "ssh", Text("unusable", style="red"), r.message, r.hint or ""])
+                continue
+            for f in r:
+                cells.append([n, f.area, Text(f.status, style=styles[f.status]), f.detail, f.fix])
+        columns = [Column("board"), Column("area"), Column("state"), Column("found", fold=True),
+                   Column("fix", fold=True)]  # fmt: skip
+        _print_fitted(columns, cells, "")
     for failure in failures:
         err.print(Text.assemble(("error: ", "red"), failure.message), highlight=False)
         if failure.hint:
             err.print(Text.assemble(("hint: ", "yellow"), failure.hint), highlight=False)
+    for board in troubled:
+        err.print(Text.assemble(("error: ", "red"), f"{board}: problems a run would fail on (see fix)"))
     if failures:
         raise typer.Exit(max(f.exit_code for f in failures))
+    if troubled:
+        raise typer.Exit(3)
 
 
 @boards_app.command()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from statistics import fmean
@@ -21,6 +22,7 @@ from hil.errors import ConfigError
 from hil.parsers.detect import detect_kind, parse
 from hil.parsers.qnn import QnnProfileReport
 from hil.parsers.tegrastats import TegrastatsReport
+from hil.parsers.ti_perf import TiPerfReport
 from hil.parsers.tidl import TidlReport
 from hil.parsers.trtexec import TrtexecReport
 
@@ -34,6 +36,7 @@ class Kind(StrEnum):
     qnn_profile = "qnn-profile"
     tidl_log = "tidl-log"
     tidl_report = "tidl-report"
+    ti_perf_stats = "ti-perf-stats"
     hwmon = "hwmon"
     thermal = "thermal"
 
@@ -49,6 +52,8 @@ KIND says which tool printed FILE:
   qnn-profile      qnn-profile-viewer stdout
   tidl-log         edgeai-tidl-tools compile or inference log
   tidl-report      edgeai-benchmark report_*.csv
+  ti-perf-stats    TI perf_stats / app_perf_stats report (TDA4VM core,
+                   accelerator and DDR loads, temperatures)
   hwmon            INA3221/INA226 sysfs as `path:value` lines, made by
                    grep . /sys/class/hwmon/hwmon*/{name,label,*_label,*_input}
   thermal          clocks, temperatures, throttle indicators as `path:value`:
@@ -113,6 +118,8 @@ def parse_command(
         _show_qnn(result)
     elif isinstance(result, TidlReport):
         _show_tidl_report(result)
+    elif isinstance(result, TiPerfReport):
+        _show_ti_perf(result)
     else:
         _show(name, result.model_dump(mode="json"))
 
@@ -135,12 +142,18 @@ def _num(value: Any, digits: int = 6) -> str:
     return str(value)
 
 
+def _precision(names: Sequence[str] | None) -> str:
+    if names is None:
+        return "precision unknown (loaded engine)"
+    return "+".join(names) or "precision ?"
+
+
 def _show_trtexec(report: TrtexecReport) -> None:
     for index, run in enumerate(report.invocations, start=1):
         colour = "green" if run.status == "passed" else "red"
         title = (
             f"trtexec run {index}: [{colour}]{run.status}[/]  TensorRT {run.tensorrt_version or '?'}  "
-            f"{'+'.join(run.precision) or 'precision ?'}  batch {_num(run.batch)}  "
+            f"{_precision(run.precision)}  batch {_num(run.batch)}  "
             f"throughput {_num(run.throughput_qps)} qps"
         )
         table = Table(title=title, title_justify="left")
@@ -199,6 +212,25 @@ def _show_tidl_report(report: TidlReport) -> None:
         table.add_row(*(_num(row.get(column)) for column in columns))
     out.print(table)
     out.print(f"[dim]columns shown: {len(columns)} of {len(report.columns)}; --json prints every cell[/]")
+
+
+def _show_ti_perf(report: TiPerfReport) -> None:
+    last = report.samples[-1]
+    title = f"TI perf_stats: {len(report.samples)} report(s); the last one"
+    table = Table(title=title, title_justify="left")
+    for column in ("unit", "load %", "HWI %", "SWI %", "other"):
+        table.add_column(column)
+    for core, load in last.cpu.items():
+        table.add_row(core, _num(load.total_pct), _num(load.hwi_pct), _num(load.swi_pct), "")
+    for name, hwa in last.hwa.items():
+        table.add_row(name, _num(hwa.load_pct), "", "", f"{hwa.mpixels_per_s} MP/s")
+    for name, ddr in last.ddr.items():
+        bandwidth = f"avg {ddr.avg_mb_per_s} MB/s, peak {_num(ddr.peak_mb_per_s)}"
+        table.add_row(f"DDR {name}", "", "", "", bandwidth)
+    for name, temp in last.temps_c.items():
+        table.add_row(name, "", "", "", f"{temp:.2f} °C")
+    out.print(table)
+    out.print("[dim]loads are TI's `%3d.%2d`: `0. 5 %` reads 0.05 %; --json has every report and task[/]")
 
 
 def _show(title: str, data: dict[str, Any], top: bool = True) -> None:

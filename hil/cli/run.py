@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
+import hil
 from hil.artifacts.shapes import parse_input_shapes
 from hil.cli import context
 from hil.cli.common import (
@@ -54,6 +55,7 @@ DEFAULT_TASK_MODELS = ("artifacts/models/dms-face.onnx", "artifacts/models/dms-e
 DEFAULT_CLIPS = "artifacts/clips"
 
 EXIT_CODES = {"pass": 0, "skipped": 0, "fail": 1, "regression": 1, "infra_error": 3}
+EXIT_INTERNAL = 4  # a bug in hil (as hil.cli.main exits for one raised outside a board worker)
 OUTCOMES = ("pass", "fail", "regression", "infra_error", "skipped")
 
 
@@ -378,6 +380,8 @@ def _report(
     if json:
         document = with_compression(summary).model_dump(mode="json")
         payload = {**document, "counts": counts, "stopped": outcome.stopped or None}
+        if outcome.internal_errors:
+            payload["internal_errors"] = len(outcome.internal_errors)
         print_json(jsonlib.dumps(payload, indent=2, ensure_ascii=False))
     else:
         render_run(summary, out)
@@ -401,7 +405,32 @@ def _report(
         )
     if outcome.signal is not None:
         raise typer.Exit(128 + outcome.signal)
+    if outcome.internal_errors:
+        _report_internal(summary.run_id, outcome.internal_errors, db)
+        raise typer.Exit(EXIT_INTERNAL)
     raise typer.Exit(EXIT_CODES[summary.status])
+
+
+def _report_internal(run_id: str, tracebacks: list[str], db: Path) -> None:
+    """A bug in hil met during the run: exit 4 with what to report, the tracebacks kept in a file."""
+    folder = db.parent / "internal-errors"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{run_id}.txt"
+    path.write_text(f"hil {hil.__version__}\n" + "\n".join(tracebacks))
+    first = tracebacks[0].strip().splitlines()[-1]
+    err.print(
+        Text.assemble(("internal error: ", "bold red"), f"{first} ({len(tracebacks)} board(s))"),
+        highlight=False,
+    )
+    err.print(
+        Text.assemble(
+            ("hint: ", "yellow"),
+            f"this is a bug in hil {hil.__version__}, not in your model or boards: the jobs it stopped are "
+            f"skipped, no board was blamed. Please report it to hil's maintainers with the command line "
+            f"and {path} (the tracebacks)",
+        ),
+        highlight=False,
+    )
 
 
 __all__ = ["EXIT_CODES", "run", "signal"]

@@ -33,7 +33,10 @@ def show(
     ] = None,
     log: Annotated[
         str | None,
-        typer.Option(help="Print the logs of this kind: convert, replay, power, parity, reference, error."),
+        typer.Option(
+            help="Print the logs of this kind: convert, replay, power, thermal, perf_stats, parity, "
+            "reference, error."
+        ),
     ] = None,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,

@@ -12,6 +12,8 @@ from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, p
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
 from hil.runs.simulated import keep_running, sim_board
+from hil.sim.rack import SimBoard
+from hil.sim.toolchains import parse_toolchains
 
 sim_app = typer.Typer(
     help=(
@@ -35,11 +37,29 @@ def _sim_boards(inventory: InventoryOption, where: WhereOption) -> list[BoardSpe
 
 
 @sim_app.command()
-def up(inventory: InventoryOption = None, where: WhereOption = None) -> None:
-    """Start the simulated boards (generating keys on first use) and leave them running."""
+def up(
+    inventory: InventoryOption = None,
+    where: WhereOption = None,
+    toolchain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--toolchain",
+            help="Start a platform's boards at another toolchain release: orin=trt8.5, orin=trt10.3, "
+            "qcs8255=snpe2.20, PLATFORM=py3.8 (a real Python 3.8 as python3); comma-separate several.",
+        ),
+    ] = None,
+) -> None:
+    """Start the simulated boards (generating keys on first use) and leave them running.
+
+    A board already running keeps its toolchain: `hil sim down` it first to start it at another."""
     rack = context.rack()
+    releases = parse_toolchains(toolchain or [])
     for board in _sim_boards(inventory, where):
-        started = rack.start(sim_board(board))
+        spec = sim_board(board)
+        if board.platform in releases:
+            spec = SimBoard(spec.name, spec.platform, spec.host, spec.port,
+                            {**spec.toolchain, **releases[board.platform]})  # fmt: skip
+        started = rack.start(spec)
         keep_running(rack, board.name)  # up on purpose: the runs that use it leave it up
         state = "started" if started else "already running"
         err.print(f"{board.name} ({board.platform}) {board.ansible_host}:{board.ansible_port}: {state}")

@@ -36,8 +36,8 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -47,7 +47,16 @@ except ImportError:
     from runtimes import load_backend  # type: ignore[no-redef]
 
 PARITY_FRAMES = 32  # processed frames whose every output is kept for the parity check
+A = TypeVar("A")
+B = TypeVar("B")
 PARITY_MAX_BYTES = 16 * 1024 * 1024  # fewer frames are kept when their outputs would exceed this
+
+
+def zip_exact(a: Sequence[A], b: Sequence[B]) -> list[tuple[A, B]]:
+    """zip(a, b, strict=True) for the boards' Python 3.8: pairs, or ValueError when the lengths differ."""
+    if len(a) != len(b):
+        raise ValueError(f"zip_exact: {len(a)} items against {len(b)}")
+    return list(zip(a, b))
 
 
 # -- input frames ----------------------------------------------------------------------------------------
@@ -125,7 +134,8 @@ def preprocess(frame: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
 
 # -- decoding for scoring (hil.measure.decoders, pushed beside this file) ---------------------------------
 
-Decoder = Callable[[list[np.ndarray], list[str], tuple[int, int]], dict[str, Any]]
+if TYPE_CHECKING:  # Python 3.8 on boards: aliases of builtin generics only for the type checker
+    Decoder = Callable[[list[np.ndarray], list[str], tuple[int, int]], dict[str, Any]]
 
 
 def task_decoder(task_json: str) -> Decoder | None:
@@ -139,7 +149,7 @@ def task_decoder(task_json: str) -> Decoder | None:
 
     def run(outputs: list[np.ndarray], names: list[str], frame_size: tuple[int, int]) -> dict[str, Any]:
         try:
-            return rounded(decode_frame(spec, dict(zip(names, outputs, strict=True)), frame_size))
+            return rounded(decode_frame(spec, dict(zip_exact(names, outputs)), frame_size))
         except (ValueError, KeyError, IndexError) as exc:
             raise SystemExit(
                 f"harness: error: the model card's {spec.get('task')} section does not fit the outputs "
@@ -209,7 +219,8 @@ class ParityKeeper:
             np.savez(fh, **arrays)
 
 
-Slot = tuple[float, float, float | None]
+if TYPE_CHECKING:
+    Slot = tuple[float, float, float | None]
 
 
 def camera_schedule(durations_s: list[float], period_s: float) -> list[Slot | None]:
@@ -302,7 +313,7 @@ def replay(args: argparse.Namespace) -> int:
                 "output": [round(float(v), 6) for v in flat[: args.keep_outputs]],
             }
             if decoded is not None:
-                record |= {"decoded": decoded, "frame_size": list(frame_size_of(frame))}
+                record.update(decoded=decoded, frame_size=list(frame_size_of(frame)))
             out.write(json.dumps(record) + "\n")
             records.append(record)
         if args.parity_out:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -41,36 +41,70 @@ class OrtBackend:
         return [np.asarray(x) for x in self.session.run(None, {self.input_name: tensor})]
 
 
+def cuda_runtime() -> Any:
+    """cuda-python's runtime API: `cuda.bindings.runtime` (cuda-bindings 12.6 and later, 13.x), else the
+    old `cuda.cudart` (cuda-python 11.x-12.x: JetPack 5's CUDA 11.4 needs an 11.x)."""
+    try:
+        from cuda.bindings import runtime  # type: ignore[import-not-found,unused-ignore]
+
+        return runtime
+    except ImportError:
+        from cuda import cudart  # type: ignore[import-not-found,attr-defined,unused-ignore]
+
+        return cudart
+
+
+def cuda_check(cudart: Any, result: Any, what: str) -> Any:
+    """A cuda-python call's value(s): each returns (cudaError_t, *values); anything but cudaSuccess raises
+    with the error's name (`cudaErrorMemoryAllocation`), never passes silently."""
+    err, values = result[0], tuple(result[1:])
+    if err != cudart.cudaError_t.cudaSuccess:
+        _, name = cudart.cudaGetErrorName(err)
+        text = name.decode() if isinstance(name, bytes) else str(name)
+        raise RuntimeError(f"harness: CUDA {what} failed: {text}")
+    return values[0] if len(values) == 1 else values
+
+
 class TensorRTBackend:
-    """TensorRT 10 Python API with cuda-python, as on a real Jetson (JetPack 6)."""
+    """TensorRT's name-based Python API (8.5 and later, 10.x) with cuda-python, as on a real Jetson.
+
+    Shapes come from the execution context, never the engine: a dynamic input reports -1 in the engine, so
+    each one is set to its optimization profile's shape (hil builds min = opt = max) with set_input_shape,
+    and every output's shape is then read from the context. Every output is copied back; every CUDA call's
+    error is raised with its name; execute_async_v3 returning False is an error."""
 
     name = "tensorrt"
 
     def __init__(self, engine_bytes: bytes) -> None:
-        import tensorrt as trt
-        from cuda import cudart
+        import tensorrt as trt  # type: ignore[import-not-found,unused-ignore]
 
-        self.cudart = cudart
+        self.cudart = cudart = cuda_runtime()
         logger = trt.Logger(trt.Logger.WARNING)
         self.engine = trt.Runtime(logger).deserialize_cuda_engine(engine_bytes)
         if self.engine is None:
-            raise SystemExit("harness: TensorRT could not deserialize the engine")
+            raise SystemExit("harness: TensorRT could not deserialize the engine (built by another version?)")
         self.context = self.engine.create_execution_context()
-        _, self.stream = cudart.cudaStreamCreate()
+        self.stream = cuda_check(cudart, cudart.cudaStreamCreate(), "cudaStreamCreate")
+        names = [self.engine.get_tensor_name(i) for i in range(self.engine.num_io_tensors)]
+        self.inputs = [n for n in names if self.engine.get_tensor_mode(n) == trt.TensorIOMode.INPUT]
+        self.outputs = [n for n in names if n not in self.inputs]
+        for name in self.inputs:
+            shape = tuple(self.engine.get_tensor_shape(name))
+            if -1 in shape:
+                shape = tuple(self.engine.get_tensor_profile_shape(name, 0)[1])  # the profile's opt shape
+            if not self.context.set_input_shape(name, shape):
+                raise SystemExit(f"harness: TensorRT refused input shape {shape} for {name}")
         self.host: dict[str, np.ndarray] = {}
         self.device: dict[str, int] = {}
-        self.inputs: list[str] = []
-        self.outputs: list[str] = []
-        for i in range(self.engine.num_io_tensors):
-            name = self.engine.get_tensor_name(i)
-            shape = tuple(self.engine.get_tensor_shape(name))
-            dtype = trt.nptype(self.engine.get_tensor_dtype(name))
-            self.host[name] = np.empty(shape, dtype=dtype)
-            _, ptr = cudart.cudaMalloc(self.host[name].nbytes)
-            self.device[name] = ptr
-            self.context.set_tensor_address(name, ptr)
-            is_input = self.engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
-            (self.inputs if is_input else self.outputs).append(name)
+        for name in names:
+            shape = tuple(self.context.get_tensor_shape(name))
+            if -1 in shape:
+                raise SystemExit(f"harness: TensorRT left {name} with a dynamic shape {shape}")
+            self.host[name] = np.empty(shape, dtype=trt.nptype(self.engine.get_tensor_dtype(name)))
+            ptr = cuda_check(cudart, cudart.cudaMalloc(max(self.host[name].nbytes, 1)), f"cudaMalloc({name})")
+            self.device[name] = int(ptr)
+            if not self.context.set_tensor_address(name, int(ptr)):
+                raise SystemExit(f"harness: TensorRT refused the address of {name}")
         self.input_name = self.inputs[0]
         self.input_shape = list(self.host[self.input_name].shape)
         self.output_names = list(self.outputs)
@@ -78,14 +112,23 @@ class TensorRTBackend:
     def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
         cudart = self.cudart
         src = np.ascontiguousarray(tensor.astype(self.host[self.input_name].dtype))
-        h2d = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice
-        d2h = cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
-        cudart.cudaMemcpyAsync(self.device[self.input_name], src.ctypes.data, src.nbytes, h2d, self.stream)
-        self.context.execute_async_v3(self.stream)
+        if src.shape != self.host[self.input_name].shape:
+            raise SystemExit(f"harness: input {src.shape} does not fit the engine's {self.input_shape}")
+        kinds = cudart.cudaMemcpyKind
+        stream = self.stream
+        copy = cudart.cudaMemcpyAsync(
+            self.device[self.input_name], src.ctypes.data, src.nbytes, kinds.cudaMemcpyHostToDevice, stream
+        )
+        cuda_check(cudart, copy, "cudaMemcpyAsync (input)")
+        if not self.context.execute_async_v3(int(stream)):
+            raise SystemExit("harness: TensorRT execute_async_v3 failed")
         for name in self.outputs:
             out = self.host[name]
-            cudart.cudaMemcpyAsync(out.ctypes.data, self.device[name], out.nbytes, d2h, self.stream)
-        cudart.cudaStreamSynchronize(self.stream)
+            back = cudart.cudaMemcpyAsync(
+                out.ctypes.data, self.device[name], out.nbytes, kinds.cudaMemcpyDeviceToHost, stream
+            )
+            cuda_check(cudart, back, f"cudaMemcpyAsync ({name})")
+        cuda_check(cudart, cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize")
         return [self.host[name].copy() for name in self.outputs]
 
 

@@ -96,7 +96,7 @@ def prepare(args: argparse.Namespace) -> int:
             preprocess_ms = (time.perf_counter() - t0) * 1000.0
             row = {"index": index, "decode_ms": decode_ms, "preprocess_ms": preprocess_ms}
             row["frame_size"] = list(board_harness.frame_size_of(frame))
-            row |= {"start_epoch": e0 - decode_ms / 1000.0, "end_epoch": time.time()}
+            row.update(start_epoch=e0 - decode_ms / 1000.0, end_epoch=time.time())
             prep.write(json.dumps(row) + "\n")
             paths.append(path)
     if not paths:
@@ -184,7 +184,7 @@ def collect(args: argparse.Namespace) -> int:
     records: list[dict[str, Any]] = []
     dropped: list[int] = []
     with open(args.out, "w") as out:
-        for row, slot in zip(rows, schedule, strict=True):
+        for row, slot in board_harness.zip_exact(rows, schedule):
             frame = row["frame"]
             index = frame["index"]
             if slot is None:
@@ -206,7 +206,7 @@ def collect(args: argparse.Namespace) -> int:
                 "output": [round(float(v), 6) for v in row["outputs"][0][: args.keep_outputs]],
             }
             if row["decoded"] is not None:
-                record |= {"decoded": row["decoded"], "frame_size": frame["frame_size"]}
+                record.update(decoded=row["decoded"], frame_size=frame["frame_size"])
             records.append(record)
             out.write(json.dumps(record) + "\n")
         parity_file = os.path.join(rundir, "parity.npz")

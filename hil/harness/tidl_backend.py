@@ -23,6 +23,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +31,13 @@ import numpy as np
 
 DDR_UNAVAILABLE_MB = 18446744073709.55
 TIDL_RUN = "TIDLExecutionProvider"
+
+
+def zip_exact(a: Sequence[Any], b: Sequence[Any]) -> list[tuple[Any, Any]]:
+    """zip(a, b, strict=True) for the boards' Python 3.8: pairs, or ValueError when the lengths differ."""
+    if len(a) != len(b):
+        raise ValueError(f"zip_exact: {len(a)} items against {len(b)}")
+    return list(zip(a, b))
 
 
 def frame_stats(stats: dict[str, int]) -> dict[str, Any]:
@@ -124,7 +132,7 @@ def merge(stats_path: Path, frames_path: Path) -> dict[str, Any]:
             f"tidl_backend: ERROR: {len(stats)} TIDL statistics for {len(records)} frames in {frames_path}"
         )
     timed = 0
-    for record, s in zip(records, stats, strict=True):
+    for record, s in zip_exact(records, stats):
         if s["run_ms"] is None:
             continue
         timed += 1

@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.tidl_tools_path:
         return fail("TIDL_TOOLS_PATH is not set (source edgeai-tidl-tools' setup_env.sh)", 2)
-    name = Path(args.model).name.removesuffix(".onnx")
+    name = Path(args.model).name
+    name = name[: -len(".onnx")] if name.endswith(".onnx") else name
     print(f"\nRunning 1 Models - ['{name}']\n\n\nRunning_Model :  {name}  \n")
     folder = Path(args.artifacts)
     shutil.rmtree(folder, ignore_errors=True)

@@ -215,11 +215,11 @@ def detection_metrics(
     for cls in classes:
         scored: list[tuple[float, bool]] = []
         tp = fp = n_truth = 0
-        for dets, gts in zip(predicted, truth, strict=True):
+        for dets, gts in zip(predicted, truth):
             mine = [d for d in dets if d.label == cls]
             theirs = [g for g in gts if g.label == cls]
             n_truth += len(theirs)
-            scored += [(d.score, hit) for d, hit in zip(mine, match(mine, theirs, match_iou), strict=True)]
+            scored += [(d.score, hit) for d, hit in zip(mine, match(mine, theirs, match_iou))]
             kept = [d for d in mine if d.score >= score_threshold]
             hits = match(kept, theirs, match_iou)
             tp += sum(hits)
@@ -255,7 +255,7 @@ def box_parity(
     ious: list[float] = []
     score_diffs: list[float] = []
     unpaired_ref = unpaired_other = 0
-    for ref, oth in zip(reference, other, strict=True):
+    for ref, oth in zip(reference, other):
         used: set[int] = set()
         for det in sorted(oth, key=lambda b: -b.score):
             best, best_iou = -1, match_iou

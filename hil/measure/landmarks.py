@@ -18,10 +18,12 @@ EAR = (|p2 - p6| + |p3 - p5|) / (2 |p1 - p4|), small when the eye is closed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-Point = tuple[float, float]
+if TYPE_CHECKING:  # this file runs on boards with Python 3.8: no tuple[...] evaluated at import
+    Point = tuple[float, float]
 
 
 def decode_points(
@@ -81,7 +83,7 @@ def landmark_metrics(
         raise ValueError(f"{len(predicted)} frames of points but {len(truth)} frames of truth")
     scores: list[float] = []
     skipped = 0
-    for pred, gt in zip(predicted, truth, strict=True):
+    for pred, gt in zip(predicted, truth):
         if gt is None or not gt:
             continue
         value = frame_nme(pred, gt, left_eye, right_eye)

@@ -13,6 +13,7 @@ from hil.parsers.qnn import parse_qnn_profile
 from hil.parsers.snpe import parse_snpe_diagview, parse_snpe_throughput
 from hil.parsers.tegrastats import parse_tegrastats
 from hil.parsers.thermal import parse_thermal
+from hil.parsers.ti_perf import parse_ti_perf
 from hil.parsers.tidl import parse_tidl_log, parse_tidl_report
 from hil.parsers.trtexec import parse_trtexec
 
@@ -24,6 +25,7 @@ PARSERS: dict[str, Callable[[str], BaseModel]] = {
     "qnn-profile": parse_qnn_profile,
     "tidl-log": parse_tidl_log,
     "tidl-report": parse_tidl_report,
+    "ti-perf-stats": parse_ti_perf,
     "hwmon": parse_hwmon,
     "thermal": parse_thermal,
 }
@@ -47,6 +49,7 @@ _SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("qnn-profile", re.compile(r"Execute Stats \(|^\s*NetRun:\s+\d", re.M)),
     ("tidl-log", re.compile(r"^\s*Completed_Model\s*:|number of subgraphs", re.M | re.I)),
+    ("ti-perf-stats", re.compile(r"^\s*CPU:\s*\S+:\s*TOTAL LOAD\s*=|^\s*HWA:\s*\S+:\s*LOAD\s*=", re.M)),
     ("tidl-report", re.compile(r"\A\ufeff?[^\n]*\b(?:model[_ ]id|artifact[_ ]name)\b[^\n]*,", re.I)),
     (
         "hwmon",
@@ -73,7 +76,8 @@ def detect_kind(text: str) -> str:
     raise ParseError(
         "could not tell which tool printed this text: looked for trtexec `&&&&` lines, tegrastats "
         "`RAM` and `CPU` lines, SNPE/QNN statistics sections, TIDL `Completed_Model` lines, "
-        "an edgeai-benchmark CSV header, sysfs `.../curr1_input:` and `.../thermal_zone0/temp:` lines",
+        "an edgeai-benchmark CSV header, TI perf_stats `CPU: mpu1_0: TOTAL LOAD =` lines, "
+        "sysfs `.../curr1_input:` and `.../thermal_zone0/temp:` lines",
         hint=f"name the KIND instead of auto: one of {', '.join(KINDS)}",
     )
 

@@ -7,9 +7,11 @@ snpe-diagview prints `Key: N us` lines in sections whose names changed over SNPE
 - `layer_times`: older `Layer Times` (`0: 162014 cycles : DSP`), newer `Per-Layer Execution Times`
   (`0: conv1 : 23 us : CPU`); `subnet_times` from `Per-Subnet Execution Times`.
 
-Keys are the printed labels in snake_case with the unit appended (`total_inference_time_us`). A time
-printed with no unit or unit `NONE` (`RPC Init Time: 0` on a CPU run) was not measured and is None; other
-unit-less values are counts (`num_times_yield_occurred`). Layer and subnet times keep their own unit,
+Keys are the printed labels in snake_case with `_us` appended (`total_inference_time_us`), whatever unit
+the figure was printed in (ms and s are converted), so one figure has one key across releases and
+runtimes. Unit `NONE` (`Snpe Accelerator Time: 0 NONE` on a CPU run) means not measured: None, for every
+label; a time printed with no unit at all is None too; other unit-less values are counts
+(`num_times_yield_occurred`). Layer and subnet times keep their own unit,
 because DSP runtimes report cycles while CPU/GPU report us. Pasted copies can have damaged labels
 (`Forward Propagate ..Time:`, the `..` is dropped) and elided layer lists (`..` lines, `layer_list_elided`).
 """
@@ -39,7 +41,8 @@ _HEADER = {
 }
 _CREATE_NETWORK = re.compile(r"^CREATE NETWORK: (\d+)\s*$")
 _ELISION = re.compile(r"^(?:\.{2,}|…)$")
-_UNIT_SUFFIX = {"us": "_us", "ms": "_ms", "s": "_s", "cycles": "_cycles", "microseconds": "_us"}
+_UNIT_SUFFIX = {"cycles": "_cycles"}
+_TO_US = {"us": 1, "microseconds": 1, "ms": 1000, "s": 1_000_000}
 
 
 class TimedItem(ParsedModel):
@@ -144,12 +147,21 @@ def _section_key(title: str) -> str | None:
     return snake(title) if title.endswith("statistics") else None
 
 
-def _stat(label: str, value: str, unit: str | None) -> tuple[str, float | None]:
+def _stat(label: str, value: str, unit: str | None) -> tuple[str, int | float | None]:
+    """(key, value) of one statistic. The key does not depend on the unit the figure was printed in: times
+    are converted to microseconds (`_us`); cycles keep `_cycles` (no clock to convert them by). Unit `NONE`
+    means the runtime did not measure that figure: None under the `_us` key it has when measured, whatever
+    the label (`Load: 0 NONE` is no load time of 0). A bare number is a count, unless its label is a time."""
     key = snake(label)
-    if unit is None or unit.upper() == "NONE":
-        # A time with no unit was not measured on this runtime; anything else without a unit is a count.
+    if unit is None:
         return (f"{key}_us", None) if key.endswith("time") else (key, number(value))
-    return key + _UNIT_SUFFIX.get(unit, "_" + snake(unit)), number(value)
+    name = unit.lower()
+    if name == "none":
+        return f"{key}_us", None
+    if name in _TO_US:
+        figure = number(value) * _TO_US[name]
+        return f"{key}_us", int(figure) if float(figure).is_integer() else figure
+    return key + _UNIT_SUFFIX.get(name, "_" + snake(unit)), number(value)
 
 
 def _timed_item(line: str) -> TimedItem | None:

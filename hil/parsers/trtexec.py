@@ -38,6 +38,7 @@ _LEGACY_KEEP_BLOCK = re.compile(r"^(walltime|throughput|total compute time):")
 _PRECISION = re.compile(r"^Precision: (.+)$")
 _BATCH = re.compile(r"^Batch: (\d+)\s*$")
 _FLAG = re.compile(r"(?<!\S)--(fp16|int8|best)(?!\S)")
+_LOAD_ENGINE = re.compile(r"(?<!\S)--loadEngine(?:=|\s|$)")
 # Summary label -> result key; `End-to-End Host Latency` (TensorRT 8.0-8.2 only) has no key of its own.
 _SUMMARY_KEYS = {
     "Latency": "latency_ms",
@@ -66,7 +67,7 @@ class TrtexecInvocation(ParsedModel):
 
     status: Literal["passed", "failed"]
     tensorrt_version: str | None
-    precision: list[PrecisionName]
+    precision: list[PrecisionName] | None  # None: unknown (a --loadEngine run: the engine's build decided)
     batch: int | None
     throughput_qps: float | None
     latency_ms: Stats | None
@@ -205,8 +206,12 @@ def _legacy_stat(message: str, values: dict[str, float]) -> bool:
     return False
 
 
-def _precision(line: str | None, command: str) -> list[PrecisionName]:
-    """From `Precision: FP32+FP16`, else from the echoed flags; [] when the text has neither."""
+def _precision(line: str | None, command: str) -> list[PrecisionName] | None:
+    """From `Precision: FP32+FP16`, else from the echoed flags; [] when the text has neither. None
+    (unknown) for a run that loads a built engine: its precision was set when the engine was built, and
+    neither the flags echoed with `--loadEngine` nor the build options trtexec prints tell it."""
+    if _LOAD_ENGINE.search(command):
+        return None
     names: set[str] = set()
     if line is not None:
         names = {token.strip().lower() for token in re.split(r"[+,\s]+", line)}

@@ -87,6 +87,18 @@ class PowerPlan:
 
 
 @dataclass(frozen=True)
+class MonitorPlan:
+    """A vendor report recorded around the replay beside power (TI's perf_stats on a TDA4VM): started before
+    the idle lead, stopped after the replay, kept as the result's `kind` log with a summary on top."""
+
+    kind: str
+    start: str
+    stop: str
+    log_path: str
+    command: str
+
+
+@dataclass(frozen=True)
 class PowerReading:
     """Total board power per sample: (wall-clock epoch seconds, milliwatts), in time order."""
 
@@ -209,6 +221,14 @@ class Platform(ABC):
     @abstractmethod
     def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
         """Total board power per sample, from the text the power source wrote."""
+
+    def monitor_plan(self, ctx: BoardContext, tag: str) -> MonitorPlan | None:
+        """A vendor performance report to record around the replay; None (the default) for none."""
+        return None
+
+    def monitor_summary(self, text: str) -> str:
+        """One or two lines summing up what the monitor recorded (first lines of its log)."""
+        return ""
 
 
 COMMON_FACTS: dict[str, str] = {

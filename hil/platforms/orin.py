@@ -32,9 +32,14 @@ from hil.platforms.thermal import thermal_command, thermal_facts
 from hil.records import Precision
 
 TRTEXEC = "$(command -v trtexec || echo /usr/src/tensorrt/bin/trtexec)"
-PRECISION_FLAGS: dict[str, list[str]] = {"fp32": [], "fp16": ["--fp16"], "int8": ["--int8"]}
-# Rails that measure the whole board's input, most specific first; else all rails are summed.
-TOTAL_RAILS = ("VDD_IN", "VIN_SYS_5V0", "POM_5V_IN")
+# `--int8` alone leaves every layer without INT8 scales (or that is faster so) in FP32; TensorRT's docs and
+# real INT8 builds enable FP16 as well (trtexec --int8 --fp16, or --best), so those layers may run FP16.
+PRECISION_FLAGS: dict[str, list[str]] = {"fp32": [], "fp16": ["--fp16"], "int8": ["--int8", "--fp16"]}
+# Rails that measure the whole module's input, most specific first; else all rails are summed, as jtop
+# (rbonghi/jetson_stats) totals a board without an input rail. AGX Orin has none: its VIN_SYS_5V0 is one
+# rail (the 5 V system supply) beside VDD_GPU_SOC, VDD_CPU_CV and VDDQ_VDD2_1V8AO, so AGX Orin's total is
+# the sum of its rails (energymon's JetsonPowerRails.md lists each module's INA3221 channels).
+TOTAL_RAILS = ("VDD_IN", "POM_5V_IN")
 # Beyond the common thermal files: the GPU's devfreq node (JetPack 5: 17000000.ga10b, 6: 17000000.gpu),
 # INA3221 over-current throttle events, and DLA/PVA clocks (BPMP debugfs, readable by root only).
 THERMAL_FILES = (
@@ -116,7 +121,7 @@ class Orin(Platform):
                 f"{ctx.name}: trtexec not found (looked on PATH and in /usr/src/tensorrt/bin)",
                 hint="install TensorRT on the board (JetPack's nvidia-tensorrt) or fix the board's PATH",
             )
-        flags = ["--skipInference", *PRECISION_FLAGS[precision], *shape_flags(input_shapes or {})]
+        flags = [build_only_flag(version), *PRECISION_FLAGS[precision], *shape_flags(input_shapes or {})]
         key = cache_key("trtexec", model_sha, precision, version, flags, ctx.facts.get("l4t", ""))
         cache = EngineCache(ctx, key, ".engine")
         engine, log = cache.engine, cache.log
@@ -176,6 +181,14 @@ def total_input_mw(sample: TegrastatsSample) -> float:
     rails = {name: float(rail.current_mw) for name, rail in sample.rails.items()}
     total = next((rails[r] for r in TOTAL_RAILS if r in rails), None)
     return total if total is not None else sum(rails.values())
+
+
+def build_only_flag(version: str) -> str:
+    """trtexec's "build the engine, do not run it": `--buildOnly` before TensorRT 8.6, `--skipInference`
+    from 8.6 (TensorRT 8.6 release notes: --buildOnly deprecated, renamed; older trtexec refuses the new one
+    as an unknown option)."""
+    parts = tuple(int(x) for x in re.findall(r"\d+", version)[:2])
+    return "--buildOnly" if parts and parts < (8, 6) else "--skipInference"
 
 
 def shape_flags(shapes: Mapping[str, list[int]]) -> list[str]:

@@ -44,15 +44,27 @@ THERMAL_FILES = (
     "sys/class/kgsl/kgsl-3d0/thermal_pwrlevel",
 )
 
-# What `source $SNPE_ROOT/bin/envsetup.sh` would add, for a non-interactive SSH session: the SDK's tools
-# and libraries for this machine's architecture, and its Python converters.
+# What `source $SNPE_ROOT/bin/envsetup.sh` would add, for a non-interactive SSH session, as Qualcomm's
+# SNPE/QAIRT 2.x setup docs describe it for a Linux target:
+# - ONE architecture folder: the SDK ships `bin/` and `lib/` folders per target (`aarch64-android`,
+#   `aarch64-oe-linux-gcc<ver>` for Qualcomm Linux/Yocto, `aarch64-ubuntu-gcc<ver>`); an Android build on a
+#   Linux board's PATH fails to start. The board's /etc/os-release picks ubuntu or oe-linux, never android.
+# - ADSP_LIBRARY_PATH: the DSP/HTP runtime (`--use_dsp`) loads its skel libraries from the `;`-separated
+#   folders it names: the SDK's `lib/hexagon-<arch>/unsigned` (QCS8255's HTP is v73), then the system's.
+# - PYTHONPATH for the SDK's Python converters.
+DSP_ARCH = "v73"
 SNPE_ENV = (
     'if [ -n "${SNPE_ROOT:-}" ]; then '
-    'for d in "$SNPE_ROOT"/bin/"$(uname -m)"-*; do [ -d "$d" ] && PATH="$PATH:$d"; done; '
-    'for d in "$SNPE_ROOT"/lib/"$(uname -m)"-*; do [ -d "$d" ] && '
-    'LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"; done; '
+    'case "$(. "${HIL_BOARD_ROOT:-}/etc/os-release" 2>/dev/null; echo "${ID:-}")" in '
+    "ubuntu) os=ubuntu ;; *) os=oe-linux ;; esac; "
+    'b=""; l=""; for d in "$SNPE_ROOT"/bin/"$(uname -m)"-"$os"-*; do [ -d "$d" ] && b="$d"; done; '
+    'for d in "$SNPE_ROOT"/lib/"$(uname -m)"-"$os"-*; do [ -d "$d" ] && l="$d"; done; '
+    '[ -n "$b" ] && PATH="$PATH:$b"; '
+    '[ -n "$l" ] && LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$l"; '
+    f'ADSP_LIBRARY_PATH="$SNPE_ROOT/lib/hexagon-{DSP_ARCH}/unsigned;'
+    '${ADSP_LIBRARY_PATH:+$ADSP_LIBRARY_PATH;}/usr/lib/rfsa/adsp;/dsp"; '
     'PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$SNPE_ROOT/lib/python"; '
-    "export PATH LD_LIBRARY_PATH PYTHONPATH; fi"
+    "export PATH LD_LIBRARY_PATH ADSP_LIBRARY_PATH PYTHONPATH; fi"
 )
 RUNTIMES: dict[str, str] = {"fp32": "cpu", "fp16": "gpu", "int8": "dsp"}
 RUNTIME_FLAGS: dict[str, list[str]] = {
@@ -186,18 +198,20 @@ class Qcs8255(Platform):
         net_run = ["snpe-net-run", "--container", req.engine, "--input_list", f"{rundir}/input_list.txt"]
         net_run += ["--output_dir", output, *RUNTIME_FLAGS[runtime], "--perf_profile", PERF_PROFILE]
         execute = ["python3", tool, "exec", "--rusage", f"{rundir}/net-run.json", "--", *net_run]
-        diagview = [
-            "snpe-diagview",
-            "--input_log",
-            f"{output}/SNPEDiag.log",
-            "--output",
-            f"{output}/diag.csv",
-        ]
+        # The log's name changed across SNPE releases (SNPEDiag.log; SNPE 2.x writes SNPEDiag_0.log): take
+        # the one snpe-net-run wrote, never a fixed name.
+        find_log = f"ls -1 {shlex.quote(output)}/SNPEDiag*.log 2>/dev/null | head -n 1"
+        diagview = (
+            f'{{ log=$({find_log}); if [ -z "$log" ]; then '
+            'echo "hil: snpe-net-run wrote no SNPEDiag*.log" >&2; false; '
+            f'else snpe-diagview --input_log "$log" --output {shlex.quote(output)}/diag.csv; fi; }}'
+        )
         collect = ["python3", tool, "collect", "--rundir", rundir, "--out", req.out]
         collect += ["--warmup", str(req.warmup), "--fps", str(req.fps), "--runtime", RUNTIME_NAMES[runtime]]
         if req.task_spec is not None:
             collect += ["--task-json", json.dumps(req.task_spec)]
-        script = f"{SNPE_ENV}; " + " && ".join(shlex.join(a) for a in (prepare, execute, diagview, collect))
+        steps = [shlex.join(prepare), shlex.join(execute), diagview, shlex.join(collect)]
+        script = f"{SNPE_ENV}; " + " && ".join(steps)
         return ["sh", "-c", script]
 
     # -- power ---------------------------------------------------------------------------------------------

@@ -29,10 +29,12 @@ from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError, ParseError
 from hil.parsers.hwmon import parse_hwmon
+from hil.parsers.ti_perf import parse_ti_perf
 from hil.parsers.tidl import parse_tidl_log
 from hil.platforms.base import (
     BoardContext,
     Conversion,
+    MonitorPlan,
     Platform,
     PowerPlan,
     PowerReading,
@@ -142,6 +144,10 @@ class Tda4vm(Platform):
         options = dict(OPTIONS)
         if calibration_frames is not None:  # the card's; part of the flags, so of the cache key too
             options["calibration_frames"] = calibration_frames
+        if precision == "int8":
+            # A QDQ model keeps its own scales: TI pairs prequantized_model 1 with accuracy_level 0 (no bias
+            # calibration over the scales the model brings), as edgeai-benchmark's QDQ runtime options do.
+            options["accuracy_level"] = 0
         flags = [
             f"--tensor-bits={TENSOR_BITS[precision]}",
             *(f"--{k.replace('_', '-')}={v}" for k, v in options.items()),
@@ -204,6 +210,14 @@ class Tda4vm(Platform):
             interval_s=interval_ms / 1000.0,
             command=f"sh -c {shlex.quote(loop)}",
         )
+
+    def monitor_plan(self, ctx: BoardContext, tag: str) -> MonitorPlan | None:
+        """TI's perf_stats (loads of every core and accelerator, DDR bandwidth, temperatures) around the
+        replay: see perf_stats_plan."""
+        return perf_stats_plan(ctx, tag)
+
+    def monitor_summary(self, text: str) -> str:
+        return perf_stats_summary(text)
 
     def read_power(self, plan: PowerPlan, text: str) -> PowerReading:
         samples = hwmon_samples(split_stamped(text))
@@ -285,3 +299,52 @@ def _first_error(log: str) -> str:
 
 
 PLATFORM = Tda4vm()
+
+
+# TI builds perf_stats on the board from edgeai-gst-apps (scripts/perf_stats/README.md: cmake, then
+# ../bin/Release/perf_stats); a copy on PATH is used first.
+PERF_STATS = "/opt/edgeai-gst-apps/scripts/perf_stats/bin/Release/perf_stats"
+PERF_STATS_STOP_WAIT_S = 3.0  # it ends within one 1 s report period after SIGINT
+
+
+def perf_stats_plan(ctx: BoardContext, tag: str) -> MonitorPlan:
+    """Run perf_stats detached into a log for the replay. Its stdout is C stdio, block-buffered into a file,
+    and only SIGINT lets it end its loop and flush: so it runs under `stdbuf -oL` where coreutils has it,
+    and is stopped with SIGINT (SIGTERM after a grace period, if it is still there)."""
+    folder = ctx.path("power")
+    log, pid = ctx.path("power", f"{tag}.perf_stats"), ctx.path("power", f"{tag}.perf_stats.pid")
+    inner = (
+        f"P=$(command -v perf_stats || echo {PERF_STATS}); "
+        'if command -v stdbuf >/dev/null 2>&1; then exec stdbuf -oL "$P"; else exec "$P"; fi'
+    )
+    limit = int(ctx.timeout_s) + 60
+    command = f"setsid timeout {limit} sh -c {shlex.quote(inner)}"
+    start = (
+        f"mkdir -p {shlex.quote(folder)} && rm -f {shlex.quote(log)} && "
+        f"({command} > {shlex.quote(log)} 2>&1 < /dev/null & echo $! > {shlex.quote(pid)})"
+    )
+    tries = int(PERF_STATS_STOP_WAIT_S / 0.1)
+    stop = (
+        f'{{ p=$(cat {shlex.quote(pid)}) && {{ kill -INT -- -"$p" || kill -INT "$p"; }}; i=0; '
+        f'while kill -0 "$p" 2>/dev/null && [ $i -lt {tries} ]; do sleep 0.1; i=$((i+1)); done; '
+        f'kill -TERM -- -"$p" 2>/dev/null; rm -f {shlex.quote(pid)}; }}'
+    )
+    return MonitorPlan(kind="perf_stats", start=start, stop=stop, log_path=log, command=command)
+
+
+def perf_stats_summary(text: str) -> str:
+    """`# perf_stats: N reports; mean load ...` from the recorded log, or why there is none."""
+    try:
+        samples = parse_ti_perf(text).samples
+    except ParseError:
+        return "# perf_stats: no report in the log (is perf_stats built on the board? docs/real-boards.md)"
+    loads: dict[str, list[float]] = {}
+    for sample in samples:
+        for core, load in sample.cpu.items():
+            if load.total_pct is not None:
+                loads.setdefault(core, []).append(load.total_pct)
+        for name, hwa in sample.hwa.items():
+            if hwa.load_pct is not None:
+                loads.setdefault(name, []).append(hwa.load_pct)
+    means = ", ".join(f"{k} {sum(v) / len(v):.2f} %" for k, v in loads.items())
+    return f"# perf_stats: {len(samples)} report(s); mean load: {means or 'none reported'}"

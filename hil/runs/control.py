@@ -32,6 +32,7 @@ class RunControl:
     reason: StopReason = ""
     job_started: dict[str, float] = field(default_factory=dict)  # board -> monotonic start of its job
     overrun: set[str] = field(default_factory=set)  # boards whose current job the run stopped (deadline)
+    internal: list[str] = field(default_factory=list)  # tracebacks of bugs in hil met by board workers
 
     def request_stop(self, reason: StopReason) -> bool:
         """True the first time (the caller then stops what runs); later calls change nothing."""

@@ -19,6 +19,11 @@ from hil.records import JobResult, LatencyStats, Precision
 
 def _precision(invocation: TrtexecInvocation) -> Precision:
     # `--int8 --fp16` builds may run layers in either; the lowest precision enabled names the engine.
+    if invocation.precision is None:
+        raise ParseError(
+            "the trtexec log runs a built engine (--loadEngine): its precision is not in the log",
+            hint="say which precision the engine was built at: --precision fp32|fp16|int8",
+        )
     for name in ("int8", "fp16"):
         if name in invocation.precision:
             return name

@@ -108,8 +108,14 @@ def run_board(
                     break
                 pending = list(runner.pending)
     except Exception as exc:  # a bug in hil must not hang the run nor lose the other boards
+        # Never blamed on the board (no infra_error, no quarantine): its jobs are skipped with the reason,
+        # and the run ends with exit 4 and what to report (hil.cli.run).
         detail = "".join(traceback.format_exception(exc))
-        runner.finish_remaining("infra_error", runner.stage, f"internal error in hil: {exc!r}", detail)
+        control.internal.append(f"board {target.name}, stage {runner.stage}:\n{detail}")
+        why = (
+            f"not run: internal error in hil ({exc!r}) at stage {runner.stage}: a bug in hil, not this board"
+        )
+        runner.finish_remaining("skipped", runner.stage, why, detail)
     finally:
         control.job_ends(target.name)
         if runner.builder is not None:
@@ -286,13 +292,17 @@ class _BoardRun:
         plan = platform.power_plan(ctx, self.target.power_source, self.target.power_interval_ms, tag)
         if plan is not None:
             plan = dataclasses.replace(plan, idle_s=self.target.power_idle_s)
+        monitor = platform.monitor_plan(ctx, tag)  # a vendor report beside power (TI's perf_stats)
         # Power: the sampler starts, the board rests for the idle baseline, then the harness replays.
-        start = f"{{ {plan.start} || echo 'hil: power sampling did not start' >&2; }}; " if plan else ""
+        start = f"{{ {monitor.start} || echo 'hil: {monitor.kind} did not start' >&2; }}; " if monitor else ""
+        start += f"{{ {plan.start} || echo 'hil: power sampling did not start' >&2; }}; " if plan else ""
         start += f"sleep {plan.lead_s:g}; " if plan else ""
-        stop = f"; {plan.stop} >/dev/null 2>&1" if plan else ""
+        stops = [x.stop for x in (plan, monitor) if x is not None]
+        stop = "".join(f"; {s} >/dev/null 2>&1" for s in stops)
         # A stopped job (Ctrl-C, job timeout) is killed by signal: the sampler runs in a session of its own,
         # so the trap stops it rather than leaving it to sample until its own time limit.
-        trap = f"trap {shlex.quote(f'{plan.stop} >/dev/null 2>&1; exit 143')} TERM INT HUP; " if plan else ""
+        on_signal = "".join(f"{s} >/dev/null 2>&1; " for s in stops) + "exit 143"
+        trap = f"trap {shlex.quote(on_signal)} TERM INT HUP; " if stops else ""
         script = (
             f"{trap}mkdir -p {shlex.quote(rundir)} && {start}{shlex.join(harness)}; rc=$?{stop}; exit $rc"
         )
@@ -321,10 +331,19 @@ class _BoardRun:
                 power = platform.read_power(plan, text)
             except HilError as exc:
                 logs.append(JobLog(kind="power", command=plan.command, text=f"no power reading: {exc}"))
+        if monitor is not None:
+            try:
+                text = ctx.conn.read(monitor.log_path).decode(errors="replace")
+                summary = platform.monitor_summary(text)
+                logs.append(
+                    JobLog(kind=monitor.kind, command=monitor.command, text=f"{summary}\n{text[-20000:]}")
+                )
+            except HilError as exc:
+                logs.append(JobLog(kind=monitor.kind, command=monitor.command, text=f"not recorded: {exc}"))
         parity = self.parity(ctx, model, clip, replayed, logs)
         # Everything is read: the replay's files go (the board's disk stays as the run found it).
         with contextlib.suppress(HilError):
-            cleanup = [rundir, *([plan.log_path] if plan is not None else [])]
+            cleanup = [rundir, *(x.log_path for x in (plan, monitor) if x is not None)]
             ctx.conn.run(["rm", "-rf", "--", *cleanup], 30)
         base = self.base(job, "pass")
         base = base.model_copy(
@@ -397,6 +416,7 @@ class _BoardRun:
             bytes_pushed=pushed,
             model_sha256=model.sha256[precision],
             fingerprint={k: self.facts[k] for k in fingerprint_keys if self.facts.get(k)},
+            budget_notes=list(model.shapes.notes),  # what hil chose for the model (a batch run at 1)
         )
 
     def finish(

@@ -1,4 +1,5 @@
-"""Pre-flight checks of a connected board before any job: toolchain present, free disk, temperature.
+"""Pre-flight checks of a connected board before any job: toolchain present, the board's Python and the
+harness's modules at the versions it needs (hil.platforms.board_python), free disk, temperature.
 
 A board that fails one is not used for this run: its jobs end as `infra_error` with stage `preflight`
 and the reason, which counts towards its quarantine like any infrastructure error.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import shlex
 
 from hil.errors import InfraError
+from hil.platforms import board_python
 from hil.platforms.base import BoardContext, Platform
 
 MAX_TEMP_C = 95.0  # above this a board throttles; its numbers would not be its own
@@ -22,7 +24,8 @@ class PreflightError(InfraError):
 
 def preflight(ctx: BoardContext, platform: Platform, need_bytes: int, converts_here: bool) -> dict[str, str]:
     """Check the board; returns what was measured (free_kb, temp_c). Raises PreflightError."""
-    problems: list[str] = []
+    facts = board_python.probe(ctx.conn, ctx.facts)  # the harness's modules, probed on the board now
+    problems: list[str] = board_python.problems(platform.key, facts)
     if converts_here and platform.converter_version(ctx.facts) is None:
         problems.append(
             f"the {platform.key} toolchain is missing (no converter version in the board's facts)"
@@ -37,6 +40,9 @@ def preflight(ctx: BoardContext, platform: Platform, need_bytes: int, converts_h
     )
     res = ctx.conn.run_script(script, PREFLIGHT_TIMEOUT_S)
     measured: dict[str, str] = {}
+    python = board_python.summary(facts).get("python")
+    if python:
+        measured["python"] = python
     temps: list[float] = []
     for line in res.stdout.splitlines():
         key, _, value = line.partition(" ")
@@ -55,6 +61,7 @@ def preflight(ctx: BoardContext, platform: Platform, need_bytes: int, converts_h
     if problems:
         raise PreflightError(
             f"{ctx.name}: pre-flight check failed: " + "; ".join(problems),
-            hint="fix the board (install the toolchain, free disk, cool it), then run again",
+            hint="fix the board as each problem says (install what it names, free disk, cool it), then run "
+            "again; `hil boards check` lists every problem without running anything",
         )
     return measured

@@ -58,9 +58,9 @@ def _compute(model: ModelUnderTest, clip: Clip, count: int) -> tuple[list[str], 
     session = ort.InferenceSession(str(model.path), options, providers=["CPUExecutionProvider"])
     inp = session.get_inputs()[0]
     shape = [d if isinstance(d, int) and d > 0 else 1 for d in inp.shape]
-    spec: dict[str, Any] = (
-        model.card.input.model_dump() if model.card is not None else board_harness.default_spec(shape)
-    )
+    # What the board was told to feed (the card's input, or the shape given with --input-shape, in its
+    # layout), never the graph's own dims: a dynamic dim is 1 there, a 1x1 image of a channels-last model.
+    spec: dict[str, Any] = model.input_spec() or board_harness.default_spec(shape)
     names = [o.name for o in session.get_outputs()]
     out: dict[int, list[np.ndarray]] = {}
     for index, (frame, _) in enumerate(board_harness.frames_from_clip(str(clip.path))):

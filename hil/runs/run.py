@@ -70,6 +70,7 @@ class RunOutcome:
     sims_stopped: list[str] = field(default_factory=list)
     resumed: bool = False
     times: dict[tuple[str, str, str, str], float] = field(default_factory=dict)  # job -> wall seconds
+    internal_errors: list[str] = field(default_factory=list)  # bugs in hil met on the way (tracebacks)
 
 
 class Run:
@@ -233,6 +234,7 @@ class Run:
             signal=self.signal,
             sims_started=list(sims.started) if sims else [],
             sims_stopped=stopped,
+            internal_errors=list(self.control.internal),
             resumed=self.resume,
             times=self.store.wall_times(self.run_id),
         )

@@ -321,7 +321,7 @@ def score(
             "memory_peak_mb": memory,
             "budgets": judged.verdicts,
             "budget_profile": budgets.profile,
-            "budget_notes": judged.notes,
+            "budget_notes": [*base.budget_notes, *judged.notes],
             "frames": len(replay.samples),
             "warmup_frames": len(replay.samples) - len(timed),
             "per_class": measured["per_class"],

@@ -32,7 +32,20 @@ import onnx
 import onnxruntime as ort
 
 ENGINE_MAGIC = b"HILSIM-TRT-ENGINE\n"
-TENSORRT_VERSION = "10.3.0"
+TENSORRT_VERSION = "10.3.0"  # the emulation's default; a board's `sim_toolchain: {tensorrt: 8.5.2}` wins
+
+
+def tensorrt_version() -> str:
+    """The TensorRT version of the simulated board this runs on (its sim_toolchain override, else default)."""
+    from hil.sim.boards import toolchain_version
+
+    return toolchain_version("tensorrt", TENSORRT_VERSION)
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", version)[:3])
+
+
 PRECISIONS = ("fp32", "fp16", "int8")
 HEADER_KEYS = ("precision", "onnx_sha256", "tensorrt_version", "flags", "inputs", "outputs")
 QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
@@ -87,7 +100,7 @@ def make_header(
     return {
         "precision": precision,
         "onnx_sha256": onnx_sha256,
-        "tensorrt_version": TENSORRT_VERSION,
+        "tensorrt_version": tensorrt_version(),
         "flags": list(flags),
         "inputs": {name: list(shape) for name, shape in inputs.items()},
         "outputs": {name: list(shape) for name, shape in outputs.items()},

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.errors import InfraError
-from hil.sim import boards, faults, keys
+from hil.sim import boards, faults, keys, pythons
 from hil.sim.tools import tools
 
 START_TIMEOUT_S = 10.0
@@ -112,8 +112,9 @@ class SimRack:
         scripts = {
             name: f'exec "{python}" -m {module} "$@"' for name, module in tools(board.platform).items()
         }
-        # The board's python3 is hil's own interpreter: it has numpy, OpenCV and ONNX Runtime.
-        scripts["python3"] = f'exec "{python}" "$@"'
+        # The board's python3: hil's own interpreter (numpy, OpenCV, ONNX Runtime), or the real Python of
+        # the version its inventory names (hil.sim.pythons), with whatever that one has installed.
+        scripts["python3"] = f'exec "{pythons.board_python(board.toolchain)}" "$@"'
         for name, body in scripts.items():
             path = bin_dir / name
             path.write_text(f"#!/bin/sh\n{body}\n")

@@ -131,11 +131,19 @@ def test_a_dynamic_qdq_int8_model_runs_on_all_three_platforms(hil: Hil, tmp_path
         "--clip", str(clip),
         "--input-shape", f"{INPUT}=1x48x64x3", "--precision", "int8", "--warmup", "2", "--json",
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert proc.returncode in (0, 1), proc.stderr + proc.stdout
     results = json.loads(proc.stdout)["results"]
-    assert {(r["board"], r["precision"], r["status"]) for r in results} == {
-        ("orin-d1", "int8", "pass"), ("qcs-d1", "int8", "pass"), ("tda-d1", "int8", "pass")
+    assert {(r["board"], r["precision"]) for r in results} == {
+        ("orin-d1", "int8"), ("qcs-d1", "int8"), ("tda-d1", "int8")
     }  # fmt: skip
+    for r in results:
+        assert r["latency_ms"]["n"] == 14, r  # built and run at the host's shape on every board
+        # Parity against the FP32 reference on the same 1x48x64x3 frames (a 1x1 image before the reference
+        # used the given shape, when parity was silently absent). This QDQ model, calibrated on noise, may
+        # swap the top one of its four near-equal scores: only that may fail it, never a shape.
+        parity = r["parity"]
+        assert parity["frames"] == 16 and parity["outputs"]["heat"]["cosine"] > 0.9, parity  # every frame
+        assert r["status"] == "pass" or (r["stage"] == "score" and "parity top-1 agreement" in r["error"]), r
 
 
 def test_detection_and_landmark_cards_run_and_never_score_state_labels_as_classes(

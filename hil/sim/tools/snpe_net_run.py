@@ -6,7 +6,8 @@
 
 For each line of the input list it reads the raw float32 tensors (DLC layout, NHWC for images), runs the
 network once and writes `<output_dir>/Result_<i>/<output name>.raw` (float32, DLC layout; a `/` in a name
-makes sub-folders, as SNPE does). `<output_dir>/SNPEDiag.log` records measured times (snpe_diaglog).
+makes sub-folders, as SNPE does). `<output_dir>/SNPEDiag_0.log` (SNPE 2.x's name; older releases wrote
+SNPEDiag.log) records measured times (snpe_diaglog).
 
 Runtimes, all executed by ONNX Runtime on one host CPU thread:
 - CPU (default): the DLC's network as it is.
@@ -43,6 +44,7 @@ from hil.sim.tools import snpe_args
 from hil.sim.tools.snpe_diaglog import DiagLog
 
 COMMAND = "snpe-net-run"
+DIAG_LOG = "SNPEDiag_0.log"  # as SNPE 2.9 writes it (../shared/real-logs/snpe-01.txt)
 PLATFORMS = ("qcs8255",)
 
 FLAGS = {"--use_gpu", "--use_dsp", "--use_aip", "--use_cpu", "--enable_cpu_fallback", "--userbuffer_float"}
@@ -166,7 +168,7 @@ def run(args: snpe_args.Args, fault: str | None) -> int:
             for record, per_layer in zip(diag.executions, layers, strict=False):
                 record["layers"] = per_layer
             diag.deinit_us = loaded.deinit_us
-            diag.write(out_dir / "SNPEDiag.log")
+            diag.write(out_dir / DIAG_LOG)
     return 0
 
 

@@ -24,10 +24,10 @@ import onnx
 
 from hil.sim import engine, faults
 from hil.sim.tools.trtexec_log import (
-    BANNER,
     Log,
     Options,
     Query,
+    banner,
     export_times,
     g,
     parse_args,
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = " ".join(["trtexec", *args])
     opts, unknown = parse_args(args)
-    print(f"&&&& RUNNING {BANNER} # {command}", flush=True)
+    print(f"&&&& RUNNING {banner()} # {command}", flush=True)
     if opts.has("--help") or opts.has("-h"):
         sys.stdout.write(usage())
         return 0  # after the help, trtexec prints no PASSED line
@@ -73,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         if network is None:
             log.e("Engine set up failed")
             return _finish(command, passed=False)
-        if opts.has("--skipInference"):
-            log.i("Skipped inference phase since --skipInference is added.")
+        if opts.has("--skipInference") or opts.has("--buildOnly"):
+            flag = "--skipInference" if opts.has("--skipInference") else "--buildOnly"
+            log.i(f"Skipped inference phase since {flag} is added.")
         else:
             run_inference(log, opts, *network)
     except (ValueError, OSError) as exc:  # bad option values, unreadable or unwritable files
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _finish(command: str, passed: bool) -> int:
-    print(f"&&&& {'PASSED' if passed else 'FAILED'} {BANNER} # {command}", flush=True)
+    print(f"&&&& {'PASSED' if passed else 'FAILED'} {banner()} # {command}", flush=True)
     return 0 if passed else 1
 
 
@@ -257,7 +258,7 @@ def load(log: Log, path: str) -> Network | None:
     log.i(f"[TRT] Loaded engine size: {len(data) // 2**20} MiB")
     try:
         header, network_bytes = engine.parse_engine(data, path)
-        if header["tensorrt_version"] != engine.TENSORRT_VERSION:
+        if header["tensorrt_version"] != engine.tensorrt_version():
             raise engine.EngineFormatError("Version tag does not match.")
         onnx.load_from_string(network_bytes)
     except Exception as exc:  # bad magic, damaged header or payload: TensorRT cannot tell them apart

@@ -13,13 +13,31 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hil.sim.engine import TENSORRT_VERSION
+from hil.sim.engine import tensorrt_version, version_tuple
 
-BANNER = "TensorRT.trtexec [TensorRT v100300] [b17]"
+
+def banner() -> str:
+    """`TensorRT.trtexec [TensorRT v8502]` (TensorRT 8: major*1000 + minor*100 + patch) or
+    `[TensorRT v100300] [b17]` (10: major*10000 + ...; its build tag), as the real banners print them."""
+    major, minor, patch = (*version_tuple(tensorrt_version()), 0, 0, 0)[:3]
+    if major >= 10:
+        return f"TensorRT.trtexec [TensorRT v{major * 10000 + minor * 100 + patch}] [b17]"
+    return f"TensorRT.trtexec [TensorRT v{major * 1000 + minor * 100 + patch}]"
+
+
+def build_only_flags() -> set[str]:
+    """How this version says "build, do not run": `--buildOnly` before TensorRT 8.6, which renamed it
+    `--skipInference` (8.6 still takes the old name, deprecated); 10.x takes only `--skipInference`."""
+    version = version_tuple(tensorrt_version())
+    if version < (8, 6):
+        return {"--buildOnly"}
+    return {"--skipInference", "--buildOnly"} if version < (10,) else {"--skipInference"}
+
+
 DEVICE = "Orin (simulated: host CPU)"
 FLAGS = {
     "--fp16", "--int8", "--best", "--verbose", "--allowGPUFallback", "--noDataTransfers", "--useSpinWait",
-    "--separateProfileRun", "--skipInference", "--help", "-h",
+    "--separateProfileRun", "--help", "-h",
 }  # fmt: skip
 VALUED = {
     "--onnx", "--saveEngine", "--loadEngine", "--iterations", "--duration", "--warmUp", "--avgRuns",
@@ -82,7 +100,7 @@ def parse_args(argv: list[str]) -> tuple[Options, list[str]]:
     unknown: list[str] = []
     for arg in argv:
         key, _, value = arg.partition("=")
-        if key in FLAGS:
+        if key in FLAGS or key in build_only_flags():
             flags.add(key)
         elif key in VALUED:
             raw[key] = value
@@ -163,7 +181,7 @@ def _build_options(opts: Options) -> list[str]:
         "Sparsity: Disabled",
         "Safe mode: Disabled",
         f"Allow GPU fallback for DLA: {ON[opts.has('--allowGPUFallback')]}",
-        f"Skip inference: {ON[opts.has('--skipInference')]}",
+        f"Skip inference: {ON[opts.has('--skipInference') or opts.has('--buildOnly')]}",
         f"Save engine: {opts.get('--saveEngine')}",
         f"Load engine: {opts.get('--loadEngine')}",
         "Tactic sources: Using default tactic sources",
@@ -215,7 +233,7 @@ def _device_information() -> list[str]:
         "Selected Device ID: 0",
         f"Device Global Memory: {_host_memory_mib()} MiB",
         "",
-        f"TensorRT version: {TENSORRT_VERSION}",
+        f"TensorRT version: {tensorrt_version()}",
         "Loading standard plugins",
     ]
 

@@ -120,3 +120,20 @@ def test_a_card_naming_tensors_the_graph_lacks_is_refused_on_the_host(tmp_path: 
         ArtifactError, match=r"input\.name 'input' is not an input of face\.onnx \(inputs: image\)"
     ):
         load_model(path, ["fp32"], static_dir=tmp_path / "s")
+
+
+def test_a_dynamic_batch_only_runs_at_1_with_a_note_and_nothing_else_is_guessed(tmp_path: Path) -> None:
+    path = make_face_model(tmp_path / "face.onnx")
+    model = onnx.load(str(path))
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    dims[1].dim_value, dims[2].dim_value = 24, 32  # [N, 24, 32, 3]: only the batch is dynamic
+    shapes = fix_input_shapes(path, model, None, {})
+    assert shapes.shapes[INPUT] == [1, 24, 32, 3] and shapes.dynamic == [INPUT]
+    note = f"input '{INPUT}': dynamic batch N run at batch 1 (--input-shape {INPUT}=1x24x32x3 says so "
+    note += "explicitly)"
+    assert shapes.notes == [note]
+    given = fix_input_shapes(path, model, None, {INPUT: [4, 24, 32, 3]})
+    assert given.shapes[INPUT] == [4, 24, 32, 3] and given.notes == []  # the user's batch wins, no note
+    dims[1].dim_param = "H"  # a dynamic height is never guessed
+    with pytest.raises(ConfigError, match="has dynamic dimensions"):
+        fix_input_shapes(path, model, None, {})

@@ -29,6 +29,7 @@ FIXTURE_KINDS = {
     "tidl-inference-two-models.log": "tidl-log",
     "tidl-report-old-columns.csv": "tidl-report",
     "thermal-orin-throttled.txt": "thermal",
+    "ti-perf-stats-tda4vm.txt": "ti-perf-stats",
 }
 
 
@@ -43,6 +44,7 @@ def test_every_kind_has_a_parser_and_a_fixture() -> None:
             "snpe-throughput",
             "qnn-profile",
             "tidl-log",
+            "ti-perf-stats",
             "tidl-report",
             "hwmon",
             "thermal",

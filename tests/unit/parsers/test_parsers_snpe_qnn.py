@@ -104,3 +104,27 @@ def test_text_that_is_not_snpe_throughput_is_an_error(text: str) -> None:
 def test_text_that_is_not_qnn_profile_is_an_error(text: str) -> None:
     with pytest.raises(ParseError, match=r"not qnn-profile-viewer output: looked for sections"):
         parse_qnn_profile(text)
+
+
+def test_none_is_not_measured_for_every_label_and_keys_do_not_follow_the_unit() -> None:
+    def stats(unit_load: str, unit_total: str) -> dict[str, int | float | None]:
+        text = (
+            "SNPE Create Statistics:\n"
+            f"  Load: {unit_load}\n"
+            "  RPC Init: 0 NONE\n"
+            "SNPE Execute Statistics (Averaged):\n"
+            f"  Total Inference Time: {unit_total}\n"
+            "  Num times yield occurred: 3\n"
+        )
+        report = parse_snpe_diagview(text)
+        return {**report.create, **report.execute_average}
+
+    not_measured = stats("0 NONE", "0 NONE")
+    # `Load` and `RPC Init` do not end in "time": still not measured, never a count of 0
+    assert not_measured["load_us"] is None and not_measured["rpc_init_us"] is None
+    assert "load" not in not_measured and "rpc_init" not in not_measured
+    in_us, in_ms = stats("612 us", "1842 us"), stats("0.612 ms", "1.842 ms")
+    assert in_us.keys() == in_ms.keys() == not_measured.keys()
+    assert (in_us["load_us"], in_us["total_inference_time_us"]) == (612, 1842)
+    assert in_ms["load_us"] == pytest.approx(612) and in_ms["total_inference_time_us"] == pytest.approx(1842)
+    assert in_us["num_times_yield_occurred"] == 3  # a bare number on a label that is no time: a count

@@ -88,3 +88,12 @@ def test_unknown_cpu_entry_refuses_the_text() -> None:
 def test_text_that_is_not_tegrastats_is_an_error(text: str) -> None:
     with pytest.raises(ParseError, match=r"not tegrastats output: looked for lines with `RAM"):
         parse_tegrastats(text)
+
+
+def test_agx_orin_total_power_is_the_sum_of_its_rails(fixture_text: Read) -> None:
+    from hil.platforms.orin import total_input_mw
+
+    idle, _ = parse_tegrastats(fixture_text("tegrastats-agx-orin.txt")).samples
+    rails = {name: rail.current_mw for name, rail in idle.rails.items()}
+    assert "VDD_IN" not in rails  # VIN_SYS_5V0 is one rail, not the module's input
+    assert total_input_mw(idle) == sum(rails.values()) > rails["VIN_SYS_5V0"]

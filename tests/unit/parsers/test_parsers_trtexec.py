@@ -28,7 +28,8 @@ def test_trt7_blocks_and_two_appended_runs(fixture_text: Read) -> None:
     assert (first.gpu_compute_ms.median, first.gpu_compute_ms.p99) == (1.98068, 2.26978)
     assert first.enqueue_ms.mean is None  # TensorRT 7 prints no mean enqueue time
     assert first.h2d_ms is None and first.d2h_ms is None
-    assert (second.precision, second.batch, second.throughput_qps) == (["fp32", "int8"], 4, 3451.62)
+    # `--loadEngine=... --int8`: the engine's precision was decided at its build, the flag says nothing
+    assert (second.precision, second.batch, second.throughput_qps) == (None, 4, 3451.62)
     assert second.latency_ms is not None and second.gpu_compute_ms is not None
     # `--percentile=90` makes the single percentile line the p90
     assert (second.latency_ms.p90, second.latency_ms.p99) == (1.18262, None)
@@ -72,9 +73,13 @@ def test_failed_run_and_run_that_never_finished(fixture_text: Read) -> None:
         ("trtexec --onnx=m.onnx --int8", ["fp32", "int8"]),
         ("trtexec --onnx=m.onnx --best", ["fp32", "fp16", "int8"]),
         ("trtexec --onnx=m-fp16.onnx --saveEngine=fp16.engine", ["fp32"]),  # `fp16` in a name is no flag
+        ("trtexec --loadEngine=m.engine --fp16", None),  # precision unknown: the engine's build set it
+        ("trtexec --loadEngine m.engine", None),
     ],
 )
-def test_pasted_tail_takes_precision_from_the_echoed_command(command: str, precision: list[str]) -> None:
+def test_pasted_tail_takes_precision_from_the_echoed_command(
+    command: str, precision: list[str] | None
+) -> None:
     text = (
         "[I] Throughput: 120.5 qps\n"
         "[I] Latency: min = 8.1 ms, max = 9.9 ms, mean = 8.3 ms, median = 8.2 ms, percentile(99%) = 9.1 ms\n"
@@ -116,3 +121,14 @@ def test_numbers_without_a_status_line_are_refused() -> None:
 def test_text_that_is_not_trtexec_is_an_error(text: str) -> None:
     with pytest.raises(ParseError, match=r"not trtexec output: looked for `&&&&"):
         parse_trtexec(text)
+
+
+def test_a_loaded_engine_run_says_precision_unknown_even_with_build_options_printed() -> None:
+    text = (
+        "&&&& RUNNING TensorRT.trtexec [TensorRT v100300] # trtexec --loadEngine=dms.engine\n"
+        "[I] === Build Options ===\n[I] Precision: FP32\n"
+        "[I] Throughput: 300 qps\n"
+        "&&&& PASSED TensorRT.trtexec [TensorRT v100300] # trtexec --loadEngine=dms.engine\n"
+    )
+    [run] = parse_trtexec(text).invocations
+    assert run.precision is None

@@ -86,7 +86,12 @@ def test_replay_runs_snpe_net_run_with_the_dlcs_runtime() -> None:
         )  # fmt: skip
         argv = PLATFORM.replay_argv(ctx(), req)
         assert argv[:2] == ["sh", "-c"] and len(argv) == 3
-        commands = [shlex.split(part) for part in argv[2].split("; fi; ", 1)[1].split(" && ")]
+        parts = argv[2].split("; fi; ", 1)[1].split(" && ")
+        diag = parts.pop(2)  # the diag log SNPE wrote, whatever its release named it (SNPEDiag_0.log in 2.x)
+        assert "ls -1 '/w/runs/t 1/output'/SNPEDiag*.log" in diag
+        assert 'snpe-diagview --input_log "$log"' in diag
+        commands = [shlex.split(part) for part in parts]
+        commands.insert(2, ["snpe-diagview"])
         assert [c[0] for c in commands] == ["python3", "python3", "snpe-diagview", "python3"]
         net_run = commands[1][commands[1].index("--") + 1 :]
         assert net_run[:3] == ["snpe-net-run", "--container", req.engine]

@@ -40,7 +40,7 @@ def replay(dlc: Path, clip: Path, rundir: Path, *net_flags: str, fps: str = "0",
     assert result.rc == 0, result.both
     view: list[str | Path] = [
         "--input_log",
-        rundir / "output" / "SNPEDiag.log",
+        rundir / "output" / "SNPEDiag_0.log",
         "--output",
         rundir / "output" / "diag.csv",
     ]

@@ -75,7 +75,7 @@ def test_diag_log_reads_back_through_diagview_and_hils_parser(
     listing = write_inputs(tmp_path / "in", LEVELS)
     net_run(make_dlc(model, tmp_path / "m.dlc"), listing, tmp_path / "out", "--profiling_level", "detailed")
     csv_path = tmp_path / "diag.csv"
-    view = run_tool("snpe_diagview", "--input_log", tmp_path / "out" / "SNPEDiag.log", "--output", csv_path)
+    view = run_tool("snpe_diagview", "--input_log", tmp_path / "out" / "SNPEDiag_0.log", "--output", csv_path)
     assert view.rc == 0, view.both
     report = parse_snpe_diagview(view.out)
     assert report.software_library_version == "2.22.0.240425" and report.time_scale == 1e-06
@@ -111,7 +111,7 @@ def test_output_tensor_selection_and_multi_input_lines(board: Path, model: Path,
     (folder / "list.txt").write_text(f"#nothing_like_this\ninput:={folder / 'in_0.raw'}\n")
     net_run(make_dlc(model, tmp_path / "m.dlc"), folder / "list.txt", tmp_path / "out")
     assert not (tmp_path / "out" / "Result_0" / "scores.raw").exists()  # only the tensors asked for
-    assert (tmp_path / "out" / "SNPEDiag.log").exists()
+    assert (tmp_path / "out" / "SNPEDiag_0.log").exists()
 
 
 def test_bad_inputs_and_options_fail_like_snpe(board: Path, model: Path, tmp_path: Path) -> None:

@@ -284,3 +284,43 @@ def test_fault_unsupported_op_rejects_a_good_network(
     assert result.rc == 1
     assert 'While parsing node number 0 [Conv -> "conv"]:' in result.err
     assert "No importer registered for op: Conv" in result.out
+
+
+@pytest.mark.parametrize(
+    ("version", "token", "accepted", "refused"),
+    [
+        ("8.5.2", "[TensorRT v8502]", "--buildOnly", "--skipInference"),
+        ("10.3.0", "[TensorRT v100300] [b17]", "--skipInference", "--buildOnly"),
+    ],
+)
+def test_each_version_takes_its_own_build_only_flag_and_refuses_the_other(
+    board: Path,
+    model_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    version: str,
+    token: str,
+    accepted: str,
+    refused: str,
+) -> None:
+    from hil.parsers.trtexec import parse_trtexec
+    from hil.sim.boards import write_toolchain
+
+    write_toolchain(board, {"tensorrt": version})
+    bad = build(capsys, model_file, tmp_path / "bad.engine", refused)
+    assert bad.rc != 0 and f"Unknown option: {refused}" in bad.err
+    assert f"&&&& FAILED TensorRT.trtexec {token}" in bad.out
+    good = build(capsys, model_file, tmp_path / "good.engine", accepted)
+    assert good.rc == 0, good.err
+    assert f"Skipped inference phase since {accepted} is added." in good.out
+    [run] = parse_trtexec(good.out).invocations
+    assert (run.status, run.tensorrt_version) == ("passed", version)
+    assert engine.read_engine(tmp_path / "good.engine")[0]["tensorrt_version"] == version
+
+
+def test_orin_chooses_the_build_only_flag_by_version() -> None:
+    from hil.platforms.orin import build_only_flag
+
+    assert [build_only_flag(v) for v in ("8.5.2", "8.6.1", "10.3.0")] == [
+        "--buildOnly", "--skipInference", "--skipInference"
+    ]  # fmt: skip
