@@ -34,6 +34,7 @@ from hil.fleet.vehicle import (
     engine_sha_of,
     facts_vars,
     gate_verdict,
+    measure_bundle,
     read_facts,
     rollback_vars,
 )
@@ -217,6 +218,7 @@ class Rollout:
                         info["options"]["clip"],
                         info["options"]["input_spec"],
                         gates,
+                        measure_bundle(self.home / "artifacts" / "gate"),
                     ),
                 }
             outcomes = self._call(
