@@ -26,6 +26,7 @@ lint: setup
 	$(BIN)/ruff check hil tests bench
 	$(BIN)/ruff format --check hil tests bench
 	$(BIN)/mypy
+	PATH="$(BIN):$$PATH" $(BIN)/ansible-lint -q --profile production playbooks/
 
 setup: system lockcheck $(STAMP)
 
