@@ -38,7 +38,8 @@ def test_deploy_switches_every_vehicle_and_a_second_run_changes_nothing(world: W
     assert code2 == 0 and again["status"] == "unchanged"  # nothing delivered, the fleet already had it
     assert {v["state"] for v in again["vehicles"]} == {"unchanged"}
     history = world.hil("deploy", "history", "--vehicle", fleet.orin[1], "--db", str(world.db), "--json")
-    rows = json.loads(history.stdout)
+    ours = {payload["deployment_id"], again["deployment_id"]}  # the vehicles outlive this test
+    rows = [r for r in json.loads(history.stdout) if r["deployment_id"] in ours]
     assert [r["deployment_id"] for r in rows if r["step"] == "switch"] == [payload["deployment_id"]]
     transfers = [r for r in rows if r["step"] == "transfer" and r["outcome"] == "changed"]
     assert transfers and {r["deployment_id"] for r in transfers} == {payload["deployment_id"]}
