@@ -28,6 +28,7 @@ lint: setup
 	$(BIN)/ruff format --check hil tests bench .ci
 	$(BIN)/mypy
 	$(BIN)/python .ci/board_python.py
+	PATH="$(BIN):$$PATH" PYTHONWARNINGS=ignore::UserWarning $(BIN)/ansible-lint -q --profile production playbooks/
 
 setup: system lockcheck $(STAMP)
 

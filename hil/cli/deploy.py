@@ -24,7 +24,16 @@ from hil.store.db import Store
 from hil.store.deployments import Deployments
 
 ACTIONS = ("resume", "status", "list", "rollback", "history")
-EXIT = {"done": 0, "dry_run": 0, "rolled_back": 0, "partial": 3, "halted": 1, "running": 3}
+EXIT = {
+    "done": 0,
+    "unchanged": 0,
+    "dry_run": 0,
+    "rolled_back": 0,
+    "halted": 1,
+    "partial": 3,
+    "running": 3,
+    "nothing_delivered": 4,
+}
 DEFAULT_CLIP = "artifacts/clips/cabin-01.mp4"
 
 HELP = (
@@ -44,8 +53,10 @@ HELP = (
     "  hil deploy list: recent deployments\n\n"
     "  hil deploy rollback ID: return every switched vehicle of a deployment to its previous engine\n\n"
     "  hil deploy history --vehicle V: every audited step of one vehicle\n\n"
-    "Exit codes: 0 done (or dry run, or rolled back), 1 halted, 2 usage or configuration error (including "
-    "an engine without HIL evidence), 3 partial (vehicles deferred).\n\n"
+    "Exit codes: 0 done (or unchanged: every vehicle already ran the engine; dry run; rolled back), "
+    "1 halted, 2 usage or configuration error (including an engine without HIL evidence), 3 partial "
+    "(vehicles deferred), 4 nothing_delivered (no vehicle got the engine or had it: e.g. every one "
+    "incompatible).\n\n"
     "Before the first deployment: hil keys init (the key that signs manifests). Guide: docs/rollout.md"
 )
 
@@ -179,6 +190,10 @@ def _render(result: DeploymentResult) -> None:
         )  # fmt: skip
     out.print(table)
     out.print(Text(f"status: {result.status}"), highlight=False)
+    if result.status == "nothing_delivered":
+        out.print(
+            Text("no vehicle got the engine or already had it: see each vehicle's reason"), highlight=False
+        )
 
 
 def _action(

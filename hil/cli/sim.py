@@ -106,9 +106,22 @@ def fault(
 ) -> None:
     """Set, clear or show the faults a simulated board's tools act out (its sim-faults.json).
 
-    TOOL is what the fault applies to: `runtime` (hil's on-board replay), trtexec, tegrastats, nvpmodel,
-    snpe-net-run, snpe-dlc-quantize, tidl_compile, tidl_run, ina226, ... MODE is one of
-    hang, crash, disk_full, corrupt, unsupported_op, slow. Faults stay until cleared.
+    TOOL is what the fault applies to; MODE what it acts out. Only what some tool
+    really acts out is accepted (TOOL: its modes):
+
+    \b
+      runtime: wrong_outputs, slow   (hil's on-board replay, snpe-net-run)
+      sshd: down                     (the board does not start: unreachable)
+      thermal: throttle, hang, crash (the board throttles for real)
+      trtexec, snpe-onnx-to-dlc, tidl_compile: hang, crash, disk_full,
+        corrupt, unsupported_op
+      tegrastats, qcs-meter, ina226, snpe-net-run, snpe-dlc-quantize,
+        snpe-dlc-graph-prepare: hang, crash, disk_full, corrupt
+      nvpmodel, snpe-diagview, tidl_run: hang, crash
+      reboot: hang
+
+    All nine modes: hang, crash, disk_full, corrupt, unsupported_op, throttle,
+    down, wrong_outputs, slow (see hil/sim/faults.py). Faults stay until cleared.
 
     Examples:
       hil sim fault orin-sim-01 runtime=slow     # inference runs 3x: a real latency regression
@@ -137,7 +150,7 @@ def fault(
                 sim_faults.set_fault(root, tool.strip(), mode.strip())
             table = sim_faults.read_faults(root)
     except sim_faults.FaultFileError as exc:
-        raise ConfigError(str(exc), hint=f"modes: {', '.join(sim_faults.FAULT_MODES)}") from exc
+        raise ConfigError(str(exc), hint="see hil sim fault --help for what each tool acts out") from exc
     if json:
         import json as jsonlib
 

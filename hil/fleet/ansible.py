@@ -91,7 +91,7 @@ def task_event(event: dict[str, Any]) -> TaskEvent | None:
         outcome = "changed"
     return TaskEvent(
         host=str(data.get("host", "")),
-        task=str(data.get("task", "")),
+        task=str(data.get("task", "")).lower(),  # playbooks name tasks "Transfer" (ansible-lint name[casing])
         outcome=outcome,
         stdout=str(res.get("stdout", "")),
         stderr=str(res.get("stderr", "")),

@@ -3,8 +3,8 @@ roll back a failed wave, and keep every vehicle's state and every step in the st
 can be resumed (deferred vehicles, or a controller that died mid-wave) and rolled back later.
 
 Vehicle states: pending (planned, not yet delivered; reported as `untouched`), switched, rolled_back,
-deferred, incompatible, failed, untouched, unchanged. Deployment status: running, done, partial, halted,
-dry_run, rolled_back.
+deferred, incompatible, failed, untouched, unchanged. Deployment status: running, done, unchanged,
+nothing_delivered, partial, halted, dry_run, rolled_back (see `final_status`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from hil.fleet.vehicle import (
     engine_sha_of,
     facts_vars,
     gate_verdict,
+    measure_bundle,
     read_facts,
     rollback_vars,
 )
@@ -217,6 +218,7 @@ class Rollout:
                         info["options"]["clip"],
                         info["options"]["input_spec"],
                         gates,
+                        measure_bundle(self.home / "artifacts" / "gate"),
                     ),
                 }
             outcomes = self._call(
@@ -240,8 +242,8 @@ class Rollout:
                 return self.result(deployment_id)
             rows = self.deps.vehicles(deployment_id)
         rows = self.deps.vehicles(deployment_id)
-        waiting = any(r["state"] in ("deferred", "pending") for r in rows)
-        self.deps.set_status(deployment_id, "partial" if waiting else "done", finished=not waiting)
+        status = final_status([r["state"] for r in rows])
+        self.deps.set_status(deployment_id, status, finished=status != "partial")
         return self.result(deployment_id)
 
     def _halt(self, deployment_id: str, wave: int, why: str) -> None:
@@ -395,6 +397,23 @@ class Rollout:
         raise ConfigError(
             f"engine {sha[:12]} is no longer in {self.artifacts.root}", hint="hil deploy --build"
         )
+
+
+def final_status(states: list[str]) -> str:
+    """The status of a deployment whose waves all passed, from its vehicles' states.
+
+    `partial`: vehicles still wait (deferred). `done`: at least one vehicle switched. `unchanged`: none
+    switched, but some already ran the engine (the fleet was in the wanted state). `nothing_delivered`: no
+    vehicle switched and none runs the engine (every one incompatible, or failed within the allowed
+    failures): a nightly job must not take that for a rollout.
+    """
+    if any(s in ("deferred", "pending") for s in states):
+        return "partial"
+    if "switched" in states:
+        return "done"
+    if "unchanged" in states:
+        return "unchanged"
+    return "nothing_delivered"
 
 
 def _select(inv: Inventory, target: str) -> list[BoardSpec]:

@@ -3,10 +3,13 @@ rollback playbooks, and what a playbook's events say happened to it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 import shlex
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hil.fleet.ansible import HostOutcome
@@ -45,8 +48,13 @@ FLEET_FACTS = {
 @dataclass(frozen=True)
 class Gates:
     tolerance: float = 1e-3  # largest relative difference of an output from the reference output
-    latency_margin: float = 0.5  # new p99 may exceed the incumbent's by this share ...
-    latency_slack_ms: float = 2.0  # ... plus this (timer noise of sub-millisecond models)
+    # Latency non-inferiority, judged as `hil history` judges a rack result (hil.measure.regression): the
+    # new engine's warm frames against the incumbent's, measured in alternating rounds on the vehicle.
+    latency_margin: float = 0.5  # slower only when the median is at least this share higher ...
+    latency_slack_ms: float = 0.05  # ... and at least this much (ms) higher ...
+    alpha: float = 0.01  # ... and Mann-Whitney U says so at this level
+    rounds: int = 3  # self-test rounds of each engine (20 warm frames each) ...
+    remeasure_rounds: int = 2  # ... and at most this many more while the verdict is inconclusive
     agreement_margin: float = 0.05  # predictions may disagree with the incumbent's on this share of frames
     min_evaluated: int = 1  # a wave passes only with at least this many vehicles evaluated ...
     max_failures: int = 0  # ... and at most this many failed
@@ -74,6 +82,7 @@ def deploy_vars(
     clip: str,
     input_spec: dict[str, Any] | None,
     gates: Gates,
+    measure_zip: Path,
 ) -> dict[str, Any]:
     platform = get(board.platform)
     home = facts.get("home") or "."
@@ -97,11 +106,18 @@ def deploy_vars(
             sim,
         )
 
-    new_cmd, new_out = test(engine, f"{art.sha256[:16]}-new")
-    old_cmd, old_out = "", ""
+    def rounds(first: int, count: int) -> list[tuple[str, str, str, str]]:
+        """(new cmd, new frames, incumbent cmd, incumbent frames) of self-test rounds first.. first+count-1:
+        new and incumbent alternate, so both see the same host load."""
+        out = []
+        for i in range(first, first + count):
+            new_cmd, new_out = test(engine, f"{art.sha256[:16]}-new-{i}")
+            old_cmd, old_out = test(old_engine, f"{art.sha256[:16]}-incumbent-{i}")
+            out.append((new_cmd, new_out, old_cmd, old_out))
+        return out
+
+    new_cmd, new_out = test(engine, f"{art.sha256[:16]}-new-1")
     current, old_file = facts.get("current", ""), facts.get("current_engine_file", "")
-    if engine_sha_of(current) and old_file and engine_sha_of(current) != art.sha256:
-        old_cmd, old_out = test(posixpath.join(hil_dir, current, old_file), f"{art.sha256[:16]}-incumbent")
     gate = [
         "python3", posixpath.join(hil_dir, "bin", GATE_SCRIPT),
         "--manifest", posixpath.join(hil_dir, "engines", art.sha256, "manifest.json"),
@@ -110,10 +126,22 @@ def deploy_vars(
         "--latency-budget-ms", str(board.budgets.latency_ms),
         "--latency-margin", str(gates.latency_margin),
         "--latency-slack-ms", str(gates.latency_slack_ms),
+        "--alpha", str(gates.alpha),
         "--agreement-margin", str(gates.agreement_margin),
     ]  # fmt: skip
-    if old_out:
-        gate += ["--old", old_out]
+    old_cmd = ""
+    if engine_sha_of(current) and old_file and engine_sha_of(current) != art.sha256:
+        old_engine = posixpath.join(hil_dir, current, old_file)
+        measured = rounds(1, gates.rounds)
+        # round 1's new half is the "selftest new" task (its outputs are checked against the reference);
+        # the "selftest incumbent" task runs the incumbent of round 1, then the further rounds, alternating.
+        old_cmd = " && ".join([measured[0][2], *(c for r in measured[1:] for c in (r[0], r[2]))])
+        for r in measured[1:]:
+            gate += ["--new", r[1]]
+        for r in measured:
+            gate += ["--old", r[3]]
+        more = rounds(gates.rounds + 1, gates.remeasure_rounds)
+        gate += ["--more", json.dumps([list(r) for r in more])]
     return {
         "hil_dir": hil_dir,
         "hil_sha": art.sha256,
@@ -129,6 +157,7 @@ def deploy_vars(
         "hil_clip_dst": clip_dst,
         "hil_selftest_new": new_cmd,
         "hil_selftest_old": old_cmd,
+        "hil_measure_src": str(measure_zip),
         "hil_gate_cmd": shlex.join(gate),
     }
 
@@ -145,6 +174,34 @@ def _gate_source() -> Any:
     from hil.fleet.ansible import PLAYBOOKS
 
     return PLAYBOOKS / "files" / GATE_SCRIPT
+
+
+MEASURE_MODULES = ("significance.py", "regression.py")
+
+
+def measure_bundle(folder: Path) -> Path:
+    """A zip of hil.measure's significance and regression modules (both Python 3.8, standard library) that
+    the gate imports on the vehicle (zipimport): the same latency rule as `hil history`, one file to copy.
+    Written once per content into `folder` with fixed timestamps, so an unchanged bundle is not copied
+    again."""
+    from hil.measure import regression
+
+    src = Path(regression.__file__).parent
+    files = {
+        "hil/__init__.py": b"",
+        "hil/measure/__init__.py": b"",
+        **{f"hil/measure/{name}": (src / name).read_bytes() for name in MEASURE_MODULES},
+    }
+    digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:16]
+    path = folder / f"hil_measure-{digest}.zip"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in sorted(files.items()):
+                zf.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
+        tmp.replace(path)
+    return path
 
 
 def gate_verdict(outcome: HostOutcome) -> dict[str, Any] | None:

@@ -21,7 +21,8 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
   really runs three times, so the measured latency rises the way a slower engine would make it; nothing
   is invented. Set with `hil sim fault BOARD runtime=slow`: how a regression verdict is made on purpose.
 
-`set_fault` / `clear_faults` edit the file of one board root (`hil sim fault` uses them).
+`set_fault` / `clear_faults` edit the file of one board root (`hil sim fault` uses them); `set_fault` takes
+only a (tool, mode) pair that `HONOURED` lists, i.e. one some tool really acts out.
 
 No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
 """
@@ -48,6 +49,26 @@ FAULT_MODES = (
     "wrong_outputs",
     "slow",
 )
+# What each tool really acts out (grep `fault_for` in hil/sim and hil/harness): a fault no tool honours
+# would let a test "inject" something that changes nothing, so `set_fault` refuses it.
+HONOURED: dict[str, tuple[str, ...]] = {
+    "runtime": ("wrong_outputs", "slow"),  # hil's harness on a simulated engine; snpe-net-run
+    "sshd": ("down",),
+    "thermal": ("hang", "crash", "throttle"),  # the hil.sim.sysfs sidecar
+    "trtexec": ("hang", "crash", "disk_full", "corrupt", "unsupported_op"),
+    "tegrastats": ("hang", "crash", "disk_full", "corrupt"),
+    "nvpmodel": ("hang", "crash"),
+    "reboot": ("hang",),
+    "snpe-onnx-to-dlc": ("hang", "crash", "disk_full", "corrupt", "unsupported_op"),
+    "snpe-dlc-quantize": ("hang", "crash", "disk_full", "corrupt"),
+    "snpe-dlc-graph-prepare": ("hang", "crash", "disk_full", "corrupt"),
+    "snpe-net-run": ("hang", "crash", "disk_full", "corrupt"),
+    "snpe-diagview": ("hang", "crash"),
+    "qcs-meter": ("hang", "crash", "disk_full", "corrupt"),
+    "tidl_compile": ("hang", "crash", "disk_full", "corrupt", "unsupported_op"),
+    "tidl_run": ("hang", "crash"),
+    "ina226": ("hang", "crash", "disk_full", "corrupt"),  # disk_full: the sidecar stops writing (hangs)
+}
 CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
 
 
@@ -103,6 +124,13 @@ def set_fault(root: Path, tool: str, mode: str) -> dict[str, str]:
     """Set `tool`'s fault on the board whose root is `root`; return the whole table now in force."""
     if mode not in FAULT_MODES:
         raise FaultFileError(f"unknown fault {mode!r} for {tool}; known: {', '.join(FAULT_MODES)}")
+    if tool not in HONOURED:
+        raise FaultFileError(f"no simulated tool {tool!r} acts out faults; tools: {', '.join(HONOURED)}")
+    if mode not in HONOURED[tool]:
+        raise FaultFileError(
+            f"{tool} does not act out {mode!r} (no tool would honour it); {tool} acts out: "
+            + ", ".join(HONOURED[tool])
+        )
     table = {**read_faults(root), tool: mode}
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / (FAULTS_FILE + ".tmp")

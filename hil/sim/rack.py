@@ -251,6 +251,11 @@ class SimRack:
         # that carries this board's root in its environment, then the sshd itself.
         for orphan in _board_processes(self.board_root(name)):
             _kill(orphan, signal.SIGKILL)
+        # Power loss ends every connection, not only the listener: the per-connection sshd processes (each
+        # in a session of its own) are ended too, so a client's multiplexed master (Ansible's ControlPersist,
+        # ssh -o ControlMaster) cannot keep reaching a board that is down.
+        for session in _descendants(pid):
+            _kill(session, signal.SIGKILL)
         try:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -305,6 +310,26 @@ def _board_processes(root: Path) -> list[int]:
                 found.append(int(entry.name))
         except OSError:
             continue
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` in the process tree (children first found, then theirs)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    todo = list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children.get(child, []))
     return found
 
 

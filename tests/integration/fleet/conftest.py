@@ -1,11 +1,15 @@
 """A fleet world for the rollout tests: one simulated rack (orin + qcs8255) with HIL evidence for the tiny
-model at fp32 and fp16, a signing key, and per test a fresh small fleet of simulated vehicles."""
+model at fp32 and fp16 and a signing key, made once per session; and a small fleet of simulated vehicles,
+started once and returned to a fresh state before every test (up, no faults, no hil-fleet folder), which
+is what a freshly started vehicle is. Sharing them saves a rack run per test module and a start and stop
+of three sshd per test."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -72,7 +76,7 @@ def write_inventory(path: Path, group: str, boards: dict[str, str]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("fleet")
     env = dict(os.environ)
@@ -108,20 +112,28 @@ class Fleet:
         return [*self.orin, *self.qcs]
 
 
-_COUNT = iter(range(1, 1000))
-
-
-@pytest.fixture
-def fleet(world: World, tmp_path: Path) -> Iterator[Fleet]:
-    """Three fresh vehicles (two Orin, one QCS8255) up for one test, stopped after it."""
-    n = next(_COUNT)
-    orin, qcs = [f"car{n}-orin-1", f"car{n}-orin-2"], [f"car{n}-qcs-1"]
+@pytest.fixture(scope="session")
+def shared_fleet(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    """Three vehicles (two Orin, one QCS8255), up for the whole session."""
+    orin, qcs = ["car-orin-1", "car-orin-2"], ["car-qcs-1"]
     boards = {**dict.fromkeys(orin, "orin"), **dict.fromkeys(qcs, "qcs8255")}
-    inv = write_inventory(tmp_path / "fleet.yaml", "fleet", boards)
+    inv = write_inventory(tmp_path_factory.mktemp("fleet-inv") / "fleet.yaml", "fleet", boards)
     up = world.hil("sim", "up", "-i", str(inv))
     assert up.returncode == 0, up.stderr
     yield Fleet(inv, orin, qcs)
     world.hil("sim", "down", "-i", str(inv))
+
+
+@pytest.fixture
+def fleet(world: World, shared_fleet: Fleet) -> Fleet:
+    """The shared vehicles as freshly started ones: running (a test may have powered one off), without
+    faults and without anything hil deployed (the whole hil-fleet folder goes)."""
+    for name in shared_fleet.names:
+        (world.board_root(name) / "sim-faults.json").unlink(missing_ok=True)
+        shutil.rmtree(world.fleet_dir(name), ignore_errors=True)
+    up = world.hil("sim", "up", "-i", str(shared_fleet.inventory))  # starts only those that are down
+    assert up.returncode == 0, up.stderr
+    return shared_fleet
 
 
 def current_engine(world: World, vehicle: str) -> str | None:

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.conftest import needs_sshd
+from tests.conftest import free_endpoint, needs_sshd
 from tests.integration.fleet.conftest import Fleet, World, current_engine, sha256
 
 pytestmark = [needs_sshd]
@@ -35,10 +35,11 @@ def test_deploy_switches_every_vehicle_and_a_second_run_changes_nothing(world: W
     assert vehicles[fleet.orin[0]]["engine_sha256"] != vehicles[fleet.qcs[0]]["engine_sha256"]
 
     code2, again = world.deploy(fleet.inventory)
-    assert code2 == 0 and again["status"] == "done"
+    assert code2 == 0 and again["status"] == "unchanged"  # nothing delivered, the fleet already had it
     assert {v["state"] for v in again["vehicles"]} == {"unchanged"}
     history = world.hil("deploy", "history", "--vehicle", fleet.orin[1], "--db", str(world.db), "--json")
-    rows = json.loads(history.stdout)
+    ours = {payload["deployment_id"], again["deployment_id"]}  # the vehicles outlive this test
+    rows = [r for r in json.loads(history.stdout) if r["deployment_id"] in ours]
     assert [r["deployment_id"] for r in rows if r["step"] == "switch"] == [payload["deployment_id"]]
     transfers = [r for r in rows if r["step"] == "transfer" and r["outcome"] == "changed"]
     assert transfers and {r["deployment_id"] for r in transfers} == {payload["deployment_id"]}
@@ -77,6 +78,32 @@ def test_wrong_outputs_on_one_platform_halts_at_the_canary(world: World, fleet: 
     audit = json.loads(status.stdout)["audit"]
     gate = [a for a in audit if a["vehicle"] == fleet.orin[0] and a["step"] == "gate"]
     assert gate and gate[0]["outcome"] == "failed" and "max_output_error" in gate[0]["evidence"]["stdout"]
+
+
+def test_a_deployment_where_every_vehicle_is_incompatible_says_nothing_was_delivered(
+    world: World, tmp_path: Path
+) -> None:
+    # QCS8255 vehicles on an older SNPE release: the rack has evidence for its own SNPE only.
+    host, port = free_endpoint()
+    inv = tmp_path / "old-snpe.yaml"
+    inv.write_text(
+        "all:\n  vars:\n    budgets: {latency_ms: 5000, power_w: 50}\n  children:\n    fleet:\n"
+        "      vars:\n        sim: true\n      hosts:\n"
+        f"        old-qcs-1:\n          platform: qcs8255\n          ansible_host: {host}\n"
+        f"          ansible_port: {port}\n          sim_toolchain: {{snpe: 2.20.0.240223}}\n"
+    )
+    assert world.hil("sim", "up", "-i", str(inv)).returncode == 0
+    try:
+        code, payload = world.deploy(inv)
+        table = world.hil(
+            "deploy", "status", payload["deployment_id"], "--db", str(world.db)
+        ).stdout  # fmt: skip
+    finally:
+        world.hil("sim", "down", "-i", str(inv))
+    assert code == 4 and payload["status"] == "nothing_delivered", payload
+    (vehicle,) = payload["vehicles"]
+    assert vehicle["state"] == "incompatible" and "2.20" in vehicle["reason"]
+    assert "status: nothing_delivered" in table and "no vehicle got the engine" in table
 
 
 def test_unreachable_vehicle_is_deferred_then_resumed(world: World, fleet: Fleet) -> None:
