@@ -28,7 +28,7 @@ lint: setup
 	$(BIN)/ruff format --check hil tests bench .ci
 	$(BIN)/mypy
 	$(BIN)/python .ci/board_python.py
-	PATH="$(BIN):$$PATH" PYTHONWARNINGS=ignore::UserWarning $(BIN)/ansible-lint -q --profile production playbooks/
+	PATH="$(BIN):$$PATH" PYTHONWARNINGS=ignore::UserWarning $(BIN)/ansible-lint -q --offline --profile production playbooks/
 
 setup: system lockcheck $(STAMP)
 
