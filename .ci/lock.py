@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -95,7 +96,7 @@ def pins(lock: Path) -> dict[str, set[str]]:
         head = line.split(";")[0].split("\\")[0].strip()
         if "==" in head and not head.startswith(("#", "-")):
             name, version = head.split("==", 1)
-            found.setdefault(name.strip().lower().replace("_", "-"), set()).add(version.strip())
+            found.setdefault(re.sub(r"[-_.]+", "-", name.strip()).lower(), set()).add(version.strip())
     return found
 
 

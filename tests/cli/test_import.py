@@ -72,7 +72,8 @@ TAIL = (
 
 
 def test_a_median_trtexec_did_not_print_stays_unknown_and_survives_the_store(tmp_path: Path) -> None:
-    result = from_trtexec(parse_trtexec(TAIL), "orin-1", "orin", "m", None, Budgets())
+    # A --loadEngine run does not say its precision: the caller does (hil import --precision).
+    result = from_trtexec(parse_trtexec(TAIL), "orin-1", "orin", "m", "fp16", Budgets())
     lat = result.latency_ms
     assert lat is not None
     assert (lat.mean, lat.p50, lat.p90, lat.p99, lat.n) == (10.2, None, None, 10.35, None)  # p50 is no mean
