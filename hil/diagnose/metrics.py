@@ -14,8 +14,9 @@ compared flattened). Three figures per layer, the ones every vendor debugger pri
   `qdq_loss_debug.compute_signal_to_quantization_noice_ratio`, so host and board numbers agree with it,
 - the largest absolute difference.
 
-The first jump is the first layer whose SNR falls at least `drop_db` (6 dB: one bit) below the layer
-before it. Ranking is one-at-a-time
+The first jump is the first layer whose SNR falls under a floor (20 dB: noise at a tenth of the signal;
+a healthy INT8 layer keeps 30-45 dB) in a step of at least 6 dB (one bit) from the layer before it, else the
+first layer under the floor. Ranking is one-at-a-time
 sensitivity: the output error of the whole quantized model, minus the output error with one layer's
 quantization removed, as a share of the whole. This is the "partial quantization" analysis of Wu et al.,
 *Integer Quantization for Deep Learning Inference: Principles and Empirical Evaluation* (NVIDIA, 2020,
@@ -34,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 JUMP_DB = 6.0  # one bit of resolution lost in one step
-FLOOR_DB = 20.0  # below this the first layer itself is broken (an INT8 layer keeps 30-45 dB)
+FLOOR_DB = 20.0  # noise at a tenth of the signal; a healthy INT8 layer keeps 30-45 dB
 SNR_CAP_DB = 200.0  # identical tensors: a finite number, so JSON stays valid
 _EPS = float(np.finfo(np.float32).eps)
 
@@ -138,15 +139,14 @@ def compare_layers(
 def first_jump(
     errors: Sequence[LayerError], drop_db: float = JUMP_DB, floor_db: float = FLOOR_DB
 ) -> LayerError | None:
-    """The first layer whose SNR is at least `drop_db` below the layer before it; the first layer, which has
-    nothing before it, when its SNR is under `floor_db`. Errors that grow a little at every layer (the usual
-    INT8 picture) are no jump."""
-    for i, err in enumerate(errors):
-        if i == 0 and err.snr_db < floor_db:
-            return err
-        if i and err.snr_db <= errors[i - 1].snr_db - drop_db:
-            return err
-    return None
+    """The first layer whose SNR is under `floor_db` and at least `drop_db` below the layer before it (the
+    first layer: under the floor is enough); failing that, the first layer under the floor (a slide, not a
+    step); None when every layer stays above the floor. INT8 layers that each lose a little stay above it."""
+    below = [i for i, err in enumerate(errors) if err.snr_db < floor_db]
+    for i in below:
+        if i == 0 or errors[i].snr_db <= errors[i - 1].snr_db - drop_db:
+            return errors[i]
+    return errors[below[0]] if below else None
 
 
 def output_error(reference: Mapping[str, Arrays], test: Mapping[str, Arrays]) -> float:
@@ -177,3 +177,44 @@ def rank_contributions(full_error: float, without: Mapping[str, float]) -> list[
         for name, err in without.items()
     ]
     return sorted(ranked, key=lambda c: (-c.share, c.name))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Where the loss comes from: "converter" (the board falls behind the host QDQ model at `layer`),
+    "quantization" (the host QDQ model itself jumps at `layer`), or "none" (both track FP32)."""
+
+    source: str
+    layer: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def verdict(
+    host: Sequence[LayerError], board: Sequence[LayerError] | None, drop_db: float = JUMP_DB
+) -> Verdict:
+    """Host QDQ and board errors of the same layers against FP32 -> where the loss comes from. The board is
+    to blame from the first layer where it is at least `drop_db` below the host QDQ model; otherwise the
+    quantization is, if the host QDQ model has a first jump."""
+    if board is not None:
+        host_by_name = {e.name: e for e in host}
+        for err in board:
+            ref = host_by_name.get(err.name)
+            if ref is not None and err.snr_db <= ref.snr_db - drop_db:
+                return Verdict(
+                    "converter",
+                    err.name,
+                    f"the board is {ref.snr_db - err.snr_db:.1f} dB below the host QDQ model at {err.name} "
+                    f"({err.snr_db:.1f} vs {ref.snr_db:.1f} dB SNR against FP32)",
+                )
+    jump = first_jump(host)
+    if jump is not None:
+        return Verdict(
+            "quantization",
+            jump.name,
+            f"the host QDQ model itself falls to {jump.snr_db:.1f} dB SNR at {jump.name}"
+            + ("; the board follows it" if board is not None else ""),
+        )
+    return Verdict("none", None, "every layer stays within 6 dB of the host QDQ model and above 20 dB SNR")

@@ -103,3 +103,25 @@ def test_ranking_orders_by_share_of_the_error_removed():
 
 def test_ranking_of_a_lossless_model_is_all_zero():
     assert {c.share for c in rank_contributions(0.0, {"a": 0.0, "b": 0.0})} == {0.0}
+
+
+def _errs(snrs: list[float]) -> list:
+    from hil.diagnose.metrics import LayerError
+
+    return [LayerError(i, f"L{i}", "Conv", f"t{i}", 0.99, s, 0.1) for i, s in enumerate(snrs)]
+
+
+def test_verdict_blames_the_converter_where_the_board_falls_behind_the_host():
+    from hil.diagnose.metrics import verdict
+
+    v = verdict(_errs([40, 38, 36, 34]), _errs([40, 37, 12, 11]))
+    assert (v.source, v.layer) == ("converter", "L2")
+
+
+def test_verdict_blames_quantization_when_the_host_loses_too():
+    from hil.diagnose.metrics import verdict
+
+    v = verdict(_errs([40, 38, 12, 11]), _errs([40, 37, 11, 10]))
+    assert (v.source, v.layer) == ("quantization", "L2")
+    assert verdict(_errs([40, 38, 36]), _errs([39, 37, 35])).source == "none"
+    assert verdict(_errs([40, 12]), None).source == "quantization"
