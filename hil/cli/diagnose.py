@@ -4,12 +4,13 @@ converter is to blame (docs/diagnose.md)."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from hil.cli.common import JsonOption, out
+from hil.cli.common import InventoryOption, JsonOption, out
 
 HELP = (
     "Find the layers where a quantized model departs from its FP32 reference, and who is to blame.\n\n"
@@ -21,12 +22,16 @@ HELP = (
     "folder (every layer's output) and says whether the loss comes from quantization itself (the host QDQ "
     "model loses too) or from the board's converter (the board falls 6 dB or more below the host QDQ "
     "model).\n\n"
-    "Board workflow (SNPE): write the frames with --write-inputs DIR, run on the board\n\n"
+    "With --board NAME (a QCS8255 of the inventory, such as the simulated rack's qcs-sim-01) hil does "
+    "that itself: converts the QDQ model with the board's SNPE tools, pushes the frames, runs "
+    "`snpe-net-run --use_dsp --debug` and fetches every layer's output.\n\n"
+    "By hand (SNPE): write the frames with --write-inputs DIR, run on the board\n\n"
     "  snpe-net-run --container m.dlc --input_list DIR/input_list.txt --use_dsp --debug --output_dir out\n\n"
     "then compare with --snpe-dump out.\n\n"
     "Examples:\n\n"
     "  hil diagnose artifacts/models/dms-face.onnx\n\n"
     "  hil diagnose m.onnx --qdq m.int8.onnx --frames 8 --only jumps\n\n"
+    "  hil diagnose artifacts/models/dms-face.onnx --board qcs-sim-01\n\n"
     "  hil diagnose m.onnx --snpe-dump out --json | jq .verdict"
 )
 
@@ -46,6 +51,15 @@ def diagnose(
     snpe_dump: Annotated[
         Path | None, typer.Option("--snpe-dump", help="A board's `snpe-net-run --debug` output folder.")
     ] = None,
+    board: Annotated[
+        str | None,
+        typer.Option(
+            "--board",
+            "-b",
+            help="Run on this board of the inventory (qcs8255: snpe-net-run --debug) and compare its layers.",
+        ),
+    ] = None,
+    inventory: InventoryOption = None,
     write_inputs: Annotated[
         Path | None,
         typer.Option(
@@ -81,12 +95,22 @@ def diagnose(
         )
     if snpe_dump is not None and not snpe_dump.is_dir():
         raise ConfigError(f"--snpe-dump {snpe_dump} is not a folder", hint="pass snpe-net-run's --output_dir")
+    if board is not None and snpe_dump is not None:
+        raise ConfigError("--board and --snpe-dump both give the board's layers; pass one")
     feeds = frames_for(model, expand_clips(clips or [bundled("artifacts/clips")]), frames)
     if write_inputs is not None:
         listing = write_snpe_inputs(feeds, write_inputs)
         if not json_out:
             out.print(f"wrote {len(feeds)} frame(s) and {listing}", markup=False, highlight=False)
-    result = run_diagnosis(model, qdq, feeds, snpe_dump=snpe_dump, rank=rank).to_dict()
+    with tempfile.TemporaryDirectory(prefix="hil-diagnose-") as tmp:
+        source = None
+        if board is not None:
+            snpe_dump, source = _board_dump(board, inventory, qdq, feeds, Path(tmp))
+        diagnosis = run_diagnosis(model, qdq, feeds, snpe_dump=snpe_dump, rank=rank)
+        if source is not None:
+            diagnosis.board_source = f"{board}: snpe-net-run --use_dsp --debug on its int8 DLC"
+            diagnosis.board_command = source
+    result = diagnosis.to_dict()
     text = json.dumps(result, indent=2)
     if save is not None:
         save.write_text(text + "\n")
@@ -98,6 +122,26 @@ def diagnose(
     out.print(Text.from_ansi(depth_plot(result, width=min(out.width, 100), colour=out.is_terminal)))
     for line in summary_lines(result):
         out.print(line, markup=False, highlight=False)
+
+
+def _board_dump(board: str, inventory: Path | None, qdq: Path, feeds: Any, tmp: Path) -> tuple[Path, str]:
+    """The board's `snpe-net-run --debug` folder for these frames (the simulated board started if needed)."""
+    from hil.cli import context
+    from hil.diagnose.diagnosis import write_snpe_inputs
+    from hil.runs.layer_dump import snpe_layer_dump
+    from hil.runs.simulated import simulated_boards
+    from hil.runs.target import target_for
+
+    inv = context.load(inventory)
+    spec = context.board_named(inv, board)
+    rack = context.rack()
+    target = target_for(spec, context.known_hosts(), rack.client_key)
+    inputs = tmp / "inputs"
+    write_snpe_inputs(feeds, inputs)
+    shapes = {name: list(value.shape) for name, value in feeds[0].items()}
+    with simulated_boards(rack, [spec]):
+        dump, command = snpe_layer_dump(target, qdq, inputs, len(feeds), tmp / "dump", shapes)
+    return dump, command
 
 
 def register(app: typer.Typer) -> None:

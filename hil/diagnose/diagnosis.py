@@ -36,6 +36,7 @@ class Diagnosis:
     host: list[LayerError]
     board: list[LayerError] | None = None
     board_source: str | None = None
+    board_command: str | None = None  # the vendor command lines that produced the board's layers
     ranking: list[Contribution] = field(default_factory=list)
     output_error: float | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -60,6 +61,7 @@ class Diagnosis:
             "qdq": self.qdq,
             "frames": self.frames,
             "board_source": self.board_source,
+            "board_command": self.board_command,
             "verdict": self.verdict.to_dict(),
             "host_first_jump": jump_h.name if jump_h else None,
             "board_first_jump": jump_b.name if jump_b else None,

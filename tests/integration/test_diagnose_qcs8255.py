@@ -1,0 +1,37 @@
+"""`hil diagnose --board` on the simulated rack: real sshd, push, the platform's SNPE conversion,
+`snpe-net-run --use_dsp --debug`, the dump fetched back and compared layer by layer."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import REPO, Hil, needs_sshd
+
+pytestmark = [needs_sshd]
+
+FP32 = REPO / "artifacts/models/dms-face.onnx"
+CLIPS = REPO / "artifacts/clips"
+
+
+def test_board_option_dumps_every_layer_on_the_simulated_qcs8255(hil: Hil) -> None:
+    """The real path: sshd, push, the platform's SNPE conversion, snpe-net-run --debug, tar back."""
+    shown = hil(
+        "diagnose", str(FP32), "-c", str(CLIPS), "-f", "2", "--no-rank", "--board", "qcs-sim-01", "--json"
+    )
+    assert shown.returncode == 0, shown.stderr
+    result = json.loads(shown.stdout)
+    assert result["board_source"].startswith("qcs-sim-01: snpe-net-run --use_dsp --debug")
+    assert "snpe-dlc-quantize" in result["board_command"] and "--debug" in result["board_command"]
+    board = {e["name"]: e for e in result["board"]}
+    host = {e["name"]: e for e in result["host"]}
+    # the prepared HTP graph fuses each Conv into its Relu: the Relu is the layer that is dumped
+    assert len(board) >= 40 and "/features/features.2/features.2.2/Relu" in board
+    assert "/features/features.2/features.2.0/Conv" not in board
+    # the board's DSP engine runs the same QDQ arithmetic: each layer within 6 dB of the host QDQ model
+    assert result["verdict"]["source"] != "converter"
+    assert all(abs(board[n]["snr_db"] - host[n]["snr_db"]) < 6 for n in board if n.startswith("/features/"))
+
+
+def test_board_option_refuses_a_platform_without_a_dump_driver(hil: Hil) -> None:
+    shown = hil("diagnose", str(FP32), "-f", "1", "--no-rank", "--board", "orin-sim-01")
+    assert shown.returncode == 2 and "qcs8255 only so far" in shown.stderr
