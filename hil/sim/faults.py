@@ -21,6 +21,10 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
   really runs three times, so the measured latency rises the way a slower engine would make it; nothing
   is invented. Set with `hil sim fault BOARD runtime=slow`: how a regression verdict is made on purpose.
 
+- `bad_layer`: (snpe-dlc-quantize) the quantizer writes a DLC in which one layer's weight encodings are
+  wrong (hil.sim.converter_faults): the engine runs and is wrong from that layer on, while the host QDQ
+  model is fine, the case `hil diagnose` must blame on the board's converter.
+
 `set_fault` / `clear_faults` edit the file of one board root (`hil sim fault` uses them).
 
 No file, or no entry for the tool, means no fault. A malformed file is an error, never silently ignored.
@@ -47,6 +51,7 @@ FAULT_MODES = (
     "down",
     "wrong_outputs",
     "slow",
+    "bad_layer",
 )
 CRASH_EXIT_CODE = 139  # 128 + SIGSEGV (11), as a shell reports a segfaulted child
 

@@ -35,3 +35,19 @@ def test_board_option_dumps_every_layer_on_the_simulated_qcs8255(hil: Hil) -> No
 def test_board_option_refuses_a_platform_without_a_dump_driver(hil: Hil) -> None:
     shown = hil("diagnose", str(FP32), "-f", "1", "--no-rank", "--board", "orin-sim-01")
     assert shown.returncode == 2 and "qcs8255 only so far" in shown.stderr
+
+
+def test_a_converter_that_breaks_one_layer_is_blamed_not_the_quantization(hil: Hil) -> None:
+    set_fault = hil("sim", "fault", "qcs-sim-01", "snpe-dlc-quantize=bad_layer")
+    assert set_fault.returncode == 0, set_fault.stderr
+    shown = hil(
+        "diagnose", str(FP32), "-c", str(CLIPS), "-f", "2", "--no-rank", "--board", "qcs-sim-01", "--json"
+    )
+    assert shown.returncode == 0, shown.stderr
+    result = json.loads(shown.stdout)
+    verdict = result["verdict"]
+    # the middle of the detector's six weighted layers (features.3's Conv, fused into its Relu on HTP)
+    assert verdict["source"] == "converter", verdict
+    assert verdict["layer"].startswith("/features/features.3/"), verdict
+    host = {e["name"]: e for e in result["host"]}
+    assert host[verdict["layer"]]["snr_db"] > 25  # the host QDQ model is fine there
