@@ -15,7 +15,9 @@ from hil.cli.common import InventoryOption, JsonOption, out
 HELP = (
     "Find the layers where a quantized model departs from its FP32 reference, and who is to blame.\n\n"
     "Runs the FP32 model and its host QDQ INT8 model with every intermediate tensor exposed (ONNX Runtime's "
-    "qdq_loss_debug) on a few frames sampled from the clips, and compares each layer with FP32: cosine, SNR "
+    "qdq_loss_debug) on a few frames from the clips (by default those, of 16 times as many sampled over "
+    "clips, states and lighting, where the QDQ model departs most from FP32), and compares each layer "
+    "with FP32: cosine, SNR "
     "(dB), max abs error, in graph order, by ONNX node name. Names the first layer where the error jumps "
     "(under 20 dB in a step of 6 dB or more) and ranks layers by the share of the output error that keeping "
     "each one in float removes. With --snpe-dump it also compares a board's `snpe-net-run --debug` output "
@@ -66,6 +68,10 @@ def diagnose(
             "--write-inputs", help="Also write the frames as SNPE raw inputs + input_list.txt here."
         ),
     ] = None,
+    worst: Annotated[
+        bool,
+        typer.Option(help="Diagnose the frames where the QDQ model departs most from FP32 (of 16x as many)."),
+    ] = True,
     rank: Annotated[bool, typer.Option(help="Rank layers (one model run per quantized node).")] = True,
     only: Annotated[str, typer.Option(help="all: every layer; jumps: the layers that lose.")] = "all",
     save: Annotated[
@@ -97,7 +103,8 @@ def diagnose(
         raise ConfigError(f"--snpe-dump {snpe_dump} is not a folder", hint="pass snpe-net-run's --output_dir")
     if board is not None and snpe_dump is not None:
         raise ConfigError("--board and --snpe-dump both give the board's layers; pass one")
-    feeds = frames_for(model, expand_clips(clips or [bundled("artifacts/clips")]), frames)
+    paths = expand_clips(clips or [bundled("artifacts/clips")])
+    feeds = frames_for(model, paths, frames, qdq if worst else None)
     if write_inputs is not None:
         listing = write_snpe_inputs(feeds, write_inputs)
         if not json_out:

@@ -22,7 +22,15 @@ from hil.artifacts.frames import preprocess
 from hil.artifacts.quantize import graph_input_spec
 from hil.diagnose import host
 from hil.diagnose.dumps import read_snpe_debug, tensor_shapes
-from hil.diagnose.metrics import Contribution, LayerError, Verdict, compare_layers, first_jump, verdict
+from hil.diagnose.metrics import (
+    Contribution,
+    LayerError,
+    Verdict,
+    compare_layers,
+    first_jump,
+    output_error,
+    verdict,
+)
 from hil.errors import ConfigError
 
 SCHEMA = 1
@@ -50,6 +58,11 @@ class Diagnosis:
         return first_jump(self.board) if self.board is not None else None
 
     @property
+    def worst(self) -> LayerError | None:
+        """The host QDQ layer with the lowest SNR (the first of equals)."""
+        return min(self.host, key=lambda e: e.snr_db) if self.host else None
+
+    @property
     def verdict(self) -> Verdict:
         return verdict(self.host, self.board)
 
@@ -65,6 +78,7 @@ class Diagnosis:
             "verdict": self.verdict.to_dict(),
             "host_first_jump": jump_h.name if jump_h else None,
             "board_first_jump": jump_b.name if jump_b else None,
+            "host_worst": self.worst.name if self.worst else None,
             "output_error": self.output_error,
             "host": [e.to_dict() for e in self.host],
             "board": [e.to_dict() for e in self.board] if self.board is not None else None,
@@ -73,17 +87,33 @@ class Diagnosis:
         }
 
 
-def frames_for(model: Path, clips: list[Path], count: int) -> host.Feeds:
-    """`count` frames stratified over the clips (the calibration sampler's choice, so it is repeatable),
-    preprocessed as the model card says."""
+CANDIDATES_PER_FRAME = 16  # frames screened for each frame diagnosed
+MIN_CANDIDATES = 64
+
+
+def frames_for(model: Path, clips: list[Path], count: int, qdq: Path | None = None) -> host.Feeds:
+    """`count` frames from the clips, preprocessed as the model card says. Without `qdq`: frames stratified
+    over clips, states and lighting (the calibration sampler's choice, so it is repeatable). With `qdq`:
+    the `count` frames, among 16x as many sampled that way, where the QDQ model's outputs differ most from
+    FP32 (a loss often lives in a few frames; a diagnosis on frames where nothing is lost shows nothing)."""
     if count < 1:
         raise ConfigError(f"--frames must be at least 1, not {count}")
     if not clips:
         raise ConfigError("no clips to take frames from", hint="pass --clips with one or more .mp4 clips")
     card = load_card(model)
     spec = card.input if card is not None else graph_input_spec(onnx.load(str(model)))
-    frames = sample_calibration(clips, count).frames[:count]
-    return [{spec.name: preprocess(f, spec)} for f in frames]
+    screened = count if qdq is None else max(count * CANDIDATES_PER_FRAME, MIN_CANDIDATES)
+    frames = sample_calibration(clips, screened).frames
+    feeds = [{spec.name: preprocess(f, spec)} for f in frames]
+    if qdq is None or len(feeds) <= count:
+        return feeds[:count]
+    reference, quantized = host.run_outputs(model, feeds), host.run_outputs(qdq, feeds)
+    errors = [
+        output_error({k: [v[i]] for k, v in reference.items()}, {k: [v[i]] for k, v in quantized.items()})
+        for i in range(len(feeds))
+    ]
+    worst = sorted(range(len(feeds)), key=lambda i: -errors[i])[:count]
+    return [feeds[i] for i in sorted(worst)]
 
 
 def write_snpe_inputs(feeds: host.Feeds, folder: Path) -> Path:

@@ -61,6 +61,9 @@ def summary_lines(diagnosis: dict[str, Any], width: int = WIDTH) -> list[str]:
         f"first jump: host {diagnosis['host_first_jump'] or 'none'}, board "
         f"{diagnosis['board_first_jump'] or ('none' if diagnosis['board'] is not None else '-')}"
     )
+    worst = next((e for e in diagnosis["host"] if e["name"] == diagnosis.get("host_worst")), None)
+    if worst is not None:
+        lines.append(f"lowest SNR: {worst['name']} {worst['snr_db']:.1f} dB (cosine {worst['cosine']:.4f})")
     lines.append(f"verdict: {v['source']} - {v['reason']}")
     top = [c for c in diagnosis["ranking"] if c["share"] > 0][:3]
     if top:
