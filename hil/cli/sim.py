@@ -88,7 +88,8 @@ def fault(
 
     TOOL is what the fault applies to: `runtime` (hil's on-board replay), trtexec, tegrastats, nvpmodel,
     snpe-net-run, snpe-dlc-quantize, tidl_compile, tidl_run, ina226, ... MODE is one of
-    hang, crash, disk_full, corrupt, unsupported_op, slow. Faults stay until cleared.
+    hang, crash, disk_full, corrupt, unsupported_op, slow, bad_layer (snpe-dlc-quantize: one layer's
+    encodings wrong, see docs/diagnose.md). Faults stay until cleared.
 
     Examples:
       hil sim fault orin-sim-01 runtime=slow     # inference runs 3x: a real latency regression
