@@ -135,18 +135,20 @@ def _board_dump(board: str, inventory: Path | None, qdq: Path, feeds: Any, tmp: 
     """The board's `snpe-net-run --debug` folder for these frames (the simulated board started if needed)."""
     from hil.cli import context
     from hil.diagnose.diagnosis import write_snpe_inputs
-    from hil.runs.layer_dump import snpe_layer_dump
+    from hil.runs.layer_dump import check_supported, snpe_layer_dump
     from hil.runs.simulated import simulated_boards
     from hil.runs.target import target_for
 
     inv = context.load(inventory)
     spec = context.board_named(inv, board)
+    check_supported(spec.name, spec.platform)  # before any simulated board is started
     rack = context.rack()
-    target = target_for(spec, context.known_hosts(), rack.client_key)
+    builder = context.build_host_of(inv, spec)
+    target = target_for(spec, context.known_hosts(), rack.client_key, builder)
     inputs = tmp / "inputs"
     write_snpe_inputs(feeds, inputs)
     shapes = {name: list(value.shape) for name, value in feeds[0].items()}
-    with simulated_boards(rack, [spec]):
+    with simulated_boards(rack, [spec, *([builder] if builder is not None else [])]):
         dump, command = snpe_layer_dump(target, qdq, inputs, len(feeds), tmp / "dump", shapes)
     return dump, command
 

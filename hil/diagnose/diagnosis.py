@@ -145,7 +145,8 @@ def diagnose(
     result = Diagnosis(str(model), str(qdq), len(feeds), host_errors, seconds=seconds)
     if snpe_dump is not None:
         t0 = time.perf_counter()
-        board = read_snpe_debug(snpe_dump, tensor_shapes(fp32, feeds[0]), len(feeds))
+        outputs = [o.name for o in fp32.graph.output]
+        board = read_snpe_debug(snpe_dump, tensor_shapes(fp32, feeds[0]), len(feeds), outputs)
         result.board = compare_layers(host.layers(fp32), reference, board)
         result.board_source = f"snpe-net-run --debug: {snpe_dump}"
         seconds["board_read"] = round(time.perf_counter() - t0, 3)

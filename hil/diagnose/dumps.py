@@ -13,7 +13,7 @@ transposed back here. A layer with no file (fused by the converter, or renamed) 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,10 @@ def tensor_shapes(fp32: onnx.ModelProto, feed: Mapping[str, npt.NDArray[Any]]) -
     return shapes
 
 
-def read_snpe_debug(output_dir: Path, shapes: Mapping[str, list[int]], frames: int) -> Tensors:
+def read_snpe_debug(
+    output_dir: Path, shapes: Mapping[str, list[int]], frames: int, outputs: Sequence[str] = ()
+) -> Tensors:
+    """`outputs`: the graph outputs, which a run without --debug writes too (they alone are refused)."""
     results = [output_dir / f"Result_{i}" for i in range(frames)]
     missing = [r.name for r in results if not r.is_dir()]
     if missing:
@@ -65,7 +68,7 @@ def read_snpe_debug(output_dir: Path, shapes: Mapping[str, list[int]], frames: i
             n, c, h, w = shape
             arrays = [a.reshape(n, h, w, c).transpose(0, 3, 1, 2).ravel() for a in arrays]
         out[name] = arrays
-    if not out:
+    if not set(out) - set(outputs):
         raise ArtifactError(
             f"{output_dir} holds no layer of the model (only network outputs, or another model's layers)",
             hint="run snpe-net-run with --debug so that every layer's output is saved",

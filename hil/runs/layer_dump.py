@@ -2,11 +2,12 @@
 
     snpe_layer_dump(target, qdq, inputs, frames, dest, shapes) -> (dest, command)
 
-QCS8255 (SNPE): the QDQ model goes through the platform's ordinary conversion (the same DLC `hil run` builds,
-from its cache when it exists), the frames are pushed as raw inputs, and `snpe-net-run --use_dsp --debug`
-writes every layer's output under `Result_<i>/` ("output from all layers of the network will be saved",
-SNPE's help). The folder comes back as a tar archive and is read by hil.diagnose.dumps. Other platforms are
-not implemented yet (docs/diagnose.md says what their mechanisms would be).
+QCS8255 (SNPE): the QDQ model goes through the platform's ordinary conversion (the same DLC `hil run`
+builds, from its cache when it exists; on the board's build host when the inventory names one), the frames
+are pushed as raw inputs, and `snpe-net-run --use_dsp --debug` writes every layer's output under
+`Result_<i>/` ("output from all layers of the network will be saved", SNPE's help). The folder comes back as
+a tar archive and is read by hil.diagnose.dumps. Other platforms are not implemented yet (docs/diagnose.md
+says what their mechanisms would be).
 """
 
 from __future__ import annotations
@@ -20,12 +21,22 @@ from pathlib import Path
 
 from hil.errors import ConfigError, InfraError
 from hil.platforms.qcs8255 import SNPE_ENV
+from hil.runs.build import BuildHost
 from hil.runs.context import board_context, harness_items
 from hil.runs.target import BoardTarget
 from hil.transport.push import item, push, sha256_file
 from hil.transport.ssh import BoardConnection
 
 SUPPORTED = ("qcs8255",)
+
+
+def check_supported(board: str, platform: str) -> None:
+    if platform not in SUPPORTED:
+        raise ConfigError(
+            f"{board} is a {platform} board: hil diagnose drives layer dumps on "
+            f"{', '.join(SUPPORTED)} only so far",
+            hint="compare a dump made by hand with --snpe-dump, or diagnose on the host alone",
+        )
 
 
 def snpe_layer_dump(
@@ -37,12 +48,7 @@ def snpe_layer_dump(
     shapes: Mapping[str, list[int]],
 ) -> tuple[Path, str]:
     """`inputs` is hil.diagnose.diagnosis.write_snpe_inputs' folder; the dump lands in `dest`."""
-    if target.platform.key not in SUPPORTED:
-        raise ConfigError(
-            f"{target.name} is a {target.platform.key} board: hil diagnose drives layer dumps on "
-            f"{', '.join(SUPPORTED)} only so far",
-            hint="compare a dump made by hand with --snpe-dump, or diagnose on the host alone",
-        )
+    check_supported(target.name, target.platform.key)
     raws = sorted(inputs.glob("frame_*.raw"))
     if len(raws) != frames:
         raise ConfigError(f"{inputs} has {len(raws)} raw frames, not {frames}")
@@ -52,9 +58,16 @@ def snpe_layer_dump(
         rundir = ctx.path("diagnose", secrets.token_hex(4))
         frame_items = [item(raw, f"{rundir}/in") for raw in raws]
         push(conn, [model_item, *frame_items, *harness_items(ctx)])
-        conversion = target.platform.convert(
-            ctx, model_item.remote, sha256_file(qdq), "int8", input_shapes=dict(shapes)
-        )
+        if target.build_host is None:  # the vendor's converter on the board itself
+            conversion = target.platform.convert(
+                ctx, model_item.remote, sha256_file(qdq), "int8", input_shapes=dict(shapes)
+            )
+        else:  # on the inventory's build host, the DLC shipped to the board (as `hil run` does)
+            builder = BuildHost(target.build_host, "diagnose")
+            try:
+                conversion, _ = builder.convert(ctx, qdq, sha256_file(qdq), "int8", [], None, dict(shapes))
+            finally:
+                builder.close()
         listing = "\n".join(i.remote for i in frame_items) + "\n"
         net_run = ["snpe-net-run", "--container", conversion.engine]
         net_run += ["--input_list", f"{rundir}/input_list.txt", "--output_dir", f"{rundir}/out"]

@@ -126,3 +126,7 @@ def test_an_output_folder_without_debug_layers_is_refused(tmp_path):
         read_snpe_debug(tmp_path, {"/x": [1, 2]}, 1)
     with pytest.raises(ArtifactError, match="Result_1"):
         read_snpe_debug(tmp_path, {"/x": [1, 2]}, 2)
+    np.zeros(2, np.float32).tofile(tmp_path / "Result_0" / "scores.raw")  # what a run without --debug writes
+    with pytest.raises(ArtifactError, match="--debug"):
+        read_snpe_debug(tmp_path, {"/x": [1, 2], "scores": [1, 2]}, 1, outputs=["scores"])
+    assert set(read_snpe_debug(tmp_path, {"scores": [1, 2]}, 1)) == {"scores"}
