@@ -17,7 +17,7 @@ import typer
 
 NAMES = (
     "run", "show", "history", "compare", "trend", "export", "parse", "importer", "assets", "boards", "sim",
-    "store", "deploy", "keys", "report",
+    "store", "deploy", "keys", "report", "diagnose",
 )  # fmt: skip
 # Command name -> module, for the commands that need nothing but the store.
 LIGHT = {"history": "history", "compare": "compare", "trend": "trend", "export": "export", "store": "store"}
@@ -40,6 +40,10 @@ INDEX = (
     (
         "deploy",
         "Roll an engine out to vehicles: canaries first, in waves, gated on how it behaves on each vehicle.",
+    ),
+    (
+        "diagnose",
+        "Find the layers where a quantized model departs from its FP32 reference, and who is to blame.",
     ),
     ("boards", "The boards of an inventory, and their SSH host keys."),
     (

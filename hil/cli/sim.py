@@ -117,11 +117,12 @@ def fault(
         corrupt, unsupported_op
       tegrastats, qcs-meter, ina226, snpe-net-run, snpe-dlc-quantize,
         snpe-dlc-graph-prepare: hang, crash, disk_full, corrupt
+      snpe-dlc-quantize: bad_layer (one layer's weight encodings wrong)
       nvpmodel, snpe-diagview, tidl_run: hang, crash
       reboot: hang
 
-    All nine modes: hang, crash, disk_full, corrupt, unsupported_op, throttle,
-    down, wrong_outputs, slow (see hil/sim/faults.py). Faults stay until cleared.
+    All ten modes: hang, crash, disk_full, corrupt, unsupported_op, throttle,
+    down, wrong_outputs, slow, bad_layer (see hil/sim/faults.py). Faults stay until cleared.
 
     Examples:
       hil sim fault orin-sim-01 runtime=slow     # inference runs 3x: a real latency regression

@@ -21,6 +21,10 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
   really runs three times, so the measured latency rises the way a slower engine would make it; nothing
   is invented. Set with `hil sim fault BOARD runtime=slow`: how a regression verdict is made on purpose.
 
+- `bad_layer`: (snpe-dlc-quantize) the quantizer writes a DLC in which one layer's weight encodings are
+  wrong (hil.sim.converter_faults): the engine runs and is wrong from that layer on, while the host QDQ
+  model is fine, the case `hil diagnose` must blame on the board's converter.
+
 `set_fault` / `clear_faults` edit the file of one board root (`hil sim fault` uses them); `set_fault` takes
 only a (tool, mode) pair that `HONOURED` lists, i.e. one some tool really acts out.
 
@@ -48,6 +52,7 @@ FAULT_MODES = (
     "down",
     "wrong_outputs",
     "slow",
+    "bad_layer",
 )
 # What each tool really acts out (grep `fault_for` in hil/sim and hil/harness): a fault no tool honours
 # would let a test "inject" something that changes nothing, so `set_fault` refuses it.
@@ -60,7 +65,7 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "nvpmodel": ("hang", "crash"),
     "reboot": ("hang",),
     "snpe-onnx-to-dlc": ("hang", "crash", "disk_full", "corrupt", "unsupported_op"),
-    "snpe-dlc-quantize": ("hang", "crash", "disk_full", "corrupt"),
+    "snpe-dlc-quantize": ("hang", "crash", "disk_full", "corrupt", "bad_layer"),
     "snpe-dlc-graph-prepare": ("hang", "crash", "disk_full", "corrupt"),
     "snpe-net-run": ("hang", "crash", "disk_full", "corrupt"),
     "snpe-diagview": ("hang", "crash"),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hil.sim import dlc, faults
+from hil.sim import converter_faults, dlc, faults
 from hil.sim.tools import snpe_args
 
 COMMANDS = ["snpe-dlc-quantize", "snpe-dlc-quant"]
@@ -118,6 +118,8 @@ def quantize(args: snpe_args.Args, argv: list[str], fault: str | None) -> int:
             f"bw: {enc.bw}, min: {enc.min:.6f}, max: {enc.max:.6f}, delta: {enc.delta:.6f}, "
             f"offset: {enc.offset:.6f}"
         )
+    if fault == "bad_layer":  # one layer's encodings wrong (hil.sim.converter_faults)
+        network, _ = converter_faults.break_one_layer(network)
     model.network = network.SerializeToString()
     model.header["quantized"] = True
     model.header["commands"] = [*model.header["commands"], " ".join(["snpe-dlc-quantize", *argv])]

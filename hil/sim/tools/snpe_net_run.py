@@ -22,6 +22,9 @@ Measured per inference (time.perf_counter): Total Inference Time = the whole exe
 network's layout, the run, outputs back to DLC layout); Forward Propagate Time = the network run alone.
 `--profiling_level detailed` adds per-layer times from ONNX Runtime's profiler (kernel time per node, us).
 `--perf_profile` is accepted and recorded; it has no effect on a host CPU.
+`--debug` ("output from all layers of the network will be saved", SNPE's help; the SDK's C++ sample builds
+with `SNPEBuilder::setDebugMode` and saves every tensor of the output map as `OutputDir/Result_N/<name>.raw`)
+writes every layer's output beside the network outputs, float32 in DLC layout (hil.sim.layer_dump).
 
 Faults (key "snpe-net-run"): hang (after the banner), crash (after the first result), disk_full (writing
 the first result fails), corrupt (results are written as garbage, success reported).
@@ -40,6 +43,7 @@ import numpy as np
 
 from hil.sim import dlc, faults
 from hil.sim.engine import is_qdq, to_fp16
+from hil.sim.layer_dump import LayerDump
 from hil.sim.tools import snpe_args
 from hil.sim.tools.snpe_diaglog import DiagLog
 
@@ -48,7 +52,7 @@ DIAG_LOG = "SNPEDiag_0.log"  # as SNPE 2.9 writes it (../shared/real-logs/snpe-0
 PLATFORMS = ("qcs8255",)
 
 FLAGS = {"--use_gpu", "--use_dsp", "--use_aip", "--use_cpu", "--enable_cpu_fallback", "--userbuffer_float"}
-FLAGS |= {"--help", "-h", "--version", "--use_native_input_files", "--use_native_output_files"}
+FLAGS |= {"--help", "-h", "--version", "--use_native_input_files", "--use_native_output_files", "--debug"}
 VALUED = {
     "--container", "--input_list", "--output_dir", "--gpu_mode", "--perf_profile", "--profiling_level",
     "--set_output_tensors", "--runtime_order", "--platform_options",
@@ -79,6 +83,8 @@ OPTIONAL ARGUMENTS:
   --perf_profile <VAL>      Performance profile, e.g. balanced, high_performance, burst.
   --profiling_level <VAL>   off, basic, moderate or detailed. Default is basic.
   --set_output_tensors <VAL> Comma separated list of output tensors.
+  --debug                   Specifies that output from all layers of the network
+                            will be saved.
   --version                 Show SNPE Version Number.
   --help                    Show this help message.
 """
@@ -153,10 +159,19 @@ def run(args: snpe_args.Args, fault: str | None) -> int:
         loaded = Loaded.load(args.get("--container"), runtime, f"{tmp}/ort" if level == "detailed" else None)
         diag.create = loaded.create
         wanted = [t for t in args.get("--set_output_tensors").split(",") if t] or listing.output_tensors
+        debug = LayerDump(network_for(loaded.model, runtime)[0]) if args.has("--debug") else None
         try:
             for index, entry in enumerate(listing.entries):
                 print("Processing DNN input(s):", *entry.values(), sep="\n", flush=True)
                 outputs, timing = loaded.execute(entry)
+                if debug is not None:  # every layer's output too (see hil.sim.layer_dump)
+                    feed = {
+                        n: dlc.nhwc_to_onnx(loaded._read(n, entry), d["onnx_dims"])
+                        for n, d in loaded.inputs.items()
+                    }
+                    dumped = {n: dlc.onnx_to_nhwc(a) for n, a in debug.run(feed).items()}
+                    outputs = {**dumped, **outputs}
+                    wanted = []
                 if faults.fault_for("runtime") == "wrong_outputs":
                     outputs = {name: faults.wrong_outputs(value) for name, value in outputs.items()}
                 diag.executions.append({"index": index, **timing, "layers": None})
@@ -176,7 +191,9 @@ def write_results(folder: Path, outputs: dict[str, np.ndarray], wanted: list[str
     for name, array in outputs.items():
         if wanted and name not in wanted:
             continue
-        path = folder / f"{name}.raw"  # a '/' in the name makes sub-folders, as on a board
+        # OutputDir + "/Result_N/" + name + ".raw", as SNPE concatenates it: a '/' in the name makes
+        # sub-folders and a leading one collapses into the separator (never a path from the root)
+        path = folder / f"{name.lstrip('/')}.raw"
         path.parent.mkdir(parents=True, exist_ok=True)
         data = array.astype(np.float32).tobytes()
         if fault == "disk_full":

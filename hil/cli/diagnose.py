@@ -1,0 +1,157 @@
+"""`hil diagnose`: which layers of a quantized model lose accuracy, and whether quantization or a board's
+converter is to blame (docs/diagnose.md)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hil.cli.common import InventoryOption, JsonOption, out
+
+HELP = (
+    "Find the layers where a quantized model departs from its FP32 reference, and who is to blame.\n\n"
+    "Runs the FP32 model and its host QDQ INT8 model with every intermediate tensor exposed (ONNX Runtime's "
+    "qdq_loss_debug) on a few frames from the clips (by default those, of 16 times as many sampled over "
+    "clips, states and lighting, where the QDQ model departs most from FP32), and compares each layer "
+    "with FP32: cosine, SNR "
+    "(dB), max abs error, in graph order, by ONNX node name. Names the first layer where the error jumps "
+    "(under 20 dB in a step of 6 dB or more) and ranks layers by the share of the output error that keeping "
+    "each one in float removes. With --snpe-dump it also compares a board's `snpe-net-run --debug` output "
+    "folder (every layer's output) and says whether the loss comes from quantization itself (the host QDQ "
+    "model loses too) or from the board's converter (the board falls 6 dB or more below the host QDQ "
+    "model).\n\n"
+    "With --board NAME (a QCS8255 of the inventory, such as the simulated rack's qcs-sim-01) hil does "
+    "that itself: converts the QDQ model with the board's SNPE tools, pushes the frames, runs "
+    "`snpe-net-run --use_dsp --debug` and fetches every layer's output.\n\n"
+    "By hand (SNPE): write the frames with --write-inputs DIR, run on the board\n\n"
+    "  snpe-net-run --container m.dlc --input_list DIR/input_list.txt --use_dsp --debug --output_dir out\n\n"
+    "then compare with --snpe-dump out.\n\n"
+    "Examples:\n\n"
+    "  hil diagnose artifacts/models/dms-face.onnx\n\n"
+    "  hil diagnose m.onnx --qdq m.int8.onnx --frames 8 --only jumps\n\n"
+    "  hil diagnose artifacts/models/dms-face.onnx --board qcs-sim-01\n\n"
+    "  hil diagnose m.onnx --snpe-dump out --json | jq .verdict"
+)
+
+
+def diagnose(
+    model: Annotated[
+        Path, typer.Argument(help="The FP32 ONNX model (its card gives the input preprocessing).")
+    ],
+    qdq: Annotated[
+        Path | None, typer.Option("--qdq", help="Its host INT8 QDQ model; default M.int8.onnx beside it.")
+    ] = None,
+    clips: Annotated[
+        list[Path] | None,
+        typer.Option("--clips", "-c", help="A clip or a folder of clips; default the bundled demo clips."),
+    ] = None,
+    frames: Annotated[int, typer.Option("--frames", "-f", min=1, help="Frames to compare.")] = 4,
+    snpe_dump: Annotated[
+        Path | None, typer.Option("--snpe-dump", help="A board's `snpe-net-run --debug` output folder.")
+    ] = None,
+    board: Annotated[
+        str | None,
+        typer.Option(
+            "--board",
+            "-b",
+            help="Run on this board of the inventory (qcs8255: snpe-net-run --debug) and compare its layers.",
+        ),
+    ] = None,
+    inventory: InventoryOption = None,
+    write_inputs: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-inputs", help="Also write the frames as SNPE raw inputs + input_list.txt here."
+        ),
+    ] = None,
+    worst: Annotated[
+        bool,
+        typer.Option(help="Diagnose the frames where the QDQ model departs most from FP32 (of 16x as many)."),
+    ] = True,
+    rank: Annotated[bool, typer.Option(help="Rank layers (one model run per quantized node).")] = True,
+    only: Annotated[str, typer.Option(help="all: every layer; jumps: the layers that lose.")] = "all",
+    save: Annotated[
+        Path | None, typer.Option("--save", help="Also write the JSON result to this file.")
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    from rich.text import Text
+
+    from hil.artifacts.calibration import expand_clips
+    from hil.artifacts.quantize import default_output
+    from hil.cli.context import bundled
+    from hil.diagnose.diagnosis import diagnose as run_diagnosis
+    from hil.diagnose.diagnosis import frames_for, write_snpe_inputs
+    from hil.errors import ArtifactError, ConfigError
+    from hil.report.diagnose import depth_plot, summary_lines, table_lines
+
+    if only not in ("all", "jumps"):
+        raise typer.BadParameter(f"{only!r} is not all or jumps", param_hint="--only")
+    if not model.is_file():
+        raise ArtifactError(f"model {model} does not exist")
+    qdq = qdq or default_output(model, "int8")
+    if not qdq.is_file():
+        raise ConfigError(
+            f"no INT8 QDQ model at {qdq}",
+            hint=f"make it with `hil quantize {model} --int8 --calibration DIR`, or pass --qdq",
+        )
+    if snpe_dump is not None and not snpe_dump.is_dir():
+        raise ConfigError(f"--snpe-dump {snpe_dump} is not a folder", hint="pass snpe-net-run's --output_dir")
+    if board is not None and snpe_dump is not None:
+        raise ConfigError("--board and --snpe-dump both give the board's layers; pass one")
+    paths = expand_clips(clips or [bundled("artifacts/clips")])
+    feeds = frames_for(model, paths, frames, qdq if worst else None)
+    if write_inputs is not None:
+        listing = write_snpe_inputs(feeds, write_inputs)
+        if not json_out:
+            out.print(f"wrote {len(feeds)} frame(s) and {listing}", markup=False, highlight=False)
+    with tempfile.TemporaryDirectory(prefix="hil-diagnose-") as tmp:
+        source = None
+        if board is not None:
+            snpe_dump, source = _board_dump(board, inventory, qdq, feeds, Path(tmp))
+        diagnosis = run_diagnosis(model, qdq, feeds, snpe_dump=snpe_dump, rank=rank)
+        if source is not None:
+            diagnosis.board_source = f"{board}: snpe-net-run --use_dsp --debug on its int8 DLC"
+            diagnosis.board_command = source
+    result = diagnosis.to_dict()
+    text = json.dumps(result, indent=2)
+    if save is not None:
+        save.write_text(text + "\n")
+    if json_out:
+        out.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
+        return
+    for line in table_lines(result, only):
+        out.print(line, markup=False, highlight=False)
+    out.print(Text.from_ansi(depth_plot(result, width=min(out.width, 100), colour=out.is_terminal)))
+    for line in summary_lines(result):
+        out.print(line, markup=False, highlight=False)
+
+
+def _board_dump(board: str, inventory: Path | None, qdq: Path, feeds: Any, tmp: Path) -> tuple[Path, str]:
+    """The board's `snpe-net-run --debug` folder for these frames (the simulated board started if needed)."""
+    from hil.cli import context
+    from hil.diagnose.diagnosis import write_snpe_inputs
+    from hil.runs.layer_dump import check_supported, snpe_layer_dump
+    from hil.runs.simulated import simulated_boards
+    from hil.runs.target import target_for
+
+    inv = context.load(inventory)
+    spec = context.board_named(inv, board)
+    check_supported(spec.name, spec.platform)  # before any simulated board is started
+    rack = context.rack()
+    builder = context.build_host_of(inv, spec)
+    target = target_for(spec, context.known_hosts(), rack.client_key, builder)
+    inputs = tmp / "inputs"
+    write_snpe_inputs(feeds, inputs)
+    shapes = {name: list(value.shape) for name, value in feeds[0].items()}
+    with simulated_boards(rack, [spec, *([builder] if builder is not None else [])]):
+        dump, command = snpe_layer_dump(target, qdq, inputs, len(feeds), tmp / "dump", shapes)
+    return dump, command
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diagnose", help=HELP)(diagnose)

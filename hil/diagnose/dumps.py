@@ -1,0 +1,76 @@
+"""Board layer dumps read back into the host's form ({FP32 tensor name: [one flat array per frame]}).
+
+    tensor_shapes(fp32, feed) -> {tensor: ONNX shape}       concrete shapes for the frames fed
+    read_snpe_debug(output_dir, shapes, frames) -> Tensors
+
+SNPE: `snpe-net-run --debug` saves every layer's output as `<output_dir>/Result_<i>/<tensor>.raw`
+(float32), one `Result_<i>` per line of the input list. SNPE's help: "output from all layers of the network
+will be saved"; the SDK's C++ sample saves each tensor of the output map as OutputDir + "/Result_N/" + name +
+".raw", so a `/` in a tensor name is a sub-folder and a leading one collapses into the separator. A DLC keeps
+4-D tensors channel-last, so a 4-D layer whose ONNX shape is [N, C, H, W] is stored [N, H, W, C] and is
+transposed back here. A layer with no file (fused by the converter, or renamed) is absent, and not compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+
+from hil.errors import ArtifactError
+
+Tensors = dict[str, list[npt.NDArray[Any]]]
+
+
+def tensor_shapes(fp32: onnx.ModelProto, feed: Mapping[str, npt.NDArray[Any]]) -> dict[str, list[int]]:
+    """Every tensor's shape when the graph inputs have the feed's shapes (ONNX shape inference)."""
+    model = onnx.ModelProto()
+    model.CopyFrom(fp32)
+    for value in model.graph.input:
+        if value.name in feed:
+            dims = value.type.tensor_type.shape.dim
+            for dim, size in zip(dims, feed[value.name].shape, strict=True):
+                dim.Clear()
+                dim.dim_value = int(size)
+    inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
+    shapes: dict[str, list[int]] = {}
+    for value in [*inferred.graph.value_info, *inferred.graph.output]:
+        dims = [d.dim_value if d.HasField("dim_value") else -1 for d in value.type.tensor_type.shape.dim]
+        if dims and min(dims) >= 0:
+            shapes[value.name] = dims
+    return shapes
+
+
+def read_snpe_debug(
+    output_dir: Path, shapes: Mapping[str, list[int]], frames: int, outputs: Sequence[str] = ()
+) -> Tensors:
+    """`outputs`: the graph outputs, which a run without --debug writes too (they alone are refused)."""
+    results = [output_dir / f"Result_{i}" for i in range(frames)]
+    missing = [r.name for r in results if not r.is_dir()]
+    if missing:
+        raise ArtifactError(
+            f"{output_dir} has no {', '.join(missing)}: not a complete snpe-net-run output folder",
+            hint="run snpe-net-run --debug with one input-list line per frame, and pass its --output_dir",
+        )
+    out: Tensors = {}
+    for name, shape in shapes.items():
+        files = [r / f"{name.lstrip('/')}.raw" for r in results]  # "Result_N/" + "/a/b" collapses
+        if not all(f.is_file() for f in files):
+            continue
+        arrays = [np.fromfile(f, dtype=np.float32) for f in files]
+        if any(a.size != int(np.prod(shape)) for a in arrays):
+            continue  # a layer SNPE reshaped differently: not comparable element by element
+        if len(shape) == 4:
+            n, c, h, w = shape
+            arrays = [a.reshape(n, h, w, c).transpose(0, 3, 1, 2).ravel() for a in arrays]
+        out[name] = arrays
+    if not set(out) - set(outputs):
+        raise ArtifactError(
+            f"{output_dir} holds no layer of the model (only network outputs, or another model's layers)",
+            hint="run snpe-net-run with --debug so that every layer's output is saved",
+        )
+    return out

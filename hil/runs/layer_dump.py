@@ -1,0 +1,91 @@
+"""Every layer's output of a model on a board, through the vendor's own debug mechanism, fetched to the host.
+
+    snpe_layer_dump(target, qdq, inputs, frames, dest, shapes) -> (dest, command)
+
+QCS8255 (SNPE): the QDQ model goes through the platform's ordinary conversion (the same DLC `hil run`
+builds, from its cache when it exists; on the board's build host when the inventory names one), the frames
+are pushed as raw inputs, and `snpe-net-run --use_dsp --debug` writes every layer's output under
+`Result_<i>/` ("output from all layers of the network will be saved", SNPE's help). The folder comes back as
+a tar archive and is read by hil.diagnose.dumps. Other platforms are not implemented yet (docs/diagnose.md
+says what their mechanisms would be).
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import shlex
+import tarfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from hil.errors import ConfigError, InfraError
+from hil.platforms.qcs8255 import SNPE_ENV
+from hil.runs.build import BuildHost
+from hil.runs.context import board_context, harness_items
+from hil.runs.target import BoardTarget
+from hil.transport.push import item, push, sha256_file
+from hil.transport.ssh import BoardConnection
+
+SUPPORTED = ("qcs8255",)
+
+
+def check_supported(board: str, platform: str) -> None:
+    if platform not in SUPPORTED:
+        raise ConfigError(
+            f"{board} is a {platform} board: hil diagnose drives layer dumps on "
+            f"{', '.join(SUPPORTED)} only so far",
+            hint="compare a dump made by hand with --snpe-dump, or diagnose on the host alone",
+        )
+
+
+def snpe_layer_dump(
+    target: BoardTarget,
+    qdq: Path,
+    inputs: Path,
+    frames: int,
+    dest: Path,
+    shapes: Mapping[str, list[int]],
+) -> tuple[Path, str]:
+    """`inputs` is hil.diagnose.diagnosis.write_snpe_inputs' folder; the dump lands in `dest`."""
+    check_supported(target.name, target.platform.key)
+    raws = sorted(inputs.glob("frame_*.raw"))
+    if len(raws) != frames:
+        raise ConfigError(f"{inputs} has {len(raws)} raw frames, not {frames}")
+    with BoardConnection(target.endpoint, tag="diagnose") as conn:
+        ctx = board_context(target, conn)
+        model_item = item(qdq, ctx.path("blobs"))
+        rundir = ctx.path("diagnose", secrets.token_hex(4))
+        frame_items = [item(raw, f"{rundir}/in") for raw in raws]
+        push(conn, [model_item, *frame_items, *harness_items(ctx)])
+        if target.build_host is None:  # the vendor's converter on the board itself
+            conversion = target.platform.convert(
+                ctx, model_item.remote, sha256_file(qdq), "int8", input_shapes=dict(shapes)
+            )
+        else:  # on the inventory's build host, the DLC shipped to the board (as `hil run` does)
+            builder = BuildHost(target.build_host, "diagnose")
+            try:
+                conversion, _ = builder.convert(ctx, qdq, sha256_file(qdq), "int8", [], None, dict(shapes))
+            finally:
+                builder.close()
+        listing = "\n".join(i.remote for i in frame_items) + "\n"
+        net_run = ["snpe-net-run", "--container", conversion.engine]
+        net_run += ["--input_list", f"{rundir}/input_list.txt", "--output_dir", f"{rundir}/out"]
+        net_run += ["--use_dsp", "--debug"]
+        script = (
+            f"{SNPE_ENV}; printf %s {shlex.quote(listing)} > {shlex.quote(rundir + '/input_list.txt')} && "
+            f"{shlex.join(net_run)} > {shlex.quote(rundir + '/net-run.log')} 2>&1 && "
+            f"tar -C {shlex.quote(rundir + '/out')} -cf {shlex.quote(rundir + '/out.tar')} ."
+        )
+        res = conn.run_script(script, target.command_timeout_s)
+        if not res.ok:
+            log = conn.run_script(f"tail -20 {shlex.quote(rundir + '/net-run.log')}", 30).stdout
+            raise InfraError(
+                f"{target.name}: snpe-net-run --debug failed ({res.exit_code}): {log.strip()[-600:]}"
+            )
+        data = conn.read(f"{rundir}/out.tar")
+        conn.run_script(f"rm -rf {shlex.quote(rundir)}", 60)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest, f"{conversion.command} && {shlex.join(net_run)}"
