@@ -10,6 +10,7 @@ from hil.errors import ConfigError
 from hil.inventory import Inventory, load_inventory, select_boards
 from hil.inventory.spec import BoardSpec
 from hil.platforms import names
+from hil.sim import conformance
 from hil.sim.rack import SimRack
 
 REPO = Path(hil.__file__).resolve().parents[1]
@@ -49,6 +50,28 @@ def build_host_of(inv: Inventory, board: BoardSpec) -> BoardSpec | None:
     if board.build_host is None or board.build_host == board.name:
         return None
     return board_named(inv, board.build_host)
+
+
+def targets_only(inv: Inventory, boards: list[BoardSpec]) -> list[BoardSpec]:
+    """The boards without those another board names as its build_host (hosts convert, they are not tested)."""
+    hosts = {b.build_host for b in inv.boards.values() if b.build_host and b.build_host != b.name}
+    return [b for b in boards if b.name not in hosts]
+
+
+def require_build_hosts(inv: Inventory, boards: list[BoardSpec]) -> None:
+    """A real board whose vendor converts on an x86_64 host only (SNPE, TIDL: hil/sim/conformance) must name
+    a build_host: a ConfigError naming every such board, before any board is touched."""
+    missing = []
+    for b in boards:
+        tools = conformance.host_only(b.platform)
+        if not b.sim and tools and build_host_of(inv, b) is None:
+            missing.append(f"{b.name} ({b.platform}: {', '.join(sorted(tools))})")
+    if missing:
+        raise ConfigError(
+            f"{inv.path}: no build_host for {'; '.join(missing)} - these run on an x86_64 host only",
+            hint="add `build_host: NAME` to each board, NAME an x86_64 machine of the inventory with the "
+            "vendor SDK (docs/real-boards.md); `hil boards check` shows it per board",
+        )
 
 
 def board_named(inv: Inventory, name: str) -> BoardSpec:

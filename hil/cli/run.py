@@ -282,6 +282,8 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
     options.deadline_s = parse_duration(deadline) if deadline else None
     options.job_timeout_s = parse_duration(job_timeout) if job_timeout else None
     _, boards = context.boards(inventory, where)
+    boards = context.targets_only(inv, boards)  # a build host converts for boards; it is not tested itself
+    context.require_build_hosts(inv, boards)  # before any board is touched
     for note in suite.skipped:
         err.print(Text.assemble(("skipped: ", "yellow"), note))
     if profile:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
@@ -12,7 +13,6 @@ from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, p
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
 from hil.runs.simulated import keep_running, sim_board
-from hil.sim.rack import SimBoard
 from hil.sim.toolchains import parse_toolchains
 
 sim_app = typer.Typer(
@@ -57,8 +57,7 @@ def up(
     for board in _sim_boards(inventory, where):
         spec = sim_board(board)
         if board.platform in releases:
-            spec = SimBoard(spec.name, spec.platform, spec.host, spec.port,
-                            {**spec.toolchain, **releases[board.platform]})  # fmt: skip
+            spec = dataclasses.replace(spec, toolchain={**spec.toolchain, **releases[board.platform]})
         started = rack.start(spec)
         keep_running(rack, board.name)  # up on purpose: the runs that use it leave it up
         state = "started" if started else "already running"

@@ -60,6 +60,8 @@ class ReplayRequest:
     input_spec: dict[str, Any] | None  # the model card's input (InputSpec), None without a card
     # The card's task for the board's decoder (hil.measure.tasks.task_spec); None for a classifier or no card.
     task_spec: dict[str, Any] | None = None
+    # True when the board has a build host: steps needing a host-only vendor tool run there (finish_replay).
+    host_steps: bool = False
 
 
 SETTLE_S = 0.3  # after the sampler starts, before the idle window: the sampler's own start-up load
@@ -213,6 +215,11 @@ class Platform(ABC):
         if req.task_spec is not None:
             argv += ["--task-json", json.dumps(req.task_spec)]
         return argv
+
+    def finish_replay(self, ctx: BoardContext, req: ReplayRequest, host: BoardContext) -> tuple[str, str]:
+        """With `req.host_steps`: after replay_argv's command, the steps that need the build host's tools
+        (e.g. SNPE's snpe-diagview); then req.out must be written. Returns (command, log) for the result."""
+        return "", ""
 
     @abstractmethod
     def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:

@@ -16,10 +16,13 @@ per-inference times, snpe_replay.py writes the harness JSON lines.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shlex
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from hil.errors import ConversionError, InfraError, ParseError
@@ -200,19 +203,51 @@ class Qcs8255(Platform):
         execute = ["python3", tool, "exec", "--rusage", f"{rundir}/net-run.json", "--", *net_run]
         # The log's name changed across SNPE releases (SNPEDiag.log; SNPE 2.x writes SNPEDiag_0.log): take
         # the one snpe-net-run wrote, never a fixed name.
-        find_log = f"ls -1 {shlex.quote(output)}/SNPEDiag*.log 2>/dev/null | head -n 1"
         diagview = (
-            f'{{ log=$({find_log}); if [ -z "$log" ]; then '
+            f'{{ log=$({_find_log(output)}); if [ -z "$log" ]; then '
             'echo "hil: snpe-net-run wrote no SNPEDiag*.log" >&2; false; '
             f'else snpe-diagview --input_log "$log" --output {shlex.quote(output)}/diag.csv; fi; }}'
         )
-        collect = ["python3", tool, "collect", "--rundir", rundir, "--out", req.out]
-        collect += ["--warmup", str(req.warmup), "--fps", str(req.fps), "--runtime", RUNTIME_NAMES[runtime]]
-        if req.task_spec is not None:
-            collect += ["--task-json", json.dumps(req.task_spec)]
-        steps = [shlex.join(prepare), shlex.join(execute), diagview, shlex.join(collect)]
+        steps = [shlex.join(prepare), shlex.join(execute)]
+        if not req.host_steps:  # snpe-diagview is an x86_64 host tool: with a build host, finish_replay
+            steps += [diagview, shlex.join(_collect(req, runtime))]
         script = f"{SNPE_ENV}; " + " && ".join(steps)
         return ["sh", "-c", script]
+
+    def finish_replay(self, ctx: BoardContext, req: ReplayRequest, host: BoardContext) -> tuple[str, str]:
+        """The board's diag log comes back to the build host, where snpe-diagview (an x86_64 host tool,
+        hil/sim/conformance/qcs8255-snpe2.yaml) reads it; its CSV goes to the board for the collect step."""
+        output = f"{req.rundir}/output"
+        found = ctx.conn.run_script(_find_log(output), 30)
+        log = found.stdout.strip()
+        if not found.ok or not log:
+            raise InfraError(f"{ctx.name}: snpe-net-run wrote no SNPEDiag*.log in {output}")
+        workdir = host.path("diag", posixpath.basename(req.rundir))
+        host_log = posixpath.join(workdir, posixpath.basename(log))
+        csv = posixpath.join(workdir, "diag.csv")
+        argv = ["snpe-diagview", "--input_log", host_log, "--output", csv]
+        with tempfile.TemporaryDirectory(prefix="hil-diag-") as tmp:
+            local = Path(tmp) / "diag.log"
+            local.write_bytes(ctx.conn.read(log))
+            made = host.conn.run_script(f"mkdir -p {shlex.quote(workdir)}", 30)
+            if not made.ok:
+                raise InfraError(f"{host.name}: could not make {workdir}: {made.stderr.strip()}")
+            host.conn.put(local, host_log)
+            res = host.conn.run_script(f"{SNPE_ENV}; {shlex.join(argv)}", ctx.timeout_s)
+            if not res.ok:
+                raise InfraError(
+                    f"{host.name}: snpe-diagview failed on the build host: {res.stderr.strip()[-300:]}"
+                )
+            local_csv = Path(tmp) / "diag.csv"
+            local_csv.write_bytes(host.conn.read(csv))
+            host.conn.run(["rm", "-rf", "--", workdir], 30)
+            ctx.conn.put(local_csv, f"{output}/diag.csv")
+        collect = _collect(req, runtime_of_engine(req.engine))
+        done = ctx.conn.run(collect, ctx.timeout_s)
+        if not done.ok:
+            raise InfraError(f"{ctx.name}: snpe_replay.py collect failed: {done.stderr.strip()[-300:]}")
+        command = f"{shlex.join(argv)}  (on {host.name}); {shlex.join(collect)}"
+        return command, res.stdout + res.stderr + done.stdout + done.stderr
 
     # -- power ---------------------------------------------------------------------------------------------
 
@@ -266,6 +301,19 @@ def steps(
         ],
         ["snpe-dlc-graph-prepare", "--input_dlc", quantized, "--output_dlc", part, "--htp_socs", soc],
     ]
+
+
+def _find_log(output: str) -> str:
+    return f"ls -1 {shlex.quote(output)}/SNPEDiag*.log 2>/dev/null | head -n 1"
+
+
+def _collect(req: ReplayRequest, runtime: str) -> list[str]:
+    tool = f"{req.harness_dir}/snpe_replay.py"
+    collect = ["python3", tool, "collect", "--rundir", req.rundir, "--out", req.out]
+    collect += ["--warmup", str(req.warmup), "--fps", str(req.fps), "--runtime", RUNTIME_NAMES[runtime]]
+    if req.task_spec is not None:
+        collect += ["--task-json", json.dumps(req.task_spec)]
+    return collect
 
 
 def runtime_of_engine(engine: str) -> str:

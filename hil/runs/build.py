@@ -49,7 +49,8 @@ class BuildHost:
         if self.conn is not None:
             self.conn.close()
 
-    def _context(self) -> BoardContext:
+    def context(self) -> BoardContext:
+        """The build host's context, connected on first use (also for host steps of a replay)."""
         if self.ctx is None:
             self.conn = BoardConnection(self.target.endpoint, tag=self.tag)
             self.conn.open()
@@ -69,7 +70,7 @@ class BuildHost:
     ) -> tuple[Conversion, int]:
         """The engine built on the build host, now on the board; and the bytes shipped to the board."""
         with _lock(self.target.name):
-            ctx = self._context()
+            ctx = self.context()
             items = [item(model, ctx.path("blobs"))] + [item(c, ctx.path("blobs")) for c in clips]
             push(ctx.conn, [*items, *harness_items(ctx)])
             conversion = self.target.platform.convert(

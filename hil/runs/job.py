@@ -287,6 +287,7 @@ class _BoardRun:
             fps=self.suite.fps,
             input_spec=model.input_spec(),
             task_spec=model.task_spec(),
+            host_steps=self.builder is not None,
         )
         harness = platform.replay_argv(ctx, request)
         plan = platform.power_plan(ctx, self.target.power_source, self.target.power_interval_ms, tag)
@@ -318,6 +319,10 @@ class _BoardRun:
             outcome, message = classify_replay_failure(res.exit_code, res.stderr)
             self.finish(job, outcome, "replay", message, logs=logs)
             return
+        if self.builder is not None:  # steps needing the build host's tools (SNPE: snpe-diagview)
+            command, text = platform.finish_replay(ctx, request, self.builder.context())
+            if command:
+                logs.append(JobLog(kind="replay", command=command, text=text[-20000:]))
         try:
             replayed = parse_frames(ctx.conn.read(out).decode(), clip, model)
         except (ModelError, ValueError) as exc:

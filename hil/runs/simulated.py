@@ -18,14 +18,17 @@ from pathlib import Path
 from hil.errors import HilError, InfraError
 from hil.inventory.spec import BoardSpec
 from hil.runs.lease import process_start
+from hil.sim import conformance
 from hil.sim.rack import SimBoard, SimRack
 
 STARTED_BY_RUN = "started-by-run"  # marker: a run started this board, so the last run out stops it
 
 
 def sim_board(board: BoardSpec) -> SimBoard:
+    """A board that names a build host is a target: it lacks the tools its vendor ships for a host only."""
+    role = conformance.BOARD if board.build_host is not None else conformance.HOST
     return SimBoard(
-        board.name, board.platform, board.ansible_host, board.ansible_port, dict(board.sim_toolchain)
+        board.name, board.platform, board.ansible_host, board.ansible_port, dict(board.sim_toolchain), role
     )
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.errors import InfraError
-from hil.sim import boards, faults, keys, pythons
+from hil.sim import boards, conformance, faults, keys, pythons
 from hil.sim.tools import tools
 
 START_TIMEOUT_S = 10.0
@@ -39,6 +39,9 @@ class SimBoard:
     host: str
     port: int
     toolchain: dict[str, str] = field(default_factory=dict, compare=False)  # per-board version overrides
+    # "board": the target, without the tools its vendor ships for an x86_64 host only (hil.sim.conformance);
+    # "host": a build host (or a board with no build host of its own), with the SDK's host tools too.
+    role: str = conformance.HOST
 
 
 @dataclass(frozen=True)
@@ -109,12 +112,18 @@ class SimRack:
         bin_dir = self.bin_dir(board.name)
         bin_dir.mkdir(parents=True, exist_ok=True)
         python = sys.executable
+        absent = conformance.absent(board.platform, board.role)  # host-only tools are not on a board
         scripts = {
-            name: f'exec "{python}" -m {module} "$@"' for name, module in tools(board.platform).items()
+            name: f'exec "{python}" -m {module} "$@"'
+            for name, module in tools(board.platform).items()
+            if name not in absent
         }
         # The board's python3: hil's own interpreter (numpy, OpenCV, ONNX Runtime), or the real Python of
         # the version its inventory names (hil.sim.pythons), with whatever that one has installed.
         scripts["python3"] = f'exec "{pythons.board_python(board.toolchain)}" "$@"'
+        for stale in bin_dir.iterdir():  # a tool of an earlier start in another role
+            if stale.name not in scripts:
+                stale.unlink()
         for name, body in scripts.items():
             path = bin_dir / name
             path.write_text(f"#!/bin/sh\n{body}\n")
@@ -124,6 +133,7 @@ class SimRack:
         env = {
             **boards.environment(board.platform, root),
             "HIL_SIM_BOARD": board.name,
+            "HIL_SIM_ROLE": board.role,
             "HIL_BOARD_ROOT": str(root),
             "HOME": str(home),
             "PATH": f"{self.bin_dir(board.name)}:/usr/local/bin:/usr/bin:/bin",

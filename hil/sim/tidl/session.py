@@ -43,8 +43,13 @@ def install(ort: ModuleType) -> None:
     real_session: type = ort.InferenceSession
     real_available = ort.get_available_providers
 
+    # TI compiles on an x86 PC only (hil/sim/conformance/tda4vm-*.yaml): a simulated board's onnxruntime
+    # has no TIDLCompilationProvider, a simulated build host's has.
+    on_board = os.environ.get("HIL_SIM_ROLE") == "board"
+    ours = [TIDL_RUN] if on_board else [TIDL_RUN, TIDL_COMPILE]
+
     def get_available_providers() -> list[str]:
-        return [TIDL_RUN, TIDL_COMPILE, *real_available()]
+        return [*ours, *real_available()]
 
     class InferenceSession:
         """ONNX Runtime's InferenceSession, with the TIDL providers of TI's build emulated."""
@@ -58,7 +63,7 @@ def install(ort: ModuleType) -> None:
             **kwargs: Any,
         ) -> Any:
             wanted = _provider_options(providers, provider_options)
-            if TIDL_COMPILE in wanted:
+            if TIDL_COMPILE in wanted and TIDL_COMPILE in ours:
                 from hil.sim.tidl.compiler import CompileSession
 
                 return CompileSession(_model_bytes(path_or_bytes), wanted[TIDL_COMPILE], sess_options)

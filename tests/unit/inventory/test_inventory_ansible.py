@@ -53,6 +53,8 @@ def test_ansible_reads_the_example_without_warnings(tmp_path: Path) -> None:
         "car-021",
         "car-022",
         "car-023",
+        "snpe-host",
+        "tidl-host",
     }
     assert listing["canary"]["hosts"] == ["car-017"]
     assert listing["vehicles"]["children"] == ["canary", "wave_eu"]

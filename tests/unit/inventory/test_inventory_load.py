@@ -13,6 +13,7 @@ def test_example_lab_loads_with_boards_in_file_order() -> None:
     inv = load_inventory(EXAMPLE, PLATFORMS)
     assert list(inv.boards) == [
         "orin-01", "orin-02", "qcs-01", "tda4-01", "car-017", "car-021", "car-022", "car-023",
+        "snpe-host", "tidl-host",
     ]  # fmt: skip
     assert inv.path == EXAMPLE
     assert inv.groups["rack"] == ["orin-01", "orin-02", "qcs-01", "tda4-01"]
@@ -39,7 +40,7 @@ def test_example_lab_board_fields() -> None:
     assert qcs.command_timeout_s == 1200
     assert inv.board("tda4-01").power == PowerSpec(source="hwmon", hwmon_path="/sys/class/hwmon/hwmon2")
     car = inv.board("car-017")
-    assert (car.workdir, car.build_host, car.connect_timeout_s) == ("/opt/dms", "qcs-01", 20)
+    assert (car.workdir, car.build_host, car.connect_timeout_s) == ("/opt/dms", "snpe-host", 20)
     assert inv.groups_of("car-017") == ["all", "vehicles", "canary"]
 
 

@@ -24,10 +24,24 @@ def names(inv: Inventory, where: list[str]) -> list[str]:
 @pytest.mark.parametrize(
     ("where", "expected"),
     [
-        ([], ["orin-01", "orin-02", "qcs-01", "tda4-01", "car-017", "car-021", "car-022", "car-023"]),
+        (
+            [],
+            [
+                "orin-01",
+                "orin-02",
+                "qcs-01",
+                "tda4-01",
+                "car-017",
+                "car-021",
+                "car-022",
+                "car-023",
+                "snpe-host",
+                "tidl-host",
+            ],
+        ),
         (["name=orin-01"], ["orin-01"]),
         (["name=car-02*"], ["car-021", "car-022", "car-023"]),
-        (["platform=qcs8255"], ["qcs-01", "car-017", "car-021", "car-022", "car-023"]),
+        (["platform=qcs8255"], ["qcs-01", "car-017", "car-021", "car-022", "car-023", "snpe-host"]),
         (["group=rack"], ["orin-01", "orin-02", "qcs-01", "tda4-01"]),
         (["group=vehicles"], ["car-017", "car-021", "car-022", "car-023"]),  # through child groups
         (["group=wave_*"], ["car-021", "car-022", "car-023"]),
