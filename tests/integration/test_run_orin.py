@@ -37,7 +37,9 @@ def test_run_stores_fp32_and_fp16_and_second_run_pushes_nothing(
         assert r["latency_ms"]["p99"] is None and "p99" in r["latency_ms"]["insufficient"]
         assert r["power_source"] == "sim-model" and r["power_w"] > 0
         assert r["memory_peak_mb"] > 0 and r["engine_bytes"] > 0 and r["conversion_s"] > 0
-        assert set(r["budgets"]) == {"latency", "power", "memory", "accuracy", "fps", "parity"}
+        assert set(r["budgets"]) == {"latency", "power", "memory", "accuracy", "fps", "parity", "loss"}
+        # fp16 is judged against the FP32 reference on the same frames; fp32 is that reference.
+        assert r["budgets"]["loss"] is (None if r["precision"] == "fp32" else True), r["budgets"]
     assert sum(r["bytes_pushed"] for r in results) > 0
 
     db = sqlite3.connect(tmp_path / "hil.sqlite")
