@@ -85,9 +85,9 @@ LATEST := .venv-latest
 test-latest: setup
 	rm -rf $(LATEST)
 	$(BIN)/uv venv -q --python $(PYTHON) $(LATEST)
-	$(BIN)/uv pip install -q --python $(LATEST)/bin/python --upgrade -e '.[dev]'
+	$(BIN)/uv pip install -q --python $(LATEST)/bin/python --upgrade -e '.[dev,web]'
 	@echo "Newer than requirements.lock:"; \
-	$(BIN)/uv pip freeze --python $(LATEST)/bin/python | grep -v '^-e' | sort > $(LATEST)/freeze.txt; \
+	$(BIN)/uv pip freeze -q --python $(LATEST)/bin/python | grep -v '^-e' | sort > $(LATEST)/freeze.txt; \
 	$(BIN)/python .ci/lock.py diff $(LOCK) $(LATEST)/freeze.txt
 	HIL_UNLOCKED=1 $(LATEST)/bin/pytest -q -n 2 --dist loadfile -p no:cacheprovider; rc=$$?; \
 	if [ $$rc = 0 ]; then echo "test-latest: the newest releases pass."; \
