@@ -34,6 +34,9 @@ from hil.report.layout import print_table
 PRECISION_ORDER = {"fp32": 0, "fp16": 1, "int16": 2, "int8": 3}
 NOISY_NOTE = "! noisy: taken while the board throttled (noisy_reason in --json)"
 MODELLED_NOTE = cells.MODELLED_LEGEND.plain
+# A simulated board (the only source of modelled power) runs every engine on this host's CPU, where reduced
+# precision buys little or nothing: its latencies compare code paths, not the device's precisions.
+SIM_LATENCY_NOTE = "p50, speed-up on a simulated board: this host's CPU (lower precision no faster)"
 Groups = dict[str, list[JobResult]]
 
 
@@ -114,7 +117,7 @@ def _status(results: list[JobResult]) -> Text:
 
 
 def _notes(results: list[JobResult], modelled: bool) -> list[str]:
-    notes = [MODELLED_NOTE] if modelled else []
+    notes = [MODELLED_NOTE, SIM_LATENCY_NOTE] if modelled else []
     if any(r.noisy for r in results):
         notes.append(NOISY_NOTE)
     return notes
@@ -217,7 +220,7 @@ def _model_table(
                 figure_cell(metric, weighted_accuracy(results)), delta_cell(vs), p50, speedup_cell(vs), power,
             )  # fmt: skip
     print_table(console, table)
-    return [MODELLED_NOTE] if modelled else []
+    return [MODELLED_NOTE, SIM_LATENCY_NOTE] if modelled else []
 
 
 def _absent() -> Comparison:
@@ -263,7 +266,7 @@ def _compression_table(console: Console, data: dict[str, Any]) -> list[str]:
         table.add_row(*row)
     console.print(Text(title, style="italic"), highlight=False)
     print_table(console, table)
-    return [MODELLED_NOTE] if data["power_modelled"] else []
+    return [MODELLED_NOTE, SIM_LATENCY_NOTE] if data["power_modelled"] else []
 
 
 def _compression_value(figure: str, metric: str, value: float | None, modelled: bool) -> Text:
