@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from tests.conftest import REPO, Hil, free_endpoint, needs_sshd
@@ -26,23 +27,16 @@ def rack(tmp_path: Path) -> str:
     return str(path)
 
 
+def diagnose_on_board(hil: Hil, inv: str) -> subprocess.CompletedProcess[str]:
+    """`hil diagnose` of the fp32 demo model on 2 frames, the board's layers dumped on qcs-diag."""
+    args = ["diagnose", str(FP32), "-c", str(CLIPS), "-f", "2", "--no-rank", "--board", "qcs-diag"]
+    return hil(*args, "-i", inv, "--json")
+
+
 def test_board_option_dumps_every_layer_on_the_simulated_qcs8255(hil: Hil, tmp_path: Path) -> None:
     """The real path: sshd, push, the platform's SNPE conversion, snpe-net-run --debug, tar back."""
     inv = rack(tmp_path)
-    shown = hil(
-        "diagnose",
-        str(FP32),
-        "-c",
-        str(CLIPS),
-        "-f",
-        "2",
-        "--no-rank",
-        "--board",
-        "qcs-diag",
-        "-i",
-        inv,
-        "--json",
-    )
+    shown = diagnose_on_board(hil, inv)
     assert shown.returncode == 0, shown.stderr
     result = json.loads(shown.stdout)
     assert result["board_source"].startswith("qcs-diag: snpe-net-run --use_dsp --debug")
@@ -66,20 +60,7 @@ def test_a_converter_that_breaks_one_layer_is_blamed_not_the_quantization(hil: H
     inv = rack(tmp_path)
     set_fault = hil("sim", "fault", "qcs-diag", "-i", inv, "snpe-dlc-quantize=bad_layer")
     assert set_fault.returncode == 0, set_fault.stderr
-    shown = hil(
-        "diagnose",
-        str(FP32),
-        "-c",
-        str(CLIPS),
-        "-f",
-        "2",
-        "--no-rank",
-        "--board",
-        "qcs-diag",
-        "-i",
-        inv,
-        "--json",
-    )
+    shown = diagnose_on_board(hil, inv)
     assert shown.returncode == 0, shown.stderr
     result = json.loads(shown.stdout)
     verdict = result["verdict"]
