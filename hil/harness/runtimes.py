@@ -60,7 +60,8 @@ def cuda_check(cudart: Any, result: Any, what: str) -> Any:
     err, values = result[0], tuple(result[1:])
     if err != cudart.cudaError_t.cudaSuccess:
         _, name = cudart.cudaGetErrorName(err)
-        text = str(name, "utf-8") if isinstance(name, bytes) else str(name)  # not .decode(): vermin reads it as py2
+        # str(bytes, "utf-8"), not .decode(): vermin takes .decode() for Python 2's str
+        text = str(name, "utf-8") if isinstance(name, bytes) else str(name)
         raise RuntimeError(f"harness: CUDA {what} failed: {text}")
     return values[0] if len(values) == 1 else values
 
