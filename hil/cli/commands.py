@@ -1,11 +1,12 @@
 """The command modules, in the order `hil --help` lists them. Each has `register(app)`.
 
-Most command modules import ONNX Runtime, OpenCV, numpy or paramiko at their top (most of a second). Two
-kinds of invocation never need them, so they do not import those modules:
-- the history commands (history, compare, trend, export, store) read SQLite only: when one of them is run,
-  only their modules are registered;
+Most command modules import ONNX Runtime, OpenCV, numpy or paramiko at their top (most of a second), so a
+command line registers only what it runs:
+- a known command registers its own module alone (`hil sim up` never imports what `hil run` needs; every
+  test, script and nightly job pays this start-up once per call);
 - `hil` / `hil --help` only lists commands: it registers INDEX, stand-ins carrying each command's summary
-  (tests/unit/history/test_fast_commands.py checks INDEX against the real commands, so it cannot drift).
+  (tests/unit/history/test_fast_commands.py checks INDEX against the real commands, so it cannot drift);
+- an unknown word registers every command, so the error can suggest the right one.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ NAMES = (
     "run", "show", "history", "compare", "trend", "export", "parse", "importer", "assets", "boards", "sim",
     "store", "deploy", "keys", "report", "diagnose",
 )  # fmt: skip
-# Command name -> module, for the commands that need nothing but the store.
-LIGHT = {"history": "history", "compare": "compare", "trend": "trend", "export": "export", "store": "store"}
+# Command name -> the module that registers it.
+MODULE_OF = {
+    **{name: name for name in NAMES if name not in ("importer", "assets")},
+    "import": "importer", "calibrate": "assets", "quantize": "assets", "clipgen": "assets",
+}  # fmt: skip
 # (command, the first paragraph of its help), in the order of NAMES' registration.
 INDEX = (
     ("run", "Replay recorded cabin clips through models on boards and check them against budgets."),
@@ -62,13 +66,13 @@ def _modules(names: tuple[str, ...]) -> list[ModuleType]:
 
 
 def register(app: typer.Typer, command: str | None = None, help_only: bool = False) -> None:
-    """Register the commands: every one, only the light ones when `command` (the one being run) is light,
-    or the INDEX stand-ins when `help_only` (the top-level help, where no command runs)."""
+    """Register the commands: only the module of `command` (the one being run) when it is known, the INDEX
+    stand-ins when `help_only` (the top-level help, where no command runs), else every one."""
     if help_only:
         for name, summary in INDEX:
             app.command(name, help=summary)(_stand_in)
         return
-    names = tuple(LIGHT.values()) if command in LIGHT else NAMES
+    names = (MODULE_OF[command],) if command in MODULE_OF else NAMES
     for module in _modules(names):
         module.register(app)
 

@@ -11,10 +11,12 @@ import shlex
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hil.records import PowerSource, Precision
-from hil.transport.ssh import BoardConnection
+
+if TYPE_CHECKING:  # paramiko and fabric load only where a board is really reached
+    from hil.transport.ssh import BoardConnection
 
 
 @dataclass

@@ -60,3 +60,14 @@ def test_history_commands_and_help_import_no_heavy_module(tmp_path: Path) -> Non
     assert _loaded("trend", "--db", str(db), "--json") == []
     # The probe itself works: a command that needs numpy does import it.
     assert "numpy" in _loaded("run", "--help")
+
+
+def test_a_command_imports_only_what_it_needs() -> None:
+    # Each command registers its own module alone: `hil sim`, `hil keys` or `hil show` (called by every
+    # script and test, many times a run) never pay for what `hil run` imports.
+    assert _loaded("keys", "--help") == []
+    assert not {"onnx", "onnxruntime", "cv2", "numpy"} & set(_loaded("sim", "--help"))
+    assert not {"onnx", "onnxruntime", "cv2", "paramiko"} & set(_loaded("show", "--help"))
+    assert not {"onnx", "onnxruntime", "cv2", "paramiko"} & set(_loaded("import", "--help"))
+    # An unknown word registers every command, so click can suggest the one meant.
+    assert "onnx" in _loaded("bogus")
