@@ -44,8 +44,10 @@ def up(
         list[str] | None,
         typer.Option(
             "--toolchain",
-            help="Start a platform's boards at another toolchain release: orin=trt8.5, orin=trt10.3, "
-            "qcs8255=snpe2.20, PLATFORM=py3.8 (a real Python 3.8 as python3); comma-separate several.",
+            help="Start a platform's boards at another toolchain release, one of those the vendor "
+            "conformance files describe (hil/sim/conformance/): orin=trt8.5|trt8.6|trt10.3, "
+            "qcs8255=snpe2.20|snpe2.22, tda4vm=tidl08.06|tidl09.02|tidl10.01, PLATFORM=py3.8 (a real "
+            "Python 3.8 as python3); comma-separate several.",
         ),
     ] = None,
 ) -> None:

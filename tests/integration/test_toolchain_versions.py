@@ -46,4 +46,4 @@ def test_sim_up_at_an_older_release_then_run_uses_it(
         hil("sim", "down", "-i", str(rack.inventory))
     bad = hil("sim", "up", "-i", str(rack.inventory), "--toolchain", "orin=trt7")
     assert bad.returncode == 2 and "orin has no simulated release 'trt7'" in bad.stderr
-    assert "trt8.5, trt10.3, py3.8" in bad.stderr
+    assert "trt8.5, trt8.6, trt10.3, py3.8" in bad.stderr
