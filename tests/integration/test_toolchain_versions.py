@@ -47,8 +47,8 @@ def test_sim_up_at_each_end_of_the_table_then_run_passes(
     up = hil("sim", "up", "-i", str(rack.inventory), *(f"--toolchain={p}={r}" for p, r in chosen.items()))
     assert up.returncode == 0, up.stderr
     try:
-        proc = hil("run", "-i", str(rack.inventory), "--model", str(model), "--clip", str(clip), "-p", "fp16,int16",
-                   "--max-frames", "6", "--warmup", "2", "--json")  # fmt: skip
+        proc = hil("run", "-i", str(rack.inventory), "--model", str(model), "--clip", str(clip),
+                   "-p", "fp16,int16", "--max-frames", "6", "--warmup", "2", "--json")  # fmt: skip
         assert proc.returncode == 0, proc.stderr + proc.stdout
         ran = [r for r in json.loads(proc.stdout)["results"] if r["status"] != "skipped"]  # fp16 or int16
         results = {r["board"]: r for r in ran}
