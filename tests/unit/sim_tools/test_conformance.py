@@ -98,3 +98,31 @@ def test_hil_s_tidl_compile_options_are_documented_for_the_release() -> None:
         assert used <= conformance.documented_options("tda4vm", "TIDLCompilationProvider", release, "tidl")
     old = conformance.documented_options("tda4vm", "TIDLCompilationProvider", "08_06_00_02", "tidl")
     assert used - old == {"advanced_options:prequantized_model"}
+
+
+@pytest.mark.parametrize("version", ["8.5.2", "8.6.2", "10.3.0"])
+def test_hil_s_trtexec_command_line_is_accepted_without_warning_at_each_release(version: str) -> None:
+    from hil.platforms import orin
+
+    rules = conformance.flag_rules("orin", "tensorrt", version, "trtexec")
+    assert rules is not None
+    flags = ["--onnx", "--saveEngine", orin.build_only_flag(version)]
+    flags += [f.partition("=")[0] for f in orin.shape_flags({"x": [1, 3, 8, 8]})]
+    flags += [f for precision_flags in orin.PRECISION_FLAGS.values() for f in precision_flags]
+    assert rules.unknown(flags) == [] and not set(flags) & set(rules.deprecated), flags
+
+
+def test_hil_s_orin_total_power_is_the_one_each_module_s_data_names() -> None:
+    """AGX Orin has no input rail (its total is the sum); Orin NX / Nano report VDD_IN (the total)."""
+    from hil.parsers.tegrastats import parse_tegrastats
+    from hil.platforms import orin
+
+    [table, *_] = conformance.tables("orin")
+    for module, spec in table["power"]["modules"].items():
+        mw = {rail: 1000 * (i + 1) for i, rail in enumerate(spec["rails"])}
+        line = "RAM 2000/30000MB (lfb 1x4MB) CPU [1%@729,2%@729] " + " ".join(
+            f"{rail} {v}mW/{v}mW" for rail, v in mw.items()
+        )
+        [sample] = parse_tegrastats(line).samples
+        want = sum(mw.values()) if spec["total"] == "sum" else mw[spec["total"]]
+        assert orin.total_input_mw(sample) == want, module
