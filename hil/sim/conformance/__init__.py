@@ -34,10 +34,13 @@ def tables(platform: str) -> tuple[dict[str, Any], ...]:
     return tuple(found)
 
 
-def host_only(platform: str) -> frozenset[str]:
-    """Tools (commands, ONNX Runtime providers) the vendor ships for an x86_64 host only."""
+def host_only(platform: str, every_toolchain: bool = False) -> frozenset[str]:
+    """Tools (commands, ONNX Runtime providers) the vendor ships for an x86_64 host only, of the toolchains
+    hil uses (a file with `used_by_hil: false`, e.g. QNN, only with `every_toolchain`)."""
     names = set()
     for table in tables(platform):
+        if table.get("used_by_hil") is False and not every_toolchain:
+            continue
         for name, entry in (table.get("tools") or {}).items():
             if (entry or {}).get("where") == HOST:
                 names.add(str(name))
@@ -46,7 +49,7 @@ def host_only(platform: str) -> frozenset[str]:
 
 def absent(platform: str, role: str) -> frozenset[str]:
     """What a simulated machine of `role` does not have: a board lacks the host-only tools."""
-    return host_only(platform) if role == BOARD else frozenset()
+    return host_only(platform, every_toolchain=True) if role == BOARD else frozenset()
 
 
 def release_names(platform: str) -> dict[str, dict[str, str]]:
