@@ -125,3 +125,18 @@ def test_hil_s_orin_total_power_is_the_one_each_module_s_data_names() -> None:
         [sample] = parse_tegrastats(line).samples
         want = sum(mw.values()) if spec["total"] == "sum" else mw[spec["total"]]
         assert orin.total_input_mw(sample) == want, module
+
+
+def test_the_emulated_tegrastats_takes_only_documented_options() -> None:
+    import ast
+    from pathlib import Path
+
+    import hil.sim.tools
+
+    source = (Path(hil.sim.tools.__file__).parent / "tegrastats.py").read_text()
+    names = {
+        n.value
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Constant) and str(n.value).startswith("--")
+    }
+    assert names and names <= conformance.documented_flags("orin", "tegrastats"), names
