@@ -13,7 +13,7 @@ from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, p
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
 from hil.runs.simulated import keep_running, sim_board
-from hil.sim.toolchains import parse_toolchains
+from hil.sim.toolchains import parse_toolchains, python_notes
 
 sim_app = typer.Typer(
     help=(
@@ -56,6 +56,8 @@ def up(
     A board already running keeps its toolchain: `hil sim down` it first to start it at another."""
     rack = context.rack()
     releases = parse_toolchains(toolchain or [])
+    for note in python_notes(releases):
+        err.print(f"note: {note}", markup=False)
     for board in _sim_boards(inventory, where):
         spec = sim_board(board)
         if board.platform in releases:

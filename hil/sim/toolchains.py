@@ -53,3 +53,20 @@ def parse_toolchains(texts: list[str]) -> dict[str, dict[str, str]]:
                 )
             chosen.setdefault(platform, {}).update(known[name])
     return chosen
+
+
+def python_notes(chosen: dict[str, dict[str, str]]) -> list[str]:
+    """A note per chosen release whose conformance file names a board Python the rack offers (`py3.8`) that
+    was not chosen too: e.g. JetPack 5's 3.8 (the simulated board would run hil's own python3)."""
+    notes = []
+    for platform, versions in chosen.items():
+        for key, version in versions.items():
+            table = conformance.table_for(platform, key, version) or {}
+            wanted = str((table.get("board") or {}).get("python", ""))
+            if f"py{wanted}" in ANY and versions.get("python") != wanted:  # a Python the rack offers
+                name = f"{platform}={table.get('sim_release', version)}"
+                notes.append(
+                    f"{name}: a real board has Python {wanted}; the simulated one runs hil's own python3 "
+                    f"unless you add py{wanted} (--toolchain {name},py{wanted})"
+                )
+    return notes

@@ -46,6 +46,8 @@ def test_sim_up_at_each_end_of_the_table_then_run_passes(
     chosen = {p: list(releases(p))[0 if end == "oldest" else -1] for p in PLATFORMS}
     up = hil("sim", "up", "-i", str(rack.inventory), *(f"--toolchain={p}={r}" for p, r in chosen.items()))
     assert up.returncode == 0, up.stderr
+    # JetPack 5's python3 is 3.8 (orin-trt8.5.yaml): the rack says how to run the harness under it
+    assert ("note: orin=trt8.5: a real board has Python 3.8" in up.stderr) == (end == "oldest"), up.stderr
     try:
         proc = hil("run", "-i", str(rack.inventory), "--model", str(model), "--clip", str(clip),
                    "-p", "fp16,int16", "--max-frames", "6", "--warmup", "2", "--json")  # fmt: skip

@@ -140,3 +140,11 @@ def test_the_emulated_tegrastats_takes_only_documented_options() -> None:
         if isinstance(n, ast.Constant) and str(n.value).startswith("--")
     }
     assert names and names <= conformance.documented_flags("orin", "tegrastats"), names
+
+
+def test_a_release_whose_board_has_python_3_8_says_how_to_run_under_it() -> None:
+    from hil.sim.toolchains import python_notes
+
+    [note] = python_notes(parse_toolchains(["orin=trt8.5"]))
+    assert "a real board has Python 3.8" in note and "(--toolchain orin=trt8.5,py3.8)" in note
+    assert python_notes(parse_toolchains(["orin=trt8.5,py3.8", "orin=trt10.3"])) == []
