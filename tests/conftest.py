@@ -75,11 +75,23 @@ SIM_POWER = {
 }
 
 
+# Platforms whose vendor ships the converters for an x86_64 host only (hil/sim/conformance): a test rack gives
+# their boards a simulated build host, as the default rack does, so the board has none of those tools.
+NEEDS_BUILD_HOST = ("qcs8255", "tda4vm")
+
+
 def write_sim_inventory(
-    path: Path, boards: dict[str, str], extra: str = "", budgets: str = "latency_ms: 5000, power_w: 50"
+    path: Path,
+    boards: dict[str, str],
+    extra: str = "",
+    budgets: str = "latency_ms: 5000, power_w: 50",
+    build_hosts: bool = True,
 ) -> Rack:
     """A simulated rack inventory with the given board name -> platform, on free loopback endpoints.
 
+    Each QCS8255 / TDA4VM board names a simulated build host of its platform (`<platform>-build`, one per
+    platform, in a `build_hosts` group; `sim_toolchain` lines of `extra` apply to it too), unless
+    `build_hosts=False`: then the boards keep the host tools and convert on themselves.
     Tests check behaviour, not speed (that is bench/'s job): latency and power budgets are generous so a busy
     CI machine cannot fail a run that behaves correctly.
     """
@@ -94,6 +106,7 @@ def write_sim_inventory(
         "      hosts:",
     ]
     where: dict[str, tuple[str, int]] = {}
+    hosts_for = sorted({p for p in boards.values() if p in NEEDS_BUILD_HOST}) if build_hosts else []
     for name, platform in boards.items():
         host, port = free_endpoint()
         where[name] = (host, port)
@@ -104,7 +117,20 @@ def write_sim_inventory(
             f"          ansible_port: {port}",
             f"          power: {SIM_POWER[platform]}",
         ]
+        if platform in hosts_for:
+            lines.append(f"          build_host: {platform}-build")
         lines += [f"          {x}" for x in extra.splitlines() if x]
+    if hosts_for:
+        lines += ["    build_hosts:", "      vars:", "        sim: true", "      hosts:"]
+        for platform in hosts_for:
+            host, port = free_endpoint()
+            lines += [
+                f"        {platform}-build:",
+                f"          platform: {platform}",
+                f"          ansible_host: {host}",
+                f"          ansible_port: {port}",
+            ]
+            lines += [f"          {x}" for x in extra.splitlines() if x.strip().startswith("sim_toolchain")]
     path.write_text("\n".join(lines) + "\n")
     return Rack(path, where)
 

@@ -13,7 +13,7 @@ from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, p
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
 from hil.runs.simulated import keep_running, sim_board
-from hil.sim.toolchains import parse_toolchains
+from hil.sim.toolchains import parse_toolchains, python_notes
 
 sim_app = typer.Typer(
     help=(
@@ -44,8 +44,10 @@ def up(
         list[str] | None,
         typer.Option(
             "--toolchain",
-            help="Start a platform's boards at another toolchain release: orin=trt8.5, orin=trt10.3, "
-            "qcs8255=snpe2.20, PLATFORM=py3.8 (a real Python 3.8 as python3); comma-separate several.",
+            help="Start a platform's boards at another toolchain release, one of those the vendor "
+            "conformance files describe (hil/sim/conformance/): orin=trt8.5|trt8.6|trt10.3, "
+            "qcs8255=snpe2.20|snpe2.22, tda4vm=tidl08.06|tidl09.02|tidl10.01, PLATFORM=py3.8 (a real "
+            "Python 3.8 as python3); comma-separate several.",
         ),
     ] = None,
 ) -> None:
@@ -54,6 +56,8 @@ def up(
     A board already running keeps its toolchain: `hil sim down` it first to start it at another."""
     rack = context.rack()
     releases = parse_toolchains(toolchain or [])
+    for note in python_notes(releases):
+        err.print(f"note: {note}", markup=False)
     for board in _sim_boards(inventory, where):
         spec = sim_board(board)
         if board.platform in releases:

@@ -15,15 +15,18 @@ pytestmark = [needs_sshd]
 
 
 def write_inventory(path: Path, name: str) -> Path:
-    """One simulated qcs8255 board whose power comes from a meter command, as on a real rack."""
-    host, port = free_endpoint()
+    """One simulated qcs8255 board whose power comes from a meter command, as on a real rack, and its x86_64
+    build host (SNPE's converters and snpe-diagview are host tools: the board has none of them)."""
+    (host, port), (bhost, bport) = free_endpoint(), free_endpoint()
     path.write_text(
         # Generous latency/power budgets: tests check behaviour, bench/ checks speed (see conftest).
         "all:\n  vars:\n    budgets: {latency_ms: 5000, power_w: 50}\n"
         "  children:\n    rack:\n      vars:\n        sim: true\n      hosts:\n"
         f"        {name}:\n          platform: qcs8255\n          ansible_host: {host}\n"
-        f"          ansible_port: {port}\n"
+        f"          ansible_port: {port}\n          build_host: {name}-build\n"
         "          power: {source: command, command: qcs-meter, interval_ms: 50}\n"
+        f"        {name}-build:\n          platform: qcs8255\n          ansible_host: {bhost}\n"
+        f"          ansible_port: {bport}\n"
     )
     return path
 
@@ -110,8 +113,8 @@ def test_converter_rejects_operator_fails_that_job_only(hil: Hil, tmp_path: Path
     by_model = {r["model"]: r for r in json.loads(proc.stdout)["results"]}
     failed = by_model["custom-op"]
     assert failed["status"] == "fail" and failed["stage"] == "convert"
-    assert failed["error"].startswith(
-        "qcs-t2: snpe-onnx-to-dlc failed to build the fp32 DLC (SNPE CPU runtime)"
+    assert failed["error"].startswith(  # the converter ran on the board's build host, which the error names
+        "qcs-t2-build: snpe-onnx-to-dlc failed to build the fp32 DLC (SNPE CPU runtime)"
     )
     assert "Node FancyOp_3: 'No translation registered for op type onnx_fancyop." in failed["error"]
     assert by_model["good"]["status"] == "pass"

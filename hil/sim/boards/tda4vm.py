@@ -1,7 +1,8 @@
 """Simulated TI TDA4VM (SK-TDA4VM, J721E) with the TIDL tools: identity files, environment, INA226, power.
 
 - Identity: the device-tree model string, and $TIDL_TOOLS_PATH/version.txt of edgeai-tidl-tools 08_06_00_02
-  (Processor SDK 08.06 for J721E), the release hil.sim.tidl emulates.
+  (Processor SDK 08.06 for J721E), the release hil.sim.tidl emulates, or the board's `sim_toolchain: {tidl:
+  ...}` release (`hil sim up --toolchain tda4vm=tidl10.01`), with that release's EDGEAI_SDK_VERSION.
 - Environment of the board's sessions, as edgeai-tidl-tools' setup_env.sh and the SDK's profile set it:
   SOC, EDGEAI_SDK_VERSION, TIDL_TOOLS_PATH, and PYTHONPATH with the `onnxruntime` shim first, so the
   board's Python sees ONNX Runtime with the TIDL providers (see hil/sim/tidl).
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hil.sim import conformance
+from hil.sim.boards import toolchain_version
 from hil.sim.power_model import PowerModel, RailSpec
 from hil.sim.tidl import TOOLS_VERSION
 
@@ -36,6 +39,18 @@ UPDATE_INTERVAL_MS = 2
 POWER_MODELS = {"default": PowerModel("tda4vm", "default", (RailSpec("VSYS_5V0", 2200, 4800),))}
 DEFAULT_POWER_MODE = "default"
 SIDECARS = ("hil.sim.tools.tidl_ina226",)
+
+
+def tools_version(root: Path) -> str:
+    """The edgeai-tidl-tools release this board reports (its sim_toolchain override, else TOOLS_VERSION)."""
+    return toolchain_version("tidl", TOOLS_VERSION, root)
+
+
+def sdk_version(root: Path) -> str:
+    """EDGEAI_SDK_VERSION of the board's release: `09_02_00` for SDK 09.02 (its conformance file's `sdk`)."""
+    table = conformance.table_for("tda4vm", "tidl", tools_version(root)) or {}
+    parts = str(table.get("sdk", "")).split(".")[:3]
+    return "_".join(parts) if len(parts) == 3 else EDGEAI_SDK_VERSION
 
 
 def tools_dir(root: Path) -> Path:
@@ -59,10 +74,10 @@ def ina226_files(power_mw: float) -> dict[str, str]:
 
 
 def populate(root: Path) -> None:
-    files = {
-        tools_dir(root) / "version.txt": f"TIDL_TOOLS_VERSION={TOOLS_VERSION}\nSOC=J721E\n",
-        root / "proc" / "device-tree" / "model": DT_MODEL,
-    }
+    version_file = tools_dir(root) / "version.txt"
+    version_file.parent.mkdir(parents=True, exist_ok=True)
+    version_file.write_text(f"TIDL_TOOLS_VERSION={tools_version(root)}\nSOC=J721E\n")  # the release started
+    files = {root / "proc" / "device-tree" / "model": DT_MODEL}
     hwmon = hwmon_dir(root)
     idle = POWER_MODELS[DEFAULT_POWER_MODE].rails_mw(0.0)["VSYS_5V0"]
     static = {
@@ -81,6 +96,6 @@ def environment(root: Path) -> dict[str, str]:
     return {
         "PYTHONPATH": str(SHIM_DIR),
         "TIDL_TOOLS_PATH": str(tools_dir(root)),
-        "EDGEAI_SDK_VERSION": EDGEAI_SDK_VERSION,
+        "EDGEAI_SDK_VERSION": sdk_version(root),
         "SOC": "j721e",
     }

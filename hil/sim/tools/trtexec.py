@@ -23,12 +23,14 @@ import numpy as np
 import onnx
 
 from hil.sim import engine, faults
+from hil.sim.engine import tensorrt_version
 from hil.sim.tools.trtexec_log import (
     Log,
     Options,
     Query,
     banner,
     export_times,
+    flag_rules,
     g,
     parse_args,
     print_options,
@@ -58,10 +60,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0  # after the help, trtexec prints no PASSED line
     log = Log(opts.has("--verbose"))
     try:
-        if unknown:
+        rules = flag_rules()
+        if rules is None:  # a release no conformance file describes: nothing to follow
+            version = tensorrt_version()
+            log.e(f"hil-sim: no vendor conformance file lists TensorRT {version} (hil/sim/conformance/)")
+            return _finish(command, passed=False)
+        if unknown:  # as trtexec.cpp main(): each leftover argument, then the help text
+            for line in unknown:
+                log.e(line)
             sys.stdout.write(usage())
-            for arg in unknown:
-                log.e(f"Unknown option: {arg}")
+            return _finish(command, passed=False, code=rules.exit_code)
+        for warning in opts.warnings:
+            log.w(warning)
+        if opts.not_emulated:
+            flags = ", ".join(opts.not_emulated)
+            log.e(
+                f"hil-sim: the emulated trtexec does not act out {flags} "
+                f"(TensorRT {rules.release} accepts it)"
+            )
             return _finish(command, passed=False)
         fault = faults.fault_for("trtexec")
         print_options(log, opts)
@@ -84,9 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     return _finish(command, passed=True)
 
 
-def _finish(command: str, passed: bool) -> int:
+def _finish(command: str, passed: bool, code: int = 1) -> int:
     print(f"&&&& {'PASSED' if passed else 'FAILED'} {banner()} # {command}", flush=True)
-    return 0 if passed else 1
+    return 0 if passed else code
 
 
 def setup_engine(log: Log, opts: Options, fault: str | None) -> Network | None:

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hil.sim import conformance
+from hil.sim.conformance import FlagRules
 from hil.sim.engine import tensorrt_version, version_tuple
 
 
@@ -25,19 +27,17 @@ def banner() -> str:
     return f"TensorRT.trtexec [TensorRT v{major * 1000 + minor * 100 + patch}]"
 
 
-def build_only_flags() -> set[str]:
-    """How this version says "build, do not run": `--buildOnly` before TensorRT 8.6, which renamed it
-    `--skipInference` (8.6 still takes the old name, deprecated); 10.x takes only `--skipInference`."""
-    version = version_tuple(tensorrt_version())
-    if version < (8, 6):
-        return {"--buildOnly"}
-    return {"--skipInference", "--buildOnly"} if version < (10,) else {"--skipInference"}
+def flag_rules() -> FlagRules | None:
+    """What this board's TensorRT release of trtexec accepts (hil/sim/conformance/orin-trt*.yaml): e.g.
+    `--buildOnly` before 8.6, both names at 8.6 (the old one deprecated), only `--skipInference` from 10.0."""
+    return conformance.flag_rules("orin", "tensorrt", tensorrt_version(), "trtexec")
 
 
 DEVICE = "Orin (simulated: host CPU)"
+# What the emulation acts out; which of them a release accepts is the conformance file's (flag_rules).
 FLAGS = {
     "--fp16", "--int8", "--best", "--verbose", "--allowGPUFallback", "--noDataTransfers", "--useSpinWait",
-    "--separateProfileRun", "--help", "-h",
+    "--separateProfileRun", "--help", "-h", "--buildOnly", "--skipInference",
 }  # fmt: skip
 VALUED = {
     "--onnx", "--saveEngine", "--loadEngine", "--iterations", "--duration", "--warmUp", "--avgRuns",
@@ -76,6 +76,10 @@ class Options:
     raw: dict[str, str]
     flags: set[str]
     shapes: dict[str, list[int]] = field(default_factory=dict)
+    # Flags this release of trtexec accepts that the emulation does not act out (refused, never ignored),
+    # and the deprecation warnings the real parser prints.
+    not_emulated: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def get(self, key: str, default: str = "") -> str:
         return self.raw.get(key, default)
@@ -93,24 +97,35 @@ class Options:
         return {"fp16", "int8"} if "best" in asked else asked
 
 
-def parse_args(argv: list[str]) -> tuple[Options, list[str]]:
-    """Options, and the unknown arguments as trtexec reports them (`--key value`)."""
+def parse_args(argv: list[str], rules: FlagRules | None = None) -> tuple[Options, list[str]]:
+    """Options, and the unknown arguments as this release's trtexec reports them (`Unknown option: --key
+    value`). `rules` (default: the board's release, flag_rules()) says which flags exist."""
+    rules = rules or flag_rules()
     raw: dict[str, str] = {}
     flags: set[str] = set()
     unknown: list[str] = []
+    not_emulated: list[str] = []
+    warnings: list[str] = []
     for arg in argv:
         key, _, value = arg.partition("=")
-        if key in FLAGS or key in build_only_flags():
+        if rules is not None and key not in rules.accepted:
+            unknown.append(rules.message.format(name=key, value=value))
+            continue
+        if rules is not None and key in rules.deprecated:
+            warnings.append(rules.deprecated[key])
+        if key in FLAGS:
             flags.add(key)
         elif key in VALUED:
             raw[key] = value
+        elif rules is None:
+            unknown.append(f"Unknown option: {key} {value}")
         else:
-            unknown.append(f"{key} {value}")
+            not_emulated.append(key)
     shapes = {}
     for item in filter(None, (raw.get("--shapes") or raw.get("--optShapes", "")).split(",")):
         name, _, dims = item.rpartition(":")
         shapes[name.strip("'\"")] = [int(d) for d in dims.split("x")]
-    return Options(raw, flags, shapes), unknown
+    return Options(raw, flags, shapes, not_emulated, warnings), unknown
 
 
 def usage() -> str:

@@ -324,3 +324,65 @@ def test_orin_chooses_the_build_only_flag_by_version() -> None:
     assert [build_only_flag(v) for v in ("8.5.2", "8.6.1", "10.3.0")] == [
         "--buildOnly", "--skipInference", "--skipInference"
     ]  # fmt: skip
+
+
+# -- the vendor conformance files (hil/sim/conformance/orin-trt*.yaml) decide what each release accepts ----
+
+
+@pytest.mark.parametrize(
+    ("version", "flag", "refused_with"),
+    [
+        # 10.0 removed --workspace (memPoolSize replaces it): 8.5 takes it, 10.3 says it is unknown
+        ("8.5.2", "--workspace=64", "does not act out --workspace"),
+        ("10.3.0", "--workspace=64", "Unknown option: --workspace 64"),
+        # --stronglyTyped arrived in 10.x: unknown to 8.5, a real flag (not emulated) at 10.3
+        ("8.5.2", "--stronglyTyped", "Unknown option: --stronglyTyped "),
+        ("10.3.0", "--stronglyTyped", "does not act out --stronglyTyped"),
+    ],
+)
+def test_a_flag_is_refused_as_its_release_refuses_it(
+    board: Path, model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    version: str, flag: str, refused_with: str,
+) -> None:  # fmt: skip
+    from hil.sim.boards import write_toolchain
+
+    write_toolchain(board, {"tensorrt": version})
+    result = build(capsys, model_file, tmp_path / "e.engine", flag, "--fp16")
+    assert result.rc == 1 and refused_with in result.err, result.err
+    assert "&&&& FAILED" in result.out and not (tmp_path / "e.engine").exists()
+    if "Unknown option" in refused_with:  # as trtexec.cpp: the error, then the help text on stdout
+        assert "=== Options ===" in result.out
+
+
+def test_tensorrt_8_6_takes_both_names_and_warns_for_the_old_one(
+    board: Path, model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hil.sim.boards import write_toolchain
+
+    write_toolchain(board, {"tensorrt": "8.6.2"})
+    old = build(capsys, model_file, tmp_path / "a.engine", "--buildOnly")
+    assert old.rc == 0, old.err
+    assert "[W] --buildOnly flag has been deprecated by --skipInference flag." in old.err
+    assert "[TensorRT v8602]" in old.out
+    new = build(capsys, model_file, tmp_path / "b.engine", "--skipInference")
+    assert new.rc == 0 and "deprecated" not in new.err
+
+
+def test_a_release_no_conformance_file_describes_is_refused(
+    board: Path, model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hil.sim.boards import write_toolchain
+
+    write_toolchain(board, {"tensorrt": "8.4.1"})
+    result = build(capsys, model_file, tmp_path / "e.engine", "--skipInference")
+    assert result.rc == 1 and "no vendor conformance file lists TensorRT 8.4.1" in result.err
+
+
+def test_every_flag_the_emulation_acts_out_is_a_real_trtexec_flag() -> None:
+    from hil.sim import conformance
+    from hil.sim.tools import trtexec_log
+
+    documented = conformance.documented_flags("orin", "trtexec")
+    assert documented >= trtexec_log.FLAGS | trtexec_log.VALUED, (
+        trtexec_log.FLAGS | trtexec_log.VALUED
+    ) - documented
