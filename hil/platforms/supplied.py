@@ -86,6 +86,10 @@ class SuppliedEngine:
         """The engine key of its results (the conversion cache key of a built engine)."""
         return f"supplied-{self.sha256[:16]}"
 
+    @property
+    def name(self) -> str:
+        return f"{self.kind} {self.path.name}"
+
     def describe(self) -> str:
         built = f"{self.toolchain} {self.version}" if self.version else f"{self.toolchain} (version unread)"
         return f"{self.kind} {self.path.name} ({built}, sha256 {self.sha256[:12]})"
@@ -205,16 +209,16 @@ def misfit(engine: SuppliedEngine, board: str, facts: dict[str, str]) -> str | N
     the format does not say (then the board's own loader decides)."""
     have = facts.get(engine.fact, "")
     if engine.version and not have:
-        return f"{board}: no {engine.toolchain} found on the board, and {engine.describe()} needs it"
+        return f"{board}: no {engine.toolchain} found on the board, and {engine.name} needs it"
     if engine.version and not same_release(engine.version, have):
         return (
-            f"{board}: {engine.describe()} was built with {engine.toolchain} {engine.version}; "
+            f"{board}: {engine.name} was built with {engine.toolchain} {engine.version}; "
             f"the board runs {engine.toolchain} {have}"
         )
     compute = engine.target.get("compute")
     if engine.platform == "orin" and compute and compute != ORIN_COMPUTE:
         return (
-            f"{board}: {engine.describe()} was built for GPU compute capability {compute}; "
+            f"{board}: {engine.name} was built for GPU compute capability {compute}; "
             f"Jetson Orin is {ORIN_COMPUTE}"
         )
     return None

@@ -19,7 +19,7 @@ pytestmark = [needs_sshd]
 def _run(hil: Hil, inventory: Path, model: Path, clip: Path, *extra: str) -> tuple[int, str, str]:
     proc = hil("run", "-i", str(inventory), "--model", str(model), "--clip", str(clip), "--max-frames", "8",
                "--warmup", "2", "--json", *extra)  # fmt: skip
-    return proc.returncode, proc.stdout, proc.stderr
+    return proc.returncode, proc.stdout, " ".join(proc.stderr.split())  # the message as one line
 
 
 def _built(tmp_path: Path, board: str, pattern: str) -> Path:

@@ -1,0 +1,154 @@
+"""What hil reads from a supplied engine on the host, and when it refuses one for a board."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from hil.errors import ConfigError
+from hil.platforms.orin import plan_refusal
+from hil.platforms.supplied import REAL_PLAN, misfit, read_supplied, same_release
+from hil.runs.supplied import engine_precision
+from hil.sim import dlc, engine
+from hil.sim.tidl import artifacts
+from hil.sim.tidl.partition import Segment
+
+ONNX = b"not parsed by the reader"
+
+
+def sim_plan(path: Path, version: str = "10.3.0", precision: str = "fp16", **extra: str) -> Path:
+    header = engine.make_header(precision, "0" * 64, ["--fp16"], {"x": [1, 3, 8, 8]}, {"y": [1, 4]})
+    engine.write_engine(path, ONNX, {**header, "tensorrt_version": version, **extra})
+    return path
+
+
+def sim_dlc(path: Path, version: str, quantized: bool = False) -> Path:
+    header = {"format": 1, "snpe_version": version, "source_sha256": "0" * 64, "commands": [],
+              "float_bitwidth": 32, "quantized": quantized, "htp_cache": {"socs": ["sa8255"]}}  # fmt: skip
+    dlc.Dlc(header, ONNX).write(path)
+    return path
+
+
+def sim_tidl(folder: Path, version: str = "08_06_00_02", bits: int = 16) -> Path:
+    folder.mkdir()
+    seg = Segment(True, [0], "subgraph_0", ["x"], ["y"])
+    artifacts.write_meta(folder, artifacts.Meta(version, bits, False, "0" * 64, 1, [seg]), ["n0"])
+    artifacts.write_net(folder, seg, {"tidl_tools_version": version, "tensor_bits": bits}, ONNX)
+    (folder / "param.yaml").write_text("session:\n  model_path: model.onnx\n")
+    return folder
+
+
+def test_simulated_plan_reveals_version_precision_and_gpu(tmp_path: Path) -> None:
+    info = read_supplied(sim_plan(tmp_path / "m.engine"))
+    assert (info.platform, info.kind, info.version, info.precision) == (
+        "orin",
+        "TensorRT plan",
+        "10.3.0",
+        "fp16",
+    )
+    assert info.target == {"compute": "8.7"}
+    assert info.sha256 == hashlib.sha256((tmp_path / "m.engine").read_bytes()).hexdigest()
+    assert info.key == f"supplied-{info.sha256[:16]}"
+    assert misfit(info, "orin-1", {"tensorrt": "10.3.0"}) is None
+    why = misfit(info, "orin-1", {"tensorrt": "8.5.2"})
+    assert (
+        why == "orin-1: TensorRT plan m.engine was built with TensorRT 10.3.0; the board runs TensorRT 8.5.2"
+    )
+    assert "no TensorRT found" in (misfit(info, "orin-1", {}) or "")
+
+
+def test_plan_for_another_gpu_misfits_orin(tmp_path: Path) -> None:
+    info = read_supplied(sim_plan(tmp_path / "m.engine", compute_capability="8.6"))
+    assert "compute capability 8.6; Jetson Orin is 8.7" in (misfit(info, "o", {"tensorrt": "10.3.0"}) or "")
+
+
+def test_real_plan_version_is_not_guessed(tmp_path: Path) -> None:
+    real = tmp_path / "vendor.plan"
+    real.write_bytes(b"ftrt\x00\x00\x00\x00" + bytes(range(64)))  # some bytes of a plan hil cannot read
+    info = read_supplied(real)
+    assert info.platform == "orin" and info.version is None and info.precision is None
+    assert info.unread == REAL_PLAN and "NVIDIA/TensorRT#3073" in info.unread
+    assert misfit(info, "orin-1", {"tensorrt": "8.5.2"}) is None  # the board's loader decides
+
+
+def test_simulated_dlc_and_tidl_folder(tmp_path: Path) -> None:
+    info = read_supplied(sim_dlc(tmp_path / "m.dlc", "2.22.0.240425", quantized=True))
+    assert (info.platform, info.version, info.precision) == ("qcs8255", "2.22.0.240425", "int8")
+    assert info.target == {"htp_socs": "sa8255"}
+    assert "the board runs SNPE 2.20.0.240223" in (misfit(info, "q", {"snpe": "2.20.0.240223"}) or "")
+    assert misfit(info, "q", {"snpe": "2.22.0.240425"}) is None
+
+    folder = sim_tidl(tmp_path / "art")
+    tidl = read_supplied(folder)
+    assert (tidl.platform, tidl.version, tidl.precision) == ("tda4vm", "08_06_00_02", "int16")
+    assert misfit(tidl, "t", {"tidl_tools": "08_06_00_02"}) is None
+    assert "the board runs TIDL tools 09_02_09_00" in (misfit(tidl, "t", {"tidl_tools": "09_02_09_00"}) or "")
+    before = tidl.sha256
+    (folder / "allowedNode.txt").write_text("0\n")
+    assert read_supplied(folder).sha256 != before  # every file of the folder is in its hash
+
+
+def test_real_dlc_and_unknown_files(tmp_path: Path) -> None:
+    real = tmp_path / "vendor.dlc"
+    real.write_bytes(b"PK\x03\x04" + bytes(32))
+    info = read_supplied(real)
+    assert info.version is None and "snpe-dlc-info" in info.unread
+    other = tmp_path / "model.bin"
+    other.write_bytes(b"x")
+    with pytest.raises(ConfigError, match="not an engine hil knows"):
+        read_supplied(other)
+    with pytest.raises(ConfigError, match="does not exist"):
+        read_supplied(tmp_path / "missing.engine")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="no TIDL artifacts folder"):
+        read_supplied(tmp_path / "empty")
+
+
+def test_versions_agree_on_the_components_both_state() -> None:
+    assert same_release("10.3.0", "10.3.0.30") and same_release("08_06_00_02", "08_06_00_02")
+    assert (
+        not same_release("8.5.2", "8.5.3")
+        and not same_release("8.6.1", "10.3.0")
+        and not same_release("", "1")
+    )
+
+
+def test_precision_from_the_engine_or_named_once(tmp_path: Path) -> None:
+    fp16 = read_supplied(sim_plan(tmp_path / "m.engine"))
+    assert engine_precision(fp16, None) == "fp16" and engine_precision(fp16, ["fp16"]) == "fp16"
+    with pytest.raises(ConfigError, match="is a fp16 engine"):
+        engine_precision(fp16, ["int8"])
+    with pytest.raises(ConfigError, match="one engine at one precision"):
+        engine_precision(fp16, ["fp16", "int8"])
+    real = tmp_path / "vendor.engine"
+    real.write_bytes(b"\x00" * 16)
+    with pytest.raises(ConfigError, match="--precision"):
+        engine_precision(read_supplied(real), None)
+    assert engine_precision(read_supplied(real), ["int8"]) == "int8"
+
+
+@pytest.mark.parametrize(
+    ("log", "found"),
+    [
+        (  # TensorRT 8.5 (RootKit-Org/AI-Aimbot#109)
+            "[06/26/2023-14:33:12] [TRT] [E] 6: The engine plan file is not compatible with this version of "
+            "TensorRT, expecting library version 8.5.1.7 got 8.5.3.1, please rebuild.",
+            "expecting library version 8.5.1.7 got 8.5.3.1",
+        ),
+        (  # TensorRT 10 (westNeighbor/ComfyUI-ultimate-openpose-estimator#9: an empty "got")
+            "[E] IRuntime::deserializeCudaEngine: Error Code 6: API Usage Error (The engine plan file is not "
+            "compatible with this version of TensorRT, expecting library version 10.12.0.36 got .)",
+            "expecting library version 10.12.0.36 got .",
+        ),
+        (  # TensorRT 10.8 on another GPU (deepinsight/insightface#2882)
+            "[TensorRT] IRuntime::deserializeCudaEngine: Error Code 6: API Usage Error (The engine plan file "
+            "is generated on an incompatible device, expecting compute 8.9 got compute 8.6, please rebuild.)",
+            "expecting compute 8.9 got compute 8.6",
+        ),
+    ],
+)
+def test_plan_refusal_of_real_tensorrt_logs(log: str, found: str) -> None:
+    assert found in (plan_refusal(log) or "")
+    assert plan_refusal("[E] Error[1]: [runtime.cpp::parsePlan::314] Error Code 1: Serialization") is None
