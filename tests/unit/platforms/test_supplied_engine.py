@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from hil.errors import ConfigError
+from hil.inventory.spec import BoardSpec
 from hil.platforms.orin import plan_refusal
 from hil.platforms.supplied import REAL_PLAN, misfit, read_supplied, same_release
-from hil.runs.supplied import engine_precision
+from hil.runs.supplied import engine_boards, engine_precision
 from hil.sim import dlc, engine
 from hil.sim.tidl import artifacts
 from hil.sim.tidl.partition import Segment
@@ -152,3 +153,18 @@ def test_precision_from_the_engine_or_named_once(tmp_path: Path) -> None:
 def test_plan_refusal_of_real_tensorrt_logs(log: str, found: str) -> None:
     assert found in (plan_refusal(log) or "")
     assert plan_refusal("[E] Error[1]: [runtime.cpp::parsePlan::314] Error Code 1: Serialization") is None
+
+
+def test_only_boards_of_the_engines_platform_are_tested(tmp_path: Path) -> None:
+    def board(name: str, platform: str) -> BoardSpec:
+        return BoardSpec(name=name, platform=platform, ansible_host="127.0.0.1", ansible_user="hil")
+
+    plan = read_supplied(sim_plan(tmp_path / "m.engine"))
+    kept, notes = engine_boards([board("o", "orin"), board("q", "qcs8255"), board("t", "tda4vm")], plan)
+    assert [b.name for b in kept] == ["o"]
+    assert notes == [
+        "qcs8255 boards are not tested: a TensorRT plan runs on orin only",
+        "tda4vm boards are not tested: a TensorRT plan runs on orin only",
+    ]
+    with pytest.raises(ConfigError, match=r"no selected board runs a TensorRT plan \(orin\)"):
+        engine_boards([board("q", "qcs8255")], plan)
