@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.errors import ConfigError
+from hil.platforms.qcs8255 import HTP_SOCS as QCS_SOCS
 from hil.sim.dlc import DLC_MAGIC
+from hil.sim.dlc import HTP_SOCS as DSP_ARCH
 from hil.sim.engine import ENGINE_MAGIC
 from hil.sim.tidl.artifacts import FORMAT as TIDL_SIM_FORMAT
 from hil.sim.tidl.artifacts import META as TIDL_META
@@ -67,8 +69,7 @@ class SuppliedEngine:
     size: int  # bytes (a folder: all its files)
     version: str | None  # the toolchain version that built it; None where the format does not say
     precision: str | None  # fp32 / fp16 / int16 / int8 where the format says
-    # Compute capability; the SoCs of a DLC's HTP cache (shown, not judged: what SNPE does with a cache for
-    # another SoC is not documented where hil could read it).
+    # The compute capability of a plan; the SoCs of a DLC's HTP cache (judged by their Hexagon arch).
     target: dict[str, str] = field(default_factory=dict)
     unread: str = ""  # why `version` is None
 
@@ -210,6 +211,8 @@ def misfit(engine: SuppliedEngine, board: str, facts: dict[str, str]) -> str | N
     have = facts.get(engine.fact, "")
     if engine.version and not have:
         return f"{board}: no {engine.toolchain} found on the board, and {engine.name} needs it"
+    if engine.platform == "qcs8255":
+        return _snpe_misfit(engine, board, have, facts)
     if engine.version and not same_release(engine.version, have):
         return (
             f"{board}: {engine.name} was built with {engine.toolchain} {engine.version}; "
@@ -220,5 +223,30 @@ def misfit(engine: SuppliedEngine, board: str, facts: dict[str, str]) -> str | N
         return (
             f"{board}: {engine.name} was built for GPU compute capability {compute}; "
             f"Jetson Orin is {ORIN_COMPUTE}"
+        )
+    return None
+
+
+def _snpe_misfit(engine: SuppliedEngine, board: str, have: str, facts: dict[str, str]) -> str | None:
+    """Qualcomm's SNPE1 to SNPE2 migration guide (docs.qualcomm.com 80-63442-10, "snpe2 migration
+    guidelines"): DLCs are not compatible between SNPE1 and SNPE2; an HTP offline cache of an older SNPE2
+    works in a later SNPE2; a cache for a newer DSP arch cannot run on a SoC of a lower arch (one for an
+    older arch can). Nothing promises a newer DLC on an older runtime, so that is refused too."""
+    if engine.version:
+        mine, theirs = _numbers(engine.version), _numbers(have)
+        if mine[:1] != theirs[:1] or mine[:3] > theirs[:3]:
+            return (
+                f"{board}: {engine.name} was built with SNPE {engine.version}; the board runs SNPE {have} "
+                "(SNPE 2 runs DLCs of its own or an older 2.x release, never of SNPE 1 or a newer one)"
+            )
+    socs = [s for s in engine.target.get("htp_socs", "").split(",") if s]
+    soc = QCS_SOCS.get(facts.get("soc", "").upper())
+    board_arch = DSP_ARCH.get(soc or "")
+    archs = [DSP_ARCH.get(s) for s in socs]
+    if socs and board_arch and all(a is not None and _numbers(a) > _numbers(board_arch) for a in archs):
+        return (
+            f"{board}: {engine.name} holds an HTP cache for {', '.join(socs)} (Hexagon "
+            f"{', '.join(a or '?' for a in archs)}); the board's {soc} is Hexagon {board_arch}, and a cache "
+            "for a newer DSP arch cannot run on an older one"
         )
     return None

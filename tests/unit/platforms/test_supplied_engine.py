@@ -25,9 +25,10 @@ def sim_plan(path: Path, version: str = "10.3.0", precision: str = "fp16", **ext
     return path
 
 
-def sim_dlc(path: Path, version: str, quantized: bool = False) -> Path:
+def sim_dlc(path: Path, version: str, quantized: bool = False, socs: list[str] | None = None) -> Path:
+    cache = {"socs": socs or ["sa8255"]}
     header = {"format": 1, "snpe_version": version, "source_sha256": "0" * 64, "commands": [],
-              "float_bitwidth": 32, "quantized": quantized, "htp_cache": {"socs": ["sa8255"]}}  # fmt: skip
+              "float_bitwidth": 32, "quantized": quantized, "htp_cache": cache}  # fmt: skip
     dlc.Dlc(header, ONNX).write(path)
     return path
 
@@ -80,6 +81,13 @@ def test_simulated_dlc_and_tidl_folder(tmp_path: Path) -> None:
     assert info.target == {"htp_socs": "sa8255"}
     assert "the board runs SNPE 2.20.0.240223" in (misfit(info, "q", {"snpe": "2.20.0.240223"}) or "")
     assert misfit(info, "q", {"snpe": "2.22.0.240425"}) is None
+    assert misfit(info, "q", {"snpe": "2.26.0.240828", "soc": "QCS8255"}) is None  # an older 2.x DLC runs
+    assert "never of SNPE 1" in (misfit(info, "q", {"snpe": "1.68.0"}) or "")
+    newer_arch = read_supplied(sim_dlc(tmp_path / "v75.dlc", "2.22.0.240425", socs=["sm8650"]))
+    why = misfit(newer_arch, "q", {"snpe": "2.22.0.240425", "soc": "QCS8255"})
+    assert why is not None and "HTP cache for sm8650 (Hexagon v75); the board's sa8255 is Hexagon v73" in why
+    older_arch = read_supplied(sim_dlc(tmp_path / "v69.dlc", "2.22.0.240425", socs=["sm8450"]))
+    assert misfit(older_arch, "q", {"snpe": "2.22.0.240425", "soc": "QCS8255"}) is None
 
     folder = sim_tidl(tmp_path / "art")
     tidl = read_supplied(folder)
