@@ -16,7 +16,9 @@ board's toolchain can load it. What each format reveals, read on the host before
   real DLC instead of guessing.
 - TIDL artifacts folder (edgeai-tidl-tools: allowedNode.txt, onnxrtMetaData.txt, subgraph_<k>_tidl_net.bin,
   subgraph_<k>_tidl_io_1.bin, param.yaml naming the model): TI documents no file in it that states the
-  tools version; the simulated compiler writes it into onnxrtMetaData.txt (hil.sim.tidl.artifacts).
+  tools version; the simulated compiler writes it into onnxrtMetaData.txt (hil.sim.tidl.artifacts). TI:
+  "The version of tidl-tools used for compiling [...] model artifacts has to match with the version on the
+  EVM/device" (TexasInstruments/edgeai-tidlrunner, docs/setup.md), so the release must be the board's.
 """
 
 from __future__ import annotations
