@@ -122,3 +122,22 @@ def test_tidl_folder_of_other_tools_refused_matching_one_runs(
     rc, out, err = _run(hil, rack.inventory, model, clip, "--engine", str(folder))
     assert rc == 2, err + out
     assert "built with TIDL tools 09_02_09_00" in err and "the board runs TIDL tools 08_06_00_02" in err, err
+
+
+def test_plan_whose_version_hil_cannot_read_is_left_to_the_boards_trtexec(
+    hil: Hil, tmp_path: Path, material: tuple[Path, Path]
+) -> None:
+    model, clip = material
+    rack = write_sim_inventory(tmp_path / "rack.yaml", {"orin-1": "orin"})
+    plan = tmp_path / "vendor.plan"  # not the simulated format: hil does not parse a real plan's bytes
+    plan.write_bytes(b"ftrt" + bytes(range(200)))
+    rc, out, err = _run(hil, rack.inventory, model, clip, "--engine", str(plan))
+    assert rc == 2 and "cannot be read from its format" in err and "--precision" in err, err
+    rc, out, err = _run(hil, rack.inventory, model, clip, "--engine", str(plan), "-p", "fp16")
+    assert "NVIDIA/TensorRT#3073" in err, err  # said, not guessed
+    assert rc == 1, err + out
+    [result] = json.loads(out)["results"]
+    assert result["status"] == "fail" and result["stage"] == "convert", result
+    assert "the board's TensorRT 10.3.0 refused the supplied plan" in result["error"], result
+    assert "plan->header.magicTag == rt::kPLAN_MAGIC_TAG" in result["error"], result
+    assert result["fingerprint"]["engine"] == "supplied"
