@@ -400,6 +400,7 @@ class _BoardRun:
                 "conversion_s": conversion.seconds,
                 "engine_bytes": conversion.engine_bytes,
                 "engine_key": conversion.key,
+                "engine": "supplied" if model.supplied is not None else "built",
             }
         )
         idle_s = plan.idle_s if plan is not None else 0.0

@@ -62,7 +62,8 @@ def test_orin_plan_of_another_tensorrt_refused_matching_one_runs(
     [result] = json.loads(out)["results"]
     sha = hashlib.sha256(Path(plan).read_bytes()).hexdigest()
     assert result["status"] == "pass" and result["precision"] == "fp16", result
-    assert result["fingerprint"]["engine"] == "supplied" and result["fingerprint"]["engine_sha256"] == sha
+    assert result["engine"] == "supplied" and result["fingerprint"]["engine"] == "supplied"
+    assert result["fingerprint"]["engine_sha256"] == sha
     assert result["engine_key"] == f"supplied-{sha[:16]}" and result["accuracy"] is not None
     assert result["parity"]["outputs"], result["parity"]
     show = hil("show", json.loads(out)["run_id"], "--log", "convert")

@@ -35,3 +35,4 @@ def test_a_supplied_engine_has_its_own_series(tmp_path: Path) -> None:
         assert other.status == "pass" and other.regression_flags == ["no_baseline"]
         [stored] = store.run_results("b0")
         assert stored.fingerprint["engine"] == "supplied" and stored.engine_key == "supplied-" + "b" * 16
+        assert stored.engine == "supplied"  # read back from what the store keeps
