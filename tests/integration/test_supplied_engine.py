@@ -66,6 +66,8 @@ def test_orin_plan_of_another_tensorrt_refused_matching_one_runs(
     assert result["fingerprint"]["engine_sha256"] == sha
     assert result["engine_key"] == f"supplied-{sha[:16]}" and result["accuracy"] is not None
     assert result["parity"]["outputs"], result["parity"]
+    detail = hil("show", json.loads(out)["run_id"], "--result", "1")
+    assert f"supplied, sha256 {sha}" in " ".join(detail.stdout.split()), detail.stdout
     show = hil("show", json.loads(out)["run_id"], "--log", "convert")
     assert "--loadEngine=" in show.stdout and "--buildOnly" in show.stdout and "&&&& PASSED" in show.stdout
 
