@@ -194,8 +194,9 @@ class _BoardRun:
 
     def run_leased(self, ctx: BoardContext, jobs: list[Job], lease: Lease) -> None:
         self.stage = "preflight"
-        files = {*(m.variants[p] for m, p, _ in jobs), *(c.path for _, _, c in jobs)}
-        need = sum(path.stat().st_size for path in files)
+        files = {*(m.variants[p] for m, p, _ in jobs if m.supplied is None), *(c.path for _, _, c in jobs)}
+        engines = {m.supplied.sha256: m.supplied.size for m, _, _ in jobs if m.supplied is not None}
+        need = sum(path.stat().st_size for path in files) + sum(engines.values())
         measured = preflight(ctx, self.target.platform, need, converts_here=self.builder is None)
         self.step("preflight", ", ".join(f"{k}={v}" for k, v in measured.items()))
         self.stage = "push"
