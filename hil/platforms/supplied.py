@@ -31,11 +31,18 @@ from pathlib import Path
 
 from hil.errors import ConfigError
 from hil.platforms.qcs8255 import HTP_SOCS as QCS_SOCS
-from hil.sim.dlc import DLC_MAGIC
-from hil.sim.dlc import HTP_SOCS as DSP_ARCH
-from hil.sim.engine import ENGINE_MAGIC
-from hil.sim.tidl.artifacts import FORMAT as TIDL_SIM_FORMAT
-from hil.sim.tidl.artifacts import META as TIDL_META
+
+# The simulated formats' markers (hil.sim.engine, hil.sim.dlc, hil.sim.tidl.artifacts), here as constants:
+# the platform registry imports this module, and those modules import ONNX Runtime (tests check they agree).
+ENGINE_MAGIC = b"HILSIM-TRT-ENGINE\n"
+DLC_MAGIC = b"HILSIM-SNPE-DLC\n"
+TIDL_SIM_FORMAT = "hil-sim-tidl/1"
+TIDL_META = "onnxrtMetaData.txt"
+# Qualcomm SoC -> Hexagon DSP arch, as the SNPE docs list them (the emulated graph-prepare's table).
+DSP_ARCH = {
+    "sa8255": "v73", "sa8295": "v68", "sa8775": "v73", "sm8450": "v69", "sm8550": "v73", "sm8650": "v75",
+    "sm8750": "v79", "qcs6490": "v68", "qcs8550": "v73",
+}  # fmt: skip
 
 # Every Jetson Orin module (AGX Orin, Orin NX, Orin Nano) is CUDA compute capability 8.7
 # (NVIDIA, "CUDA GPUs - Compute Capability", developer.nvidia.com/cuda-gpus).

@@ -176,3 +176,11 @@ def test_only_boards_of_the_engines_platform_are_tested(tmp_path: Path) -> None:
     ]
     with pytest.raises(ConfigError, match=r"no selected board runs a TensorRT plan \(orin\)"):
         engine_boards([board("q", "qcs8255")], plan)
+
+
+def test_format_markers_agree_with_the_simulated_formats() -> None:
+    from hil.platforms import supplied
+
+    assert supplied.ENGINE_MAGIC == engine.ENGINE_MAGIC and supplied.DLC_MAGIC == dlc.DLC_MAGIC
+    assert supplied.TIDL_SIM_FORMAT == artifacts.FORMAT and supplied.TIDL_META == artifacts.META
+    assert supplied.DSP_ARCH == dlc.HTP_SOCS
