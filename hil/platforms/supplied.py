@@ -6,11 +6,18 @@ board's toolchain can load it. What each format reveals, read on the host before
 - TensorRT plan: real TensorRT refuses a plan of another version when it deserializes it ("The engine plan
   file is not compatible with this version of TensorRT, expecting library version X got Y, please
   rebuild.") and one built for another GPU ("... generated on an incompatible device, expecting compute X
-  got compute Y"). NVIDIA documents no layout of a plan's header and offers no API that reads its version
-  without deserializing it (NVIDIA/TensorRT#3073, #3117, #4233): hil does not parse a real plan's bytes.
-  The simulated trtexec writes its own format (hil.sim.engine: version and compute capability in a JSON
-  header line), which is read here. Every plan, real or simulated, is also loaded once on the board by
-  the board's own `trtexec --loadEngine` before replay (Orin.check_supplied), whose refusal names both.
+  got compute Y"). The runtime API has no call that reads a plan's version without deserializing it
+  (NVIDIA/TensorRT#3073); NVIDIA's own trtexec does (`--getPlanVersionOnly`, "supported only for engines
+  created with 8.6 and forward"): NVIDIA/TensorRT samples/common/sampleEngines.cpp, printPlanVersion,
+  checks the uint32 tag 0x74727466 ("ftrt") at byte 0 and serialization version 0 at byte 4, then reads
+  the version from bytes 24..27 (major, minor, patch, build), noting that the index "may depend on the
+  serialization version". hil reads a real plan exactly so (read_plan_version) and nothing else: the GPU
+  compute capability of a real plan is not in that documented part. A plan of an older TensorRT may be
+  version-compatible (8.6+ `--versionCompatible`), which no documented byte says, so only a plan newer
+  than the board is refused on the host; the board's loader decides the rest. The simulated trtexec
+  writes its own format (hil.sim.engine: version and compute capability in a JSON header line), read
+  here too. Every plan is also loaded once on the board by the board's own `trtexec --loadEngine` before
+  replay (Orin.check_supplied), whose refusal names both versions.
 - SNPE DLC: Qualcomm's documented reader of a DLC's version is `snpe-dlc-info` (a host tool); hil reads
   the simulated DLC format (hil.sim.dlc: SNPE version, quantized, HTP cache SoCs) and says so for a
   real DLC instead of guessing.
@@ -49,9 +56,12 @@ DSP_ARCH = {
 ORIN_COMPUTE = "8.7"
 PLAN_SUFFIXES = (".engine", ".plan", ".trt")
 REAL_PLAN = (
-    "NVIDIA documents no layout of a TensorRT plan's header and no API that reads its version without "
-    "deserializing it (NVIDIA/TensorRT#3073): the board's trtexec --loadEngine checks it after the push"
+    "the plan's TensorRT version is not where trtexec --getPlanVersionOnly reads it (NVIDIA/TensorRT "
+    "sampleEngines.cpp: tag 'ftrt', serialization version 0, version at bytes 24..27; plans of 8.6 and "
+    "later); no API reads it without deserializing (NVIDIA/TensorRT#3073): the board's trtexec "
+    "--loadEngine checks it after the push"
 )
+PLAN_TAG = 0x74727466  # "ftrt" read as a little-endian uint32, as printPlanVersion compares it
 REAL_DLC = (
     "a real DLC's SNPE version is read by Qualcomm's snpe-dlc-info (an x86_64 host tool), which hil does "
     "not run yet: check it by hand (snpe-dlc-info -i FILE) against the board's SNPE"
@@ -81,6 +91,7 @@ class SuppliedEngine:
     # The compute capability of a plan; the SoCs of a DLC's HTP cache (judged by their Hexagon arch).
     target: dict[str, str] = field(default_factory=dict)
     unread: str = ""  # why `version` is None
+    real: bool = False  # a vendor's format (not the simulated rack's)
 
     @property
     def fact(self) -> str:
@@ -120,13 +131,32 @@ def read_supplied(path: Path) -> SuppliedEngine:
     if data.startswith(DLC_MAGIC):
         return _sim_dlc(path, data, sha)
     if path.suffix == ".dlc":
-        return SuppliedEngine(path, "qcs8255", "SNPE DLC", sha, len(data), None, None, unread=REAL_DLC)
-    if path.suffix in PLAN_SUFFIXES:
-        return SuppliedEngine(path, "orin", "TensorRT plan", sha, len(data), None, None, unread=REAL_PLAN)
+        size = len(data)
+        return SuppliedEngine(path, "qcs8255", "SNPE DLC", sha, size, None, None, unread=REAL_DLC, real=True)
+    if path.suffix in PLAN_SUFFIXES or data[:4] == PLAN_TAG.to_bytes(4, "little"):
+        version = read_plan_version(data)
+        kind = "TensorRT plan"
+        unread = "" if version else REAL_PLAN
+        return SuppliedEngine(path, "orin", kind, sha, len(data), version, None, {}, unread, real=True)
     raise ConfigError(
         f"--engine {path} is not an engine hil knows",
         hint="a TensorRT plan (.engine, .plan, .trt), an SNPE DLC (.dlc) or a TIDL artifacts folder",
     )
+
+
+def read_plan_version(data: bytes) -> str | None:
+    """A real plan's TensorRT version as NVIDIA's trtexec `--getPlanVersionOnly` reads it (printPlanVersion
+    in NVIDIA/TensorRT samples/common/sampleEngines.cpp): tag, serialization version 0, bytes 24..27.
+    None where the plan does not follow that layout, or names a version before 8.6 (which it does not
+    cover): the board's loader is the check then."""
+    if len(data) < 28 or int.from_bytes(data[:4], "little") != PLAN_TAG:
+        return None
+    if int.from_bytes(data[4:8], "little") != 0:
+        return None  # "Serialization version is not supported."
+    major, minor, patch, build = data[24:28]
+    if (major, minor) < (8, 6):
+        return None
+    return f"{major}.{minor}.{patch}.{build}"
 
 
 def _header(path: Path, data: bytes, magic: bytes) -> dict[str, object]:
@@ -194,7 +224,7 @@ def _tidl(folder: Path) -> SuppliedEngine:
         meta = None
     if not isinstance(meta, dict) or meta.get("format") != TIDL_SIM_FORMAT:
         kind = "TIDL artifacts folder"
-        return SuppliedEngine(folder, "tda4vm", kind, sha, size, None, None, unread=REAL_TIDL)
+        return SuppliedEngine(folder, "tda4vm", kind, sha, size, None, None, unread=REAL_TIDL, real=True)
     bits = {8: "int8", 16: "int16"}.get(int(meta.get("tensor_bits", 0)))
     version = meta.get("tidl_tools_version")
     return SuppliedEngine(
@@ -222,6 +252,13 @@ def misfit(engine: SuppliedEngine, board: str, facts: dict[str, str]) -> str | N
         return f"{board}: no {engine.toolchain} found on the board, and {engine.name} needs it"
     if engine.platform == "qcs8255":
         return _snpe_misfit(engine, board, have, facts)
+    if engine.real and engine.platform == "orin" and engine.version and have:
+        if _numbers(engine.version)[:3] > _numbers(have)[:3]:
+            return (
+                f"{board}: {engine.name} was built with TensorRT {engine.version}; the board runs TensorRT "
+                f"{have}, which cannot load a plan of a newer TensorRT"
+            )
+        return None  # the same, or older and perhaps version-compatible: the board's loader decides
     if engine.version and not same_release(engine.version, have):
         return (
             f"{board}: {engine.name} was built with {engine.toolchain} {engine.version}; "

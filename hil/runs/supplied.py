@@ -88,10 +88,10 @@ def check_fit(
     """Each board's toolchain against the engine; ConfigError naming every misfit with both versions.
     Returns notes (a board not reachable now is checked by the run itself; a version the format hides is
     checked by the board's own loader)."""
+    notes = [f"{engine.describe()}: {engine.unread}"] if engine.unread else []
     if not engine.version and not engine.target:
-        return [f"{engine.describe()}: {engine.unread}"]
+        return notes
     names = {t.name for t in targets}
-    notes: list[str] = []
     problems: list[str] = []
     with simulated_boards(rack, [s for s in sims if s.name in names]):
         for target in targets:

@@ -10,7 +10,7 @@ import pytest
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
 from hil.platforms.orin import plan_refusal
-from hil.platforms.supplied import REAL_PLAN, misfit, read_supplied, same_release
+from hil.platforms.supplied import REAL_PLAN, misfit, read_plan_version, read_supplied, same_release
 from hil.runs.supplied import engine_boards, engine_precision
 from hil.sim import dlc, engine
 from hil.sim.tidl import artifacts
@@ -66,13 +66,39 @@ def test_plan_for_another_gpu_misfits_orin(tmp_path: Path) -> None:
     assert "compute capability 8.6; Jetson Orin is 8.7" in (misfit(info, "o", {"tensorrt": "10.3.0"}) or "")
 
 
-def test_real_plan_version_is_not_guessed(tmp_path: Path) -> None:
-    real = tmp_path / "vendor.plan"
-    real.write_bytes(b"ftrt\x00\x00\x00\x00" + bytes(range(64)))  # some bytes of a plan hil cannot read
-    info = read_supplied(real)
-    assert info.platform == "orin" and info.version is None and info.precision is None
-    assert info.unread == REAL_PLAN and "NVIDIA/TensorRT#3073" in info.unread
-    assert misfit(info, "orin-1", {"tensorrt": "8.5.2"}) is None  # the board's loader decides
+def real_plan(path: Path, version: bytes, serialization: int = 0) -> Path:
+    """The part of a plan NVIDIA's trtexec --getPlanVersionOnly reads (sampleEngines.cpp, printPlanVersion):
+    uint32 tag "ftrt", uint32 serialization version, the version at bytes 24..27; then opaque bytes."""
+    head = b"ftrt" + serialization.to_bytes(4, "little") + bytes(16) + version
+    path.write_bytes(head + bytes(range(256)) * 4)
+    return path
+
+
+def test_real_plan_version_read_as_trtexec_reads_it(tmp_path: Path) -> None:
+    info = read_supplied(real_plan(tmp_path / "vendor.engine", bytes([10, 3, 0, 30])))
+    assert (info.platform, info.version, info.precision, info.real) == ("orin", "10.3.0.30", None, True)
+    assert info.target == {} and info.unread == ""  # its GPU is not in the documented bytes
+    assert misfit(info, "orin-1", {"tensorrt": "10.3.0"}) is None
+    why = misfit(info, "orin-1", {"tensorrt": "8.6.2"})
+    assert why == (
+        "orin-1: TensorRT plan vendor.engine was built with TensorRT 10.3.0.30; the board runs "
+        "TensorRT 8.6.2, which cannot load a plan of a newer TensorRT"
+    )
+    # An older plan may be version-compatible (8.6+ --versionCompatible): the board's trtexec decides.
+    older = read_supplied(real_plan(tmp_path / "old.plan", bytes([8, 6, 1, 6])))
+    assert older.version == "8.6.1.6" and misfit(older, "orin-1", {"tensorrt": "10.3.0"}) is None
+
+
+def test_real_plan_version_is_not_guessed_outside_the_documented_layout(tmp_path: Path) -> None:
+    for name, data in {
+        "other-serialization.plan": real_plan(tmp_path / "a.plan", bytes([10, 3, 0, 30]), serialization=3),
+        "before-8.6.plan": real_plan(tmp_path / "b.plan", bytes([8, 5, 2, 2])),
+    }.items():
+        info = read_supplied(data)
+        assert info.platform == "orin" and info.version is None and info.precision is None, name
+        assert info.unread == REAL_PLAN and "NVIDIA/TensorRT#3073" in info.unread
+        assert misfit(info, "orin-1", {"tensorrt": "8.5.2"}) is None  # the board's loader decides
+    assert read_plan_version(b"ftrt") is None and read_plan_version(bytes(64)) is None
 
 
 def test_simulated_dlc_and_tidl_folder(tmp_path: Path) -> None:
