@@ -56,6 +56,7 @@ def test_orin_plan_of_another_tensorrt_refused_matching_one_runs(
     assert "built with TensorRT 8.5.2" in err and "the board runs TensorRT 10.3.0" in err, err
     _nothing_pushed(tmp_path, "orin-103")
     assert _runs(hil) == runs_before, "a refused engine stored a run"
+    assert not _engine_artifacts(hil)
 
     rc, out, err = _run(hil, old.inventory, model, clip, "--engine", str(plan))
     assert rc == 0, err + out
@@ -66,10 +67,17 @@ def test_orin_plan_of_another_tensorrt_refused_matching_one_runs(
     assert result["fingerprint"]["engine_sha256"] == sha
     assert result["engine_key"] == f"supplied-{sha[:16]}" and result["accuracy"] is not None
     assert result["parity"]["outputs"], result["parity"]
+    assert _engine_artifacts(hil) == [(sha, "dms.fp16.engine", Path(plan).stat().st_size)]
     detail = hil("show", json.loads(out)["run_id"], "--result", "1")
     assert f"supplied, sha256 {sha}" in " ".join(detail.stdout.split()), detail.stdout
     show = hil("show", json.loads(out)["run_id"], "--log", "convert")
     assert "--loadEngine=" in show.stdout and "--buildOnly" in show.stdout and "&&&& PASSED" in show.stdout
+
+
+def _engine_artifacts(hil: Hil) -> list[tuple[str, str, int]]:
+    with sqlite3.connect(hil.cwd / "hil.sqlite") as db:
+        rows = db.execute("SELECT sha256, name, bytes FROM artifacts WHERE kind = 'engine'").fetchall()
+    return [tuple(r) for r in rows]
 
 
 def _runs(hil: Hil) -> int:
