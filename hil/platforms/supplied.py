@@ -18,7 +18,8 @@ board's toolchain can load it. What each format reveals, read on the host before
   writes its own format (hil.sim.engine: version and compute capability in a JSON header line), read
   here too. Every plan is also loaded once on the board by the board's own `trtexec --loadEngine` before
   replay (Orin.check_supplied), whose refusal names both versions.
-- SNPE DLC: Qualcomm's documented reader of a DLC's version is `snpe-dlc-info` (a host tool); hil reads
+- SNPE DLC: Qualcomm's documented reader of a DLC is `snpe-dlc-info -i INPUT_DLC` (which SDK folders ship it
+  was not read here); hil reads
   the simulated DLC format (hil.sim.dlc: SNPE version, quantized, HTP cache SoCs) and says so for a
   real DLC instead of guessing.
 - TIDL artifacts folder (edgeai-tidl-tools: allowedNode.txt, onnxrtMetaData.txt, subgraph_<k>_tidl_net.bin,
@@ -63,8 +64,8 @@ REAL_PLAN = (
 )
 PLAN_TAG = 0x74727466  # "ftrt" read as a little-endian uint32, as printPlanVersion compares it
 REAL_DLC = (
-    "a real DLC's SNPE version is read by Qualcomm's snpe-dlc-info (an x86_64 host tool), which hil does "
-    "not run yet: check it by hand (snpe-dlc-info -i FILE) against the board's SNPE"
+    "a real DLC's SNPE version is shown by Qualcomm's snpe-dlc-info (usage: snpe-dlc-info -i INPUT_DLC, SNPE "
+    "tools reference), which hil does not run yet: check it by hand against the board's SNPE"
 )
 REAL_TIDL = (
     "TI documents no file of an artifacts folder that states the tidl_tools version: check that it was "
