@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Outcome = Literal["pass", "fail", "regression", "infra_error", "skipped"]
 # int16 is 16-bit fixed point (TIDL tensor_bits 16), never a float: see docs/platforms.md, "Precisions".
@@ -108,6 +108,13 @@ class Regression(BaseModel):
     n: dict[str, int]  # {"baseline": ..., "new": ...}
 
 
+def engine_source(fingerprint: dict[str, str], engine_key: str | None) -> Literal["built", "supplied"] | None:
+    """JobResult.engine from what the store keeps: the fingerprint's `engine` and the engine key."""
+    if fingerprint.get("engine") == "supplied":
+        return "supplied"
+    return "built" if engine_key else None
+
+
 class JobResult(BaseModel):
     """One board x model x precision x clip. The `hil run --json` RESULT object."""
 
@@ -144,6 +151,9 @@ class JobResult(BaseModel):
     device_latency_ms: float | None = None  # the converter's own GPU compute mean, where it reports one
     model_sha256: str | None = None
     engine_key: str | None = None
+    # `supplied`: an engine given with `hil run --engine`, pushed as it is (its sha256 in the fingerprint);
+    # `built`: converted by hil on the board or its build host; None: no engine was made (engine_source).
+    engine: Literal["built", "supplied"] | None = None
     fingerprint: dict[str, str] = Field(default_factory=dict)
     source: Literal["run", "import"] = "run"
     # Measurement additions (docs/results.md defines each).
@@ -167,6 +177,12 @@ class JobResult(BaseModel):
     # ("noisy:latency", "improved:latency", "no_baseline").
     regressions: list[Regression] = Field(default_factory=list)
     regression_flags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _engine_known(self) -> JobResult:
+        if self.engine is None:  # filled from what a stored row keeps (older rows, hand-made results)
+            self.engine = engine_source(self.fingerprint, self.engine_key)
+        return self
 
 
 class FrameSample(BaseModel):

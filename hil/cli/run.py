@@ -32,6 +32,7 @@ from hil.cli.common import (
 )
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
+from hil.platforms.supplied import read_supplied
 from hil.records import RunSummary
 from hil.report.junit import write_junit
 from hil.report.matrix import render_matrix
@@ -45,6 +46,7 @@ from hil.runs.recovery import reachable
 from hil.runs.run import Run, RunOptions, RunOutcome
 from hil.runs.suite import Suite, build_suite, check_options
 from hil.runs.suitefile import load_suite_file
+from hil.runs.supplied import check_fit, engine_boards, engine_precision, supplied_suite
 from hil.runs.target import BoardTarget, target_for
 from hil.sim.rack import SimRack
 from hil.store.db import Store
@@ -117,6 +119,17 @@ def run(
             help="Fix a dynamic model input: NAME=1x240x320x3 (repeatable; beats the card).",
         ),
     ] = None,
+    engine: Annotated[
+        Path | None,
+        typer.Option(
+            "--engine",
+            help="Run this engine, built elsewhere, instead of converting --model: a TensorRT plan (orin), "
+            "an SNPE DLC (qcs8255) or a TIDL artifacts folder (tda4vm). Pushed as it is after checking the "
+            "boards' toolchain version matches (exit 2 naming both, before any push); --model stays the "
+            "parity and accuracy reference. Results say engine: supplied and are compared only with "
+            "results of the same engine (its sha256).",
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (for CI servers).")] = None,
@@ -179,6 +192,7 @@ def run(
       hil run --suite suites/nightly.yaml --deadline 2h --junit report.xml --html report.html
       hil run --resume last --json
       hil run --model face.onnx --input-shape input=1x240x320x3   (a model with dynamic input dims)
+      hil run --engine dms.int8.engine --model dms.onnx   (an engine your own pipeline built)
     """
     if resume is not None:
         with Store.open(db, create=False) as store:
@@ -199,6 +213,7 @@ def run(
             "models": [str(m.absolute()) for m in model or []],
             "clips": [str(c.absolute()) for c in clip or []],
             "precision": precision, "input_shapes": list(input_shape or []),
+            "engine": str(engine.absolute()) if engine else None,
             "warmup": warmup, "max_frames": max_frames, "fps": fps,
             "deadline": deadline, "job_timeout": job_timeout, "retries": retries,
             "quarantine_after": quarantine_after,
@@ -250,6 +265,9 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
     deadline, job_timeout = plan.get("deadline"), plan.get("job_timeout")
     profile: dict[str, Any] = {}
     html: Path | None = None
+    supplied = read_supplied(Path(plan["engine"])) if plan.get("engine") else None
+    if supplied is not None and plan.get("suite"):
+        raise ConfigError("--engine runs with --model and --clip, not with --suite")
     if plan.get("suite"):
         sf = load_suite_file(Path(plan["suite"]))
         where = [*sf.spec.boards, *where]
@@ -275,14 +293,25 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
         clips = [Path(c) for c in plan["clips"]] or default_clips()
         named_text: str | None = plan.get("precision")
         named = None if named_text is None else [p.strip() for p in named_text.split(",") if p.strip()]
+        if supplied is not None:
+            if not plan["models"]:
+                raise ConfigError("--engine needs --model: the ONNX it was built from (the reference)")
+            wanted = engine_precision(supplied, named)
         suite = build_suite(
-            models, clips, named, warmup=plan["warmup"], max_frames=plan["max_frames"], fps=plan["fps"],
+            models, clips, named if supplied is None else ["fp32"], warmup=plan["warmup"],
+            max_frames=plan["max_frames"], fps=plan["fps"],
             input_shapes=parse_input_shapes(plan.get("input_shapes") or []),
         )  # fmt: skip
+        if supplied is not None:
+            suite = supplied_suite(suite, supplied, wanted)
     options.deadline_s = parse_duration(deadline) if deadline else None
     options.job_timeout_s = parse_duration(job_timeout) if job_timeout else None
     _, boards = context.boards(inventory, where)
     boards = context.targets_only(inv, boards)  # a build host converts for boards; it is not tested itself
+    if supplied is not None:  # only boards whose toolchain loads the engine's format
+        boards, notes = engine_boards(boards, supplied)
+        for note in notes:
+            err.print(Text.assemble(("--engine: ", "yellow"), note))
     context.require_build_hosts(inv, boards)  # before any board is touched
     for note in suite.skipped:
         err.print(Text.assemble(("skipped: ", "yellow"), note))
@@ -295,6 +324,9 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
     if not resumed:
         check_work(targets, suite)  # nothing to test: a ConfigError that says why
     sims = [b for b in needed if b.sim]
+    if supplied is not None and not resumed:  # each board's toolchain read: a misfit is exit 2, no push
+        for note in check_fit(targets, supplied, rack, sims):
+            err.print(Text.assemble(("--engine: ", "yellow"), note))
     return _Prepared(targets, suite, options, rack, sims, str(inv.path), plan, html)
 
 

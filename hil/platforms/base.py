@@ -223,6 +223,15 @@ class Platform(ABC):
         (e.g. SNPE's snpe-diagview); then req.out must be written. Returns (command, log) for the result."""
         return "", ""
 
+    def supplied_name(self, name: str, precision: str) -> str:
+        """The file name a supplied engine gets on the board (its content is never changed)."""
+        return name
+
+    def check_supplied(self, ctx: BoardContext, engine: str) -> tuple[str, str]:
+        """Load a supplied engine once with the board's own toolchain before replay; raise ConversionError
+        with the tool's refusal. Returns (command, log); ("", "") where the platform has no such check."""
+        return "", ""
+
     @abstractmethod
     def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
         """How to sample power around a replay, or None where the board has no power source."""

@@ -151,6 +151,29 @@ class Orin(Platform):
         engine_bytes = int(size.stdout.strip())
         return cache.record(shlex.join(argv), seconds, engine_bytes, res.stdout)
 
+    def check_supplied(self, ctx: BoardContext, engine: str) -> tuple[str, str]:
+        """The board's trtexec deserializes the plan (`--loadEngine`, no inference): real TensorRT refuses a
+        plan of another version or GPU here, naming both ("expecting library version X got Y")."""
+        version = self.converter_version(ctx.facts)
+        if version is None:
+            raise InfraError(
+                f"{ctx.name}: trtexec not found (looked on PATH and in /usr/src/tensorrt/bin)",
+                hint="install TensorRT on the board (JetPack's nvidia-tensorrt) or fix the board's PATH",
+            )
+        argv = ["trtexec", f"--loadEngine={engine}", build_only_flag(version)]
+        res = ctx.conn.run_script(" ".join([TRTEXEC, *map(shlex.quote, argv[1:])]) + " 2>&1", ctx.timeout_s)
+        if res.ok and "&&&& PASSED" in res.stdout:
+            return shlex.join(argv), res.stdout
+        refusal = plan_refusal(res.stdout)
+        raise ConversionError(
+            f"{ctx.name}: the board's TensorRT {version} refused the supplied plan: "
+            + (refusal or _first_error(res.stdout)),
+            hint="rebuild the engine with the board's TensorRT (and for its GPU), or test it on boards that "
+            "run the TensorRT it was built with",
+            command=shlex.join(argv),
+            log=res.stdout,
+        )
+
     def power_plan(self, ctx: BoardContext, source: str, interval_ms: int, tag: str) -> PowerPlan | None:
         if source not in ("tegrastats", "auto"):
             return None
@@ -181,6 +204,22 @@ def total_input_mw(sample: TegrastatsSample) -> float:
     rails = {name: float(rail.current_mw) for name, rail in sample.rails.items()}
     total = next((rails[r] for r in TOTAL_RAILS if r in rails), None)
     return total if total is not None else sum(rails.values())
+
+
+_REFUSAL = re.compile(
+    r"(The engine plan file is (?:not compatible with this version of TensorRT|generated on an incompatible "
+    r"device), expecting (?:library version|compute) \S* got (?:compute )?[^,)]*)"
+)
+
+
+def plan_refusal(log: str) -> str | None:
+    """TensorRT's own words when it refuses a plan of another version or GPU (8.x: `[TRT] 6: The engine
+    plan file is not compatible with this version of TensorRT, expecting library version 8.5.1.7 got
+    8.5.3.1, please rebuild.`; 10.x: `IRuntime::deserializeCudaEngine: Error Code 6: API Usage Error (The
+    engine plan file is ... got ..., please rebuild.)`; the same for `generated on an incompatible device,
+    expecting compute 8.9 got compute 8.6`). "expecting" is the board's library, "got" the plan's."""
+    match = _REFUSAL.search(log)
+    return match.group(1).strip() if match else None
 
 
 def build_only_flag(version: str) -> str:

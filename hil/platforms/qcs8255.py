@@ -189,6 +189,11 @@ class Qcs8255(Platform):
 
     # -- replay --------------------------------------------------------------------------------------------
 
+    def supplied_name(self, name: str, precision: str) -> str:
+        """`<stem>.<cpu|gpu|dsp>.dlc`: the replay picks snpe-net-run's runtime from the name."""
+        stem = name.removesuffix(".dlc")
+        return f"{stem}.{RUNTIMES.get(precision, 'cpu')}.dlc"
+
     def replay_argv(self, ctx: BoardContext, req: ReplayRequest) -> list[str]:
         runtime = runtime_of_engine(req.engine)
         tool = f"{req.harness_dir}/snpe_replay.py"

@@ -146,8 +146,8 @@ def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
         ("memory peak MB", cells.number(r.memory_peak_mb, 0)),
         *_parity(r),
         *_budgets(r),
-        ("conversion", cells.seconds(r.conversion_s)),
-        ("engine", cells.size(r.engine_bytes)),
+        ("conversion", "none: engine supplied" if r.engine == "supplied" else cells.seconds(r.conversion_s)),
+        ("engine", _engine(r)),
         ("engine key", r.engine_key or Text(cells.MISSING, style="dim")),
         ("pushed", cells.size(r.bytes_pushed)),
         ("model sha256", r.model_sha256 or Text(cells.MISSING, style="dim")),
@@ -157,7 +157,8 @@ def result_rows(r: JobResult) -> list[tuple[str, Text | str]]:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if v is not None)
         rows.append((f"class {name}", shown or Text(cells.MISSING, style="dim")))
     for key, value in sorted(r.fingerprint.items()):
-        rows.append((f"board {key}", value))
+        if key not in ("engine", "engine_sha256"):  # shown in the engine row
+            rows.append((f"board {key}", value))
     return rows
 
 
@@ -171,3 +172,11 @@ def render_result(run_id: str, index: int, r: JobResult, console: Console) -> No
         # Text, not markup: a label such as "recall[phone]" is shown as it is.
         table.add_row(Text(label), Text(cell) if isinstance(cell, str) else cell)
     console.print(table, highlight=False, soft_wrap=False)
+
+
+def _engine(r: JobResult) -> Text:
+    """Its size; for an engine given with `hil run --engine`, `supplied` and its sha256."""
+    shown = cells.size(r.engine_bytes)
+    if r.engine == "supplied":
+        shown.append(f"  supplied, sha256 {r.fingerprint.get('engine_sha256', '?')}")
+    return shown

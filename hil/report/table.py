@@ -68,10 +68,15 @@ def _run_cells(index: int, r: JobResult) -> dict[str, Cell]:
         "budgets": cells.budgets(r.budgets),
         "fps": cells.number(r.fps),
         "mem MB": cells.number(r.memory_peak_mb, 0),
-        "convert": cells.seconds(r.conversion_s),
+        "convert": "supplied" if _supplied(r) else cells.seconds(r.conversion_s),
         "engine": cells.size(r.engine_bytes),
         "pushed": cells.size(r.bytes_pushed),
     }
+
+
+def _supplied(r: JobResult) -> bool:
+    """An engine given with `hil run --engine`: pushed as it is, never converted by hil."""
+    return r.fingerprint.get("engine") == "supplied"
 
 
 def _render_run_table(summary: RunSummary, console: Console, numbers: list[int] | None) -> None:
@@ -90,6 +95,10 @@ def _render_run_table(summary: RunSummary, console: Console, numbers: list[int] 
 def _notes(console: Console, results: list[JobResult], dropped: list[str], where: str) -> None:
     if any(r.power_source == "sim-model" and r.power_w is not None for r in results):
         console.print(cells.MODELLED_LEGEND, highlight=False, soft_wrap=False)
+    engines = sorted({r.fingerprint.get("engine_sha256", "")[:12] for r in results if _supplied(r)})
+    if engines:
+        line = f"engine: supplied (pushed as it is, not converted by hil), sha256 {', '.join(engines)}"
+        console.print(line, highlight=False, soft_wrap=False)
     note = dropped_note(dropped, where)
     if note is not None:
         console.print(note, highlight=False, soft_wrap=False)

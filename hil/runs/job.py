@@ -12,6 +12,8 @@ import dataclasses
 import posixpath
 import secrets
 import shlex
+import tarfile
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from hil.platforms.base import (
     Conversion,
     ReplayRequest,
 )
+from hil.platforms.supplied import SuppliedEngine
 from hil.records import JobResult, Outcome, ParityResult, Precision
 from hil.runs import thermal
 from hil.runs.build import BuildHost
@@ -55,6 +58,12 @@ def plan_jobs(target: BoardTarget, suite: Suite) -> list[Job]:
         if p in m.variants and p in target.platform.precisions
         for c in suite.clips
     ]
+
+
+def _plain(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """Owner and time left out, so the same engine packs to the same bytes (and is pushed once)."""
+    info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+    return info
 
 
 def job_key(board: str, job: Job) -> JobKey:
@@ -185,8 +194,9 @@ class _BoardRun:
 
     def run_leased(self, ctx: BoardContext, jobs: list[Job], lease: Lease) -> None:
         self.stage = "preflight"
-        files = {*(m.variants[p] for m, p, _ in jobs), *(c.path for _, _, c in jobs)}
-        need = sum(path.stat().st_size for path in files)
+        files = {*(m.variants[p] for m, p, _ in jobs if m.supplied is None), *(c.path for _, _, c in jobs)}
+        engines = {m.supplied.sha256: m.supplied.size for m, _, _ in jobs if m.supplied is not None}
+        need = sum(path.stat().st_size for path in files) + sum(engines.values())
         measured = preflight(ctx, self.target.platform, need, converts_here=self.builder is None)
         self.step("preflight", ", ".join(f"{k}={v}" for k, v in measured.items()))
         self.stage = "push"
@@ -219,6 +229,8 @@ class _BoardRun:
     def convert(
         self, ctx: BoardContext, model: ModelUnderTest, precision: Precision, clips: list[Clip]
     ) -> Conversion:
+        if model.supplied is not None:
+            return self.ship_supplied(ctx, model.supplied, precision)
         spec = model.input_spec()
         onnx, sha = self.onnx_of(model, precision)
         shapes = model.shapes.dynamic_shapes()
@@ -241,6 +253,39 @@ class _BoardRun:
         self.pushed_bytes[key] = self.pushed_bytes.get(key, 0) + shipped
         return conversion
 
+    def ship_supplied(self, ctx: BoardContext, engine: SuppliedEngine, precision: Precision) -> Conversion:
+        """The supplied engine, pushed as it is (content addressed, packed with tar so a folder travels
+        whole) to engines/<key>/ on the board, then loaded once by the board's own toolchain."""
+        name = self.target.platform.supplied_name(engine.path.name, precision)
+        folder = ctx.path("engines", engine.key)
+        on_board = posixpath.join(folder, name)
+        with tempfile.TemporaryDirectory(prefix="hil-supplied-") as tmp:
+            packed = Path(tmp) / f"{engine.key}.tar"
+            with tarfile.open(packed, "w") as tar:
+                tar.add(engine.path, arcname=name, filter=_plain)
+            blob = item(packed, ctx.path("blobs"))
+            result = push(ctx.conn, [blob])
+        q = shlex.quote
+        res = ctx.conn.run_script(
+            f"mkdir -p {q(folder)} && rm -rf {q(on_board)} && tar -C {q(folder)} -xf {q(blob.remote)}",
+            ctx.timeout_s,
+        )
+        if not res.ok:
+            raise InfraError(f"{ctx.name}: could not unpack the supplied engine: {res.stderr.strip()[-300:]}")
+        self.pushed_bytes[str(engine.path)] = result.bytes_pushed
+        self.step("push", f"supplied engine {engine.path.name}: {result.bytes_pushed} bytes")
+        command, log = self.target.platform.check_supplied(ctx, on_board)
+        text = f"supplied engine, not converted: {engine.describe()}\npushed as it is to {on_board}\n{log}"
+        return Conversion(
+            engine=on_board,
+            command=command or f"(supplied {engine.kind}, pushed as it is: no conversion)",
+            log=text,
+            seconds=None,
+            engine_bytes=engine.size,
+            cached=False,
+            key=engine.key,
+        )
+
     def onnx_of(self, model: ModelUnderTest, precision: Precision) -> tuple[Path, str]:
         """The ONNX this board's converter gets: a static-shape copy where the platform needs one."""
         return model.pushed(precision, self.target.platform.static_shapes)
@@ -257,8 +302,8 @@ class _BoardRun:
 
     def push_all(self, ctx: BoardContext, jobs: list[Job]) -> None:
         local: list[Path] = []
-        for m, p, c in jobs:
-            local += [self.onnx_of(m, p)[0], c.path]
+        for m, p, c in jobs:  # a supplied engine replaces the model on the board (ship_supplied)
+            local += [c.path] if m.supplied is not None else [self.onnx_of(m, p)[0], c.path]
         items: list[PushItem] = [item(path, ctx.path("blobs")) for path in dict.fromkeys(local)]
         items += harness_items(ctx)
         result = push(ctx.conn, items)
@@ -356,6 +401,7 @@ class _BoardRun:
                 "conversion_s": conversion.seconds,
                 "engine_bytes": conversion.engine_bytes,
                 "engine_key": conversion.key,
+                "engine": "supplied" if model.supplied is not None else "built",
             }
         )
         idle_s = plan.idle_s if plan is not None else 0.0
@@ -409,8 +455,12 @@ class _BoardRun:
         model, precision, clip = job
         # Bytes pushed are charged to the first job that used an artifact, so a run's sum is what moved.
         used = [str(self.onnx_of(model, precision)[0]), str(clip.path), *(str(p) for p in harness_files())]
+        used += [str(model.supplied.path)] if model.supplied is not None else []
         pushed = sum(self.pushed_bytes.pop(path, 0) for path in used)
         fingerprint_keys = ("kernel", "os", *self.target.platform.fingerprint_keys())
+        fingerprint = {k: self.facts[k] for k in fingerprint_keys if self.facts.get(k)}
+        if model.supplied is not None:  # compared only with results of the same engine (its hash)
+            fingerprint |= {"engine": "supplied", "engine_sha256": model.supplied.sha256}
         return JobResult(
             board=self.target.name,
             platform=self.target.platform.key,
@@ -420,7 +470,8 @@ class _BoardRun:
             status=status,
             bytes_pushed=pushed,
             model_sha256=model.sha256[precision],
-            fingerprint={k: self.facts[k] for k in fingerprint_keys if self.facts.get(k)},
+            fingerprint=fingerprint,
+            engine_key=model.supplied.key if model.supplied is not None else None,
             budget_notes=list(model.shapes.notes),  # what hil chose for the model (a batch run at 1)
         )
 

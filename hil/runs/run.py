@@ -195,6 +195,10 @@ class Run:
 
     def _execute(self) -> RunOutcome:
         jobs = self.jobs()
+        for model in self.suite.models:  # an engine given with --engine: its content, by hash
+            if model.supplied is not None:
+                engine = model.supplied
+                self.store.record_artifact(engine.sha256, "engine", engine.path.name, engine.size)
         if not self.resume:  # a precision the user named that a board does not offer: said, not dropped
             for skipped in unoffered(self.targets, self.suite):
                 self._deliver(JobDone(skipped))

@@ -20,6 +20,7 @@ from hil.errors import ArtifactError, ConfigError
 from hil.measure.decoders import TASKS
 from hil.measure.tasks import task_spec
 from hil.measure.truth import FrameTruth
+from hil.platforms.supplied import SuppliedEngine
 from hil.records import PRECISIONS, Precision
 from hil.transport.push import sha256_file
 
@@ -38,6 +39,9 @@ class ModelUnderTest:
     shapes: InputShapes = field(default_factory=lambda: InputShapes({}))
     static: dict[str, Path] = field(default_factory=dict)  # precision -> static-shape copy (dynamic only)
     static_sha256: dict[str, str] = field(default_factory=dict)
+    # An engine built elsewhere (`hil run --engine`): pushed as it is instead of converting this model,
+    # which stays the parity and accuracy reference.
+    supplied: SuppliedEngine | None = None
 
     def input_spec(self) -> dict[str, Any] | None:
         """What the harness preprocesses to: the card's input with its fixed shape; without a card, the

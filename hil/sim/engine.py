@@ -1,11 +1,14 @@
 """The simulated TensorRT engine: its file format, and how the emulated builder really converts a network.
 
-File format (the on-board harness reads the same bytes with its own small reader):
+File format (the on-board harness reads the same bytes with its own small reader). A real plan's layout is
+NVIDIA's own and undocumented (there is no API that reads its version without deserializing it:
+NVIDIA/TensorRT#3073); this one puts what a real plan is known to carry, and is refused for, in plain view:
+the TensorRT version and the GPU compute capability it was built with.
 
     b"HILSIM-TRT-ENGINE\\n"
     one line of UTF-8 JSON: {"precision": "fp32"|"fp16"|"int8", "onnx_sha256": <sha256 of the source
-        ONNX file>, "tensorrt_version": "10.3.0", "flags": [builder flags as given], "inputs": {name:
-        shape}, "outputs": {name: shape}}
+        ONNX file>, "tensorrt_version": "10.3.0", "compute_capability": "8.7", "flags": [builder flags as
+        given], "inputs": {name: shape}, "outputs": {name: shape}}
     b"\\n"
     the ONNX model the engine executes (serialized ModelProto), to the end of the file
 
@@ -33,6 +36,9 @@ import onnxruntime as ort
 
 ENGINE_MAGIC = b"HILSIM-TRT-ENGINE\n"
 TENSORRT_VERSION = "10.3.0"  # the emulation's default; a board's `sim_toolchain: {tensorrt: 8.5.2}` wins
+# The simulated board is a Jetson Orin, CUDA compute capability 8.7 (NVIDIA, developer.nvidia.com/cuda-gpus).
+# A real plan holds the compute capability it was built for, and TensorRT refuses it on another GPU.
+COMPUTE_CAPABILITY = "8.7"
 
 
 def tensorrt_version() -> str:
@@ -101,6 +107,7 @@ def make_header(
         "precision": precision,
         "onnx_sha256": onnx_sha256,
         "tensorrt_version": tensorrt_version(),
+        "compute_capability": COMPUTE_CAPABILITY,
         "flags": list(flags),
         "inputs": {name: list(shape) for name, shape in inputs.items()},
         "outputs": {name: list(shape) for name, shape in outputs.items()},

@@ -274,22 +274,54 @@ def load(log: Log, path: str) -> Network | None:
     log.i(f"[TRT] Loaded engine size: {len(data) // 2**20} MiB")
     try:
         header, network_bytes = engine.parse_engine(data, path)
-        if header["tensorrt_version"] != engine.tensorrt_version():
-            raise engine.EngineFormatError("Version tag does not match.")
+        refusal = _incompatible(header)
+        if refusal is not None:
+            _print_incompatible(log, refusal)
+            _creation_failed(log)
+            return None
         onnx.load_from_string(network_bytes)
-    except Exception as exc:  # bad magic, damaged header or payload: TensorRT cannot tell them apart
-        version = "Version tag" in str(exc)
-        tag = (
-            "stdVersionRead == kSERIALIZATION_VERSION"
-            if version
-            else "plan->header.magicTag == rt::kPLAN_MAGIC_TAG"
-        )
+    except Exception:  # bad magic, damaged header or payload: TensorRT cannot tell them apart
+        tag = "plan->header.magicTag == rt::kPLAN_MAGIC_TAG"
         where = "[runtime.cpp::parsePlan::314] Error Code 1: Serialization"
         log.e(f"Error[1]: {where} (Serialization assertion {tag} failed.)")
         log.e("Engine deserialization failed")
         _creation_failed(log)
         return None
     return header, network_bytes
+
+
+def _incompatible(header: dict[str, Any]) -> str | None:
+    """TensorRT's refusal of a plan built by another TensorRT version or for another GPU: "expecting" is
+    this library (or device), "got" the plan's (real logs: NVIDIA/TensorRT#2983, #574; for the device,
+    deepinsight/insightface#2882)."""
+    mine, plan = engine.tensorrt_version(), str(header["tensorrt_version"])
+    if plan != mine:
+        return (
+            "The engine plan file is not compatible with this version of TensorRT, expecting library "
+            f"version {mine} got {plan}, please rebuild."
+        )
+    compute = str(header.get("compute_capability", engine.COMPUTE_CAPABILITY))
+    if compute != engine.COMPUTE_CAPABILITY:
+        return (
+            "The engine plan file is generated on an incompatible device, expecting compute "
+            f"{engine.COMPUTE_CAPABILITY} got compute {compute}, please rebuild."
+        )
+    return None
+
+
+def _print_incompatible(log: Log, refusal: str) -> None:
+    """As TensorRT 8.x prints it (`[TRT] 6: ...` then `4: [runtime.cpp::deserializeCudaEngine::66] Error
+    Code 4: Internal Error (Engine deserialization failed.)`), or 10.x (`IRuntime::deserializeCudaEngine:
+    Error Code 6: API Usage Error (...)`)."""
+    if engine.version_tuple(engine.tensorrt_version()) < (10,):
+        log.e(f"[TRT] 6: {refusal}")
+        log.e(
+            "[TRT] 4: [runtime.cpp::deserializeCudaEngine::66] Error Code 4: Internal Error "
+            "(Engine deserialization failed.)"
+        )
+    else:
+        log.e(f"[TRT] IRuntime::deserializeCudaEngine: Error Code 6: API Usage Error ({refusal})")
+    log.e("Engine deserialization failed")
 
 
 # -- inference ----------------------------------------------------------------------------------------
