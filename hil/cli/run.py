@@ -117,6 +117,15 @@ def run(
             help="Fix a dynamic model input: NAME=1x240x320x3 (repeatable; beats the card).",
         ),
     ] = None,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            help="int8: keep these layers (LAYER[,LAYER], node names as `hil diagnose` prints them) at the "
+            "higher precision with the converter's own mechanism (TIDL: 16-bit names lists); beats the "
+            "card's `keep`.",
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (for CI servers).")] = None,
@@ -199,6 +208,7 @@ def run(
             "models": [str(m.absolute()) for m in model or []],
             "clips": [str(c.absolute()) for c in clip or []],
             "precision": precision, "input_shapes": list(input_shape or []),
+            "keep": [k.strip() for k in keep.split(",") if k.strip()] if keep is not None else None,
             "warmup": warmup, "max_frames": max_frames, "fps": fps,
             "deadline": deadline, "job_timeout": job_timeout, "retries": retries,
             "quarantine_after": quarantine_after,
@@ -277,7 +287,7 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
         named = None if named_text is None else [p.strip() for p in named_text.split(",") if p.strip()]
         suite = build_suite(
             models, clips, named, warmup=plan["warmup"], max_frames=plan["max_frames"], fps=plan["fps"],
-            input_shapes=parse_input_shapes(plan.get("input_shapes") or []),
+            input_shapes=parse_input_shapes(plan.get("input_shapes") or []), keep=plan.get("keep"),
         )  # fmt: skip
     options.deadline_s = parse_duration(deadline) if deadline else None
     options.job_timeout_s = parse_duration(job_timeout) if job_timeout else None

@@ -1,0 +1,50 @@
+"""`--keep` / the card's `keep`: layer names resolved against the FP32 graph before any board is touched."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hil.errors import ConfigError
+from hil.runs.suite import load_model
+from tests.conftest import REPO
+
+FACE = REPO / "artifacts/models/dms-face.onnx"
+
+
+def copy_face(tmp_path: Path, card_extra: str = "") -> Path:
+    model = tmp_path / "dms-face.onnx"
+    shutil.copyfile(FACE, model)
+    card = FACE.with_name("dms-face.card.yaml").read_text() + card_extra
+    model.with_name("dms-face.card.yaml").write_text(card)
+    return model
+
+
+def test_node_and_tensor_names_resolve_to_layer_outputs_and_int8_becomes_the_fp32_model(
+    tmp_path: Path,
+) -> None:
+    model = copy_face(tmp_path)
+    loaded, skipped = load_model(
+        model, ["int8"], static_dir=tmp_path, keep=["/Concat_5", "/Concat_4_output_0"]
+    )
+    assert loaded.keep == ("scores", "/Concat_4_output_0")
+    assert loaded.variants["int8"] == model and not skipped  # the converter calibrates the FP32 model itself
+
+
+def test_the_card_keep_is_used_and_the_command_line_beats_it(tmp_path: Path) -> None:
+    model = copy_face(tmp_path, "keep:\n- /Concat_4\n")
+    assert load_model(model, ["int8"], static_dir=tmp_path)[0].keep == ("/Concat_4_output_0",)
+    assert load_model(model, ["int8"], static_dir=tmp_path, keep=[])[0].keep == ()
+
+
+def test_without_keep_int8_is_the_qdq_sibling(tmp_path: Path) -> None:
+    model = copy_face(tmp_path)
+    loaded, skipped = load_model(model, ["int8"], static_dir=tmp_path)
+    assert loaded.keep is None and "int8" not in loaded.variants and "no QDQ model" in skipped[0]
+
+
+def test_an_unknown_layer_is_refused_with_its_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'/Nope'"):
+        load_model(copy_face(tmp_path), ["int8"], static_dir=tmp_path, keep=["/Nope"])
