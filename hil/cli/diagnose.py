@@ -62,6 +62,14 @@ def diagnose(
         ),
     ] = None,
     inventory: InventoryOption = None,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            help="TDA4VM: layers (LAYER[,LAYER]) the board's TIDL compile keeps at 16 bit, as `hil run "
+            "--keep` does; default the card's `keep`.",
+        ),
+    ] = None,
     write_inputs: Annotated[
         Path | None,
         typer.Option(
@@ -111,11 +119,16 @@ def diagnose(
             out.print(f"wrote {len(feeds)} frame(s) and {listing}", markup=False, highlight=False)
     with tempfile.TemporaryDirectory(prefix="hil-diagnose-") as tmp:
         source = None
+        traces = None
+        kept = None if keep is None else [k.strip() for k in keep.split(",") if k.strip()]
         if board is not None:
-            snpe_dump, source = _board_dump(board, inventory, qdq, feeds, Path(tmp))
-        diagnosis = run_diagnosis(model, qdq, feeds, snpe_dump=snpe_dump, rank=rank)
+            dump, source, label, tidl = _board_dump(
+                board, inventory, model, qdq, feeds, Path(tmp), paths, kept
+            )
+            traces, snpe_dump = (dump, None) if tidl else (None, dump)
+        diagnosis = run_diagnosis(model, qdq, feeds, snpe_dump=snpe_dump, rank=rank, tidl_traces=traces)
         if source is not None:
-            diagnosis.board_source = f"{board}: snpe-net-run --use_dsp --debug on its int8 DLC"
+            diagnosis.board_source = f"{board}: {label}"
             diagnosis.board_command = source
     result = diagnosis.to_dict()
     text = json.dumps(result, indent=2)
@@ -131,12 +144,26 @@ def diagnose(
         out.print(line, markup=False, highlight=False)
 
 
-def _board_dump(board: str, inventory: Path | None, qdq: Path, feeds: Any, tmp: Path) -> tuple[Path, str]:
-    """The board's `snpe-net-run --debug` folder for these frames (the simulated board started if needed)."""
+def _board_dump(
+    board: str,
+    inventory: Path | None,
+    model: Path,
+    qdq: Path,
+    feeds: Any,
+    tmp: Path,
+    clips: list[Path],
+    keep: list[str] | None,
+) -> tuple[Path, str, str, bool]:
+    """(dump folder, vendor commands, what it is, whether it is TIDL traces) for these frames: the board's
+    `snpe-net-run --debug` folder or TIDL layer traces (the simulated board started if needed)."""
+    import numpy as np
+
+    from hil.artifacts.card import load_card
     from hil.cli import context
     from hil.diagnose.diagnosis import write_snpe_inputs
-    from hil.runs.layer_dump import check_supported, snpe_layer_dump
+    from hil.runs.layer_dump import check_supported, snpe_layer_dump, tidl_layer_dump
     from hil.runs.simulated import simulated_boards
+    from hil.runs.suite import load_model
     from hil.runs.target import target_for
 
     inv = context.load(inventory)
@@ -145,12 +172,31 @@ def _board_dump(board: str, inventory: Path | None, qdq: Path, feeds: Any, tmp: 
     rack = context.rack()
     builder = context.build_host_of(inv, spec)
     target = target_for(spec, context.known_hosts(), rack.client_key, builder)
+    if spec.platform == "tda4vm":
+        card = load_card(model)
+        wanted = keep if keep is not None else list(card.keep or []) if card is not None else []
+        mut, _ = load_model(model, ["int8"], keep=wanted)  # int8 is then the FP32 model, static
+        kept = mut.keep or ()
+        static, _sha = mut.pushed("int8", True)
+        frames = []
+        for i, feed in enumerate(feeds):
+            frames.append(tmp / f"frame_{i}.npy")
+            np.save(frames[-1], np.asarray(next(iter(feed.values())), dtype=np.float32))
+        frames_card = mut.card.calibration_frames if mut.card is not None else None
+        with simulated_boards(rack, [spec, *([builder] if builder is not None else [])]):
+            dump, command = tidl_layer_dump(
+                target, static, frames, tmp / "dump", clips, mut.input_spec(), frames_card, kept
+            )
+        label = "TIDL layer traces (debug_level 4) of its 8-bit compile" + (
+            f" with {', '.join(kept)} at 16 bit" if kept else ""
+        )
+        return dump, command, label, True
     inputs = tmp / "inputs"
     write_snpe_inputs(feeds, inputs)
     shapes = {name: list(value.shape) for name, value in feeds[0].items()}
     with simulated_boards(rack, [spec, *([builder] if builder is not None else [])]):
         dump, command = snpe_layer_dump(target, qdq, inputs, len(feeds), tmp / "dump", shapes)
-    return dump, command
+    return dump, command, "snpe-net-run --use_dsp --debug on its int8 DLC", False
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from hil.artifacts.card import load_card
 from hil.artifacts.frames import preprocess
 from hil.artifacts.quantize import graph_input_spec
 from hil.diagnose import host
-from hil.diagnose.dumps import read_snpe_debug, tensor_shapes
+from hil.diagnose.dumps import read_snpe_debug, read_tidl_traces, tensor_shapes
 from hil.diagnose.metrics import (
     Contribution,
     LayerError,
@@ -134,7 +134,12 @@ def write_snpe_inputs(feeds: host.Feeds, folder: Path) -> Path:
 
 
 def diagnose(
-    model: Path, qdq: Path, feeds: host.Feeds, snpe_dump: Path | None = None, rank: bool = True
+    model: Path,
+    qdq: Path,
+    feeds: host.Feeds,
+    snpe_dump: Path | None = None,
+    rank: bool = True,
+    tidl_traces: Path | None = None,
 ) -> Diagnosis:
     fp32 = onnx.load(str(model))
     seconds: dict[str, float] = {}
@@ -149,6 +154,13 @@ def diagnose(
         board = read_snpe_debug(snpe_dump, tensor_shapes(fp32, feeds[0]), len(feeds), outputs)
         result.board = compare_layers(host.layers(fp32), reference, board)
         result.board_source = f"snpe-net-run --debug: {snpe_dump}"
+        seconds["board_read"] = round(time.perf_counter() - t0, 3)
+    elif tidl_traces is not None:
+        t0 = time.perf_counter()
+        outputs = [o.name for o in fp32.graph.output]
+        board = read_tidl_traces(tidl_traces, tensor_shapes(fp32, feeds[0]), len(feeds), outputs)
+        result.board = compare_layers(host.layers(fp32), reference, board)
+        result.board_source = f"TIDL layer traces (debug_level 4): {tidl_traces}"
         seconds["board_read"] = round(time.perf_counter() - t0, 3)
     if rank:
         t0 = time.perf_counter()
