@@ -85,6 +85,17 @@ def diagnose(
     save: Annotated[
         Path | None, typer.Option("--save", help="Also write the JSON result to this file.")
     ] = None,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="With --board (TDA4VM): keep the ranked layers at 16 bit, one more per step, each step a "
+            "real `hil run` (conversion and replay of --clips), until the loss is inside its allowance or "
+            "the latency budget breaks; print each step; write the chosen set to the model card's `keep`.",
+        ),
+    ] = False,
+    fix_layers: Annotated[int, typer.Option(min=1, help="--fix tries at most this many layers.")] = 6,
+    db: Annotated[Path, typer.Option(help="Store for the --fix runs.")] = Path("hil.sqlite"),
     json_out: JsonOption = False,
 ) -> None:
     from rich.text import Text
@@ -111,6 +122,8 @@ def diagnose(
         raise ConfigError(f"--snpe-dump {snpe_dump} is not a folder", hint="pass snpe-net-run's --output_dir")
     if board is not None and snpe_dump is not None:
         raise ConfigError("--board and --snpe-dump both give the board's layers; pass one")
+    if fix and board is None:
+        raise ConfigError("--fix runs the model on a board: name it with --board")
     paths = expand_clips(clips or [bundled("artifacts/clips")])
     feeds = frames_for(model, paths, frames, qdq if worst else None)
     if write_inputs is not None:
@@ -131,6 +144,8 @@ def diagnose(
             diagnosis.board_source = f"{board}: {label}"
             diagnosis.board_command = source
     result = diagnosis.to_dict()
+    if fix and board is not None:
+        result["fix"] = _fix(result, model, board, inventory, paths, fix_layers, db, json_out)
     text = json.dumps(result, indent=2)
     if save is not None:
         save.write_text(text + "\n")
@@ -142,6 +157,108 @@ def diagnose(
     out.print(Text.from_ansi(depth_plot(result, width=min(out.width, 100), colour=out.is_terminal)))
     for line in summary_lines(result):
         out.print(line, markup=False, highlight=False)
+    if "fix" in result:
+        fixed = result["fix"]
+        out.print(f"fix: {fixed['reason']}", markup=False, highlight=False)
+        if fixed.get("card"):
+            out.print(
+                f"kept set written to {fixed['card']} (keep: {', '.join(fixed['chosen'])})", markup=False
+            )
+
+
+def fix_candidates(result: dict[str, Any]) -> list[str]:
+    """Layers to keep, most useful first: the board's layers under 20 dB from the lowest SNR up (what the
+    board's own conversion loses), then the host ranking (the share of the output error each explains)."""
+    board = [e for e in result.get("board") or [] if e.get("snr_db") is not None and e["snr_db"] < 20]
+    ranked = [e["name"] for e in sorted(board, key=lambda e: e["snr_db"])]
+    ranked += [c["name"] for c in result.get("ranking") or [] if (c.get("share") or 0) > 0.01]
+    return list(dict.fromkeys(ranked))
+
+
+def _fix(
+    result: dict[str, Any],
+    model: Path,
+    board: str,
+    inventory: Path | None,
+    clips: list[Path],
+    max_layers: int,
+    db: Path,
+    quiet: bool,
+) -> dict[str, Any]:
+    """The greedy search (hil.runs.fix), each step an ordinary `hil run --keep` on the board."""
+    from hil.cli import context
+    from hil.cli.common import err
+    from hil.cli.run import _execute, _prepare
+    from hil.errors import ConfigError
+    from hil.runs.fix import StepResult, greedy_keep
+    from hil.store import Store
+
+    spec = context.board_named(context.load(inventory), board)
+    if spec.platform != "tda4vm":
+        raise ConfigError(
+            f"--fix keeps layers with TIDL's 16-bit names lists: {board} is a {spec.platform} board",
+            hint="--keep on other converters is not implemented yet (docs/diagnose.md)",
+        )
+    candidates = fix_candidates(result)
+    if not quiet:
+        out.print(
+            f"fix: trying up to {max_layers} of {len(candidates)} ranked layer(s) on {board}", markup=False
+        )
+
+    def step(kept: tuple[str, ...]) -> StepResult:
+        plan = {
+            "inventory": str(inventory) if inventory else None, "where": [f"name={board}"], "suite": None,
+            "models": [str(model.absolute())], "clips": [str(c.absolute()) for c in clips],
+            "precision": "int8", "input_shapes": [], "keep": list(kept), "warmup": 10, "max_frames": 0,
+            "fps": 0.0, "deadline": None, "job_timeout": None, "retries": 1, "quarantine_after": 3,
+        }  # fmt: skip
+        prepared = _prepare(plan, resumed=False)
+        with Store.open(db) as store:
+            the_run = prepared.run(store, None)
+            _execute(the_run, json=True)
+            rows = store.run_results(the_run.run_id)
+        if not rows:
+            return StepResult(kept, "infra_error", None, None, error="the run stored no result")
+        latency_ok = (
+            None if any(r.budgets.latency is None for r in rows) else all(r.budgets.latency for r in rows)
+        )
+        loss_ok = None if any(r.budgets.loss is None for r in rows) else all(r.budgets.loss for r in rows)
+        figures: dict[str, float | None] = {}
+        for check in (rows[0].loss or {}).get("checks") or []:
+            if check.get("figure") == "AP50" or (not figures and check.get("unit") == "pt"):
+                figures = {check["figure"]: check.get("board"), "fp32": check.get("reference")}
+        p50s = [r.latency_ms.p50 for r in rows if r.latency_ms is not None and r.latency_ms.p50 is not None]
+        status = "pass" if all(r.status == "pass" for r in rows) else rows[0].status
+        error = next((r.error for r in rows if r.status == "infra_error"), None)
+        done = StepResult(
+            kept, status, loss_ok, latency_ok, figures, max(p50s) if p50s else None, the_run.run_id, error
+        )
+        if not quiet:
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in figures.items() if v is not None)
+            p50 = f"{done.p50_ms:.2f} ms" if done.p50_ms is not None else "-"
+            err.print(
+                f"fix step {len(kept)}: keep [{', '.join(kept) or 'none'}]: {status}, "
+                f"{shown or 'no figure'}, p50 {p50}, run {the_run.run_id}",
+                markup=False,
+                highlight=False,
+            )
+        return done
+
+    outcome = greedy_keep(candidates, step, max_layers).to_dict()
+    if outcome["chosen"]:
+        outcome["card"] = str(write_card_keep(model, outcome["chosen"]))
+    return outcome
+
+
+def write_card_keep(model: Path, keep: list[str]) -> Path:
+    """The model card's `keep` set to these layers, where the next `hil run` of the model picks it up."""
+    from hil.artifacts.card import load_card, write_card
+    from hil.errors import ConfigError
+
+    card = load_card(model)
+    if card is None:
+        raise ConfigError(f"{model} has no model card to write the kept layers to", hint="docs/models.md")
+    return write_card(model, card.model_copy(update={"keep": list(keep)}))
 
 
 def _board_dump(
