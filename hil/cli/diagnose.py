@@ -27,6 +27,12 @@ HELP = (
     "With --board NAME (a QCS8255 of the inventory, such as the simulated rack's qcs-sim-01) hil does "
     "that itself: converts the QDQ model with the board's SNPE tools, pushes the frames, runs "
     "`snpe-net-run --use_dsp --debug` and fetches every layer's output.\n\n"
+    "With --board NAME on a TDA4VM (tda-sim-01): TIDL compiles the FP32 model at 8 bit with its own "
+    "calibration (the card's calibration_frames; --keep layers in its 16-bit names list), each frame runs "
+    "with debug_level 4 and TIDL's float layer traces come back, mapped by the artifacts' layer_info.txt. "
+    "--fix then keeps the diverging layers at 16 bit one more per step, each step a real `hil run --keep`, "
+    "printing AP50 and p50 latency, until the loss gate passes (the set goes to the card's `keep`) or the "
+    "latency budget breaks.\n\n"
     "By hand (SNPE): write the frames with --write-inputs DIR, run on the board\n\n"
     "  snpe-net-run --container m.dlc --input_list DIR/input_list.txt --use_dsp --debug --output_dir out\n\n"
     "then compare with --snpe-dump out.\n\n"
@@ -34,7 +40,8 @@ HELP = (
     "  hil diagnose artifacts/models/dms-face.onnx\n\n"
     "  hil diagnose m.onnx --qdq m.int8.onnx --frames 8 --only jumps\n\n"
     "  hil diagnose artifacts/models/dms-face.onnx --board qcs-sim-01\n\n"
-    "  hil diagnose m.onnx --snpe-dump out --json | jq .verdict"
+    "  hil diagnose m.onnx --snpe-dump out --json | jq .verdict\n\n"
+    "  hil diagnose few/dms-face.onnx --board tda-sim-01 --fix"
 )
 
 

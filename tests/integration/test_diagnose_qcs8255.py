@@ -53,7 +53,7 @@ def test_board_option_dumps_every_layer_on_the_simulated_qcs8255(hil: Hil, tmp_p
 
 def test_board_option_refuses_a_platform_without_a_dump_driver(hil: Hil, tmp_path: Path) -> None:
     shown = hil("diagnose", str(FP32), "-f", "1", "--no-rank", "--board", "orin-sim-01")
-    assert shown.returncode == 2 and "qcs8255 only so far" in shown.stderr
+    assert shown.returncode == 2 and "qcs8255, tda4vm only so far" in shown.stderr
 
 
 def test_a_converter_that_breaks_one_layer_is_blamed_not_the_quantization(hil: Hil, tmp_path: Path) -> None:

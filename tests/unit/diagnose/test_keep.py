@@ -48,3 +48,17 @@ def test_without_keep_int8_is_the_qdq_sibling(tmp_path: Path) -> None:
 def test_an_unknown_layer_is_refused_with_its_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'/Nope'"):
         load_model(copy_face(tmp_path), ["int8"], static_dir=tmp_path, keep=["/Nope"])
+
+
+def test_the_set_fix_chose_is_written_to_the_card_and_the_next_load_uses_it(tmp_path: Path) -> None:
+    from hil.cli.diagnose import write_card_keep
+
+    model = copy_face(tmp_path)
+    path = write_card_keep(model, ["/Concat_4", "/Concat_5"])
+    assert (
+        path == model.with_name("dms-face.card.yaml")
+        and "keep:\n- /Concat_4\n- /Concat_5\n" in path.read_text()
+    )
+    loaded, _ = load_model(model, ["int8"], static_dir=tmp_path)
+    assert loaded.keep == ("/Concat_4_output_0", "scores") and loaded.card is not None
+    assert loaded.card.calibration_frames == 60  # the rest of the card is kept
