@@ -62,3 +62,28 @@ def test_the_set_fix_chose_is_written_to_the_card_and_the_next_load_uses_it(tmp_
     loaded, _ = load_model(model, ["int8"], static_dir=tmp_path)
     assert loaded.keep == ("/Concat_4_output_0", "scores") and loaded.card is not None
     assert loaded.card.calibration_frames == 60  # the rest of the card is kept
+
+
+def test_host_keep_leaves_the_named_nodes_in_float_and_wins_the_loss_back(tmp_path: Path) -> None:
+    """ONNX Runtime's nodes_to_exclude, on the 2-frame calibration of docs/diagnose.md's QCS8255 example."""
+    import onnx
+
+    from hil.artifacts.calibration import expand_clips, sample_calibration
+    from hil.artifacts.quantize import to_int8
+    from hil.diagnose import host
+    from hil.diagnose.diagnosis import frames_for
+    from hil.diagnose.metrics import output_error
+
+    model = copy_face(tmp_path)
+    clips = expand_clips([REPO / "artifacts/clips"])
+    cal = sample_calibration(clips, 2)
+    plain = to_int8(model, cal, tmp_path / "plain.onnx").path
+    kept = to_int8(model, cal, tmp_path / "kept.onnx", keep=["/Concat_4", "/Concat_5"]).path
+    quantized_inputs = {n.input[0] for n in onnx.load(str(kept)).graph.node if n.op_type == "QuantizeLinear"}
+    assert "/Concat_4_output_0" not in quantized_inputs  # its output is not re-quantized
+    feeds = frames_for(model, clips, 4, plain)  # the frames where the all-int8 model loses most
+    reference = host.run_outputs(model, feeds)
+    lost = output_error(reference, host.run_outputs(plain, feeds))
+    assert output_error(reference, host.run_outputs(kept, feeds)) < lost / 5
+    with pytest.raises(ConfigError, match="'/Nope'"):
+        to_int8(model, cal, tmp_path / "x.onnx", keep=["/Nope"])
