@@ -131,6 +131,15 @@ def diagnose(
         raise ConfigError("--board and --snpe-dump both give the board's layers; pass one")
     if fix and board is None:
         raise ConfigError("--fix runs the model on a board: name it with --board")
+    if fix and board is not None:
+        from hil.cli import context
+
+        platform = context.board_named(context.load(inventory), board).platform
+        if platform != "tda4vm":  # before any board is started
+            raise ConfigError(
+                f"--fix keeps layers with TIDL's 16-bit names lists: {board} is a {platform} board",
+                hint="--keep on TensorRT and SNPE is not implemented yet (docs/diagnose.md)",
+            )
     paths = expand_clips(clips or [bundled("artifacts/clips")])
     feeds = frames_for(model, paths, frames, qdq if worst else None)
     if write_inputs is not None:
@@ -140,13 +149,21 @@ def diagnose(
     with tempfile.TemporaryDirectory(prefix="hil-diagnose-") as tmp:
         source = None
         traces = None
+        trt = None
         kept = None if keep is None else [k.strip() for k in keep.split(",") if k.strip()]
         if board is not None:
-            dump, source, label, tidl = _board_dump(
+            dump, source, label, kind, marks = _board_dump(
                 board, inventory, model, qdq, feeds, Path(tmp), paths, kept
             )
-            traces, snpe_dump = (dump, None) if tidl else (None, dump)
-        diagnosis = run_diagnosis(model, qdq, feeds, snpe_dump=snpe_dump, rank=rank, tidl_traces=traces)
+            if kind == "tidl":
+                traces = dump
+            elif kind == "trt":
+                trt = (dump, marks)
+            else:
+                snpe_dump = dump
+        diagnosis = run_diagnosis(
+            model, qdq, feeds, snpe_dump=snpe_dump, rank=rank, tidl_traces=traces, trt_debug=trt
+        )
         if source is not None:
             diagnosis.board_source = f"{board}: {label}"
             diagnosis.board_command = source
@@ -193,19 +210,11 @@ def _fix(
     quiet: bool,
 ) -> dict[str, Any]:
     """The greedy search (hil.runs.fix), each step an ordinary `hil run --keep` on the board."""
-    from hil.cli import context
     from hil.cli.common import err
     from hil.cli.run import _execute, _prepare
-    from hil.errors import ConfigError
     from hil.runs.fix import StepResult, greedy_keep
     from hil.store import Store
 
-    spec = context.board_named(context.load(inventory), board)
-    if spec.platform != "tda4vm":
-        raise ConfigError(
-            f"--fix keeps layers with TIDL's 16-bit names lists: {board} is a {spec.platform} board",
-            hint="--keep on other converters is not implemented yet (docs/diagnose.md)",
-        )
     candidates = fix_candidates(result)
     if not quiet:
         out.print(
@@ -277,15 +286,16 @@ def _board_dump(
     tmp: Path,
     clips: list[Path],
     keep: list[str] | None,
-) -> tuple[Path, str, str, bool]:
-    """(dump folder, vendor commands, what it is, whether it is TIDL traces) for these frames: the board's
-    `snpe-net-run --debug` folder or TIDL layer traces (the simulated board started if needed)."""
+) -> tuple[Path, str, str, str, dict[str, str]]:
+    """(dump folder, vendor commands, what it is, its kind, the TensorRT marks) for these frames: the
+    board's `snpe-net-run --debug` folder, TIDL layer traces or trtexec debug tensors (the simulated board
+    started if needed)."""
     import numpy as np
 
     from hil.artifacts.card import load_card
     from hil.cli import context
     from hil.diagnose.diagnosis import write_snpe_inputs
-    from hil.runs.layer_dump import check_supported, snpe_layer_dump, tidl_layer_dump
+    from hil.runs.layer_dump import check_supported, snpe_layer_dump, tidl_layer_dump, trt_layer_dump
     from hil.runs.simulated import simulated_boards
     from hil.runs.suite import load_model
     from hil.runs.target import target_for
@@ -314,13 +324,28 @@ def _board_dump(
         label = "TIDL layer traces (debug_level 4) of its 8-bit compile" + (
             f" with {', '.join(kept)} at 16 bit" if kept else ""
         )
-        return dump, command, label, True
+        return dump, command, label, "tidl", {}
+    if spec.platform == "orin":
+        import onnx
+
+        from hil.diagnose.diagnosis import trt_marks
+
+        raws = []
+        for i, feed in enumerate(feeds):
+            raws.append(tmp / f"frame_{i}.raw")
+            np.ascontiguousarray(next(iter(feed.values())), dtype=np.float32).tofile(raws[-1])
+        marks = trt_marks(onnx.load(str(model)), onnx.load(str(qdq)))
+        shapes = {name: list(value.shape) for name, value in feeds[0].items()}
+        with simulated_boards(rack, [spec]):
+            dump, command = trt_layer_dump(target, qdq, raws, tmp / "dump", list(marks), shapes)
+        label = "trtexec --markDebug / --saveDebugTensors on its int8 engine (TensorRT 10)"
+        return dump, command, label, "trt", marks
     inputs = tmp / "inputs"
     write_snpe_inputs(feeds, inputs)
     shapes = {name: list(value.shape) for name, value in feeds[0].items()}
     with simulated_boards(rack, [spec, *([builder] if builder is not None else [])]):
         dump, command = snpe_layer_dump(target, qdq, inputs, len(feeds), tmp / "dump", shapes)
-    return dump, command, "snpe-net-run --use_dsp --debug on its int8 DLC", False
+    return dump, command, "snpe-net-run --use_dsp --debug on its int8 DLC", "snpe", {}
 
 
 def register(app: typer.Typer) -> None:

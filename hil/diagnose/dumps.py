@@ -3,6 +3,7 @@
     tensor_shapes(fp32, feed) -> {tensor: ONNX shape}       concrete shapes for the frames fed
     read_snpe_debug(output_dir, shapes, frames) -> Tensors
     read_tidl_traces(folder, shapes, frames) -> Tensors
+    read_trt_debug(folder, marks, shapes, frames) -> Tensors
 
 SNPE: `snpe-net-run --debug` saves every layer's output as `<output_dir>/Result_<i>/<tensor>.raw`
 (float32), one `Result_<i>` per line of the input list. SNPE's help: "output from all layers of the network
@@ -124,5 +125,27 @@ def read_tidl_traces(
         raise ArtifactError(
             f"{folder} holds no layer of the model (only network outputs, or another model's layers)",
             hint="trace the artifacts compiled from this model, with debug_level 4",
+        )
+    return out
+
+
+def read_trt_debug(
+    folder: Path, marks: Mapping[str, str], shapes: Mapping[str, list[int]], frames: int
+) -> Tensors:
+    """trtexec `--saveDebugTensors` files: `folder/frame_<i>/<k>.raw`, k the index of the marked tensor in
+    `marks` (marked name -> FP32 tensor name); raw float32 in the network's (ONNX) layout."""
+    out: Tensors = {}
+    for k, (_marked, name) in enumerate(marks.items()):
+        shape = shapes.get(name)
+        files = [folder / f"frame_{i}" / f"{k}.raw" for i in range(frames)]
+        if shape is None or not all(f.is_file() for f in files):
+            continue
+        arrays = [np.fromfile(f, dtype=np.float32) for f in files]
+        if all(a.size == int(np.prod(shape)) for a in arrays):
+            out[name] = arrays
+    if not out:
+        raise ArtifactError(
+            f"{folder} holds no debug tensor of the model",
+            hint="build with trtexec --markDebug and run with --saveDebugTensors (TensorRT 10)",
         )
     return out

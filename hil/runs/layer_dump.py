@@ -13,7 +13,14 @@ TDA4VM (TIDL): the FP32 model (static shapes) goes through the platform's TIDL c
 with TIDL's own calibration on the clips (the card's calibration_frames) and the kept layers in its 16-bit
 names list (the path `hil run --keep` takes), then hil's tidl_trace.py runs each frame with the inference
 option `debug_level` 4 and collects TIDL's float layer traces and the artifacts' layer_info.txt (TI's
-docs/tidl_osr_debug.md). Orin is not implemented yet (docs/diagnose.md).
+docs/tidl_osr_debug.md).
+
+Orin (TensorRT 10): the QDQ model is built by the board's trtexec as `hil run` builds it (`--int8 --fp16`)
+with every layer output marked as a debug tensor (`--markDebug`, TensorRT 10's IDebugListener; the
+"mark all" of Polygraphy's `--trt-outputs mark all`), then each frame runs once from the saved engine with
+`--loadInputs` (raw float32) and `--saveDebugTensors` writing every marked tensor's raw values. Marking
+tensors can keep TensorRT from fusing the layers that produce them, so the engine traced is the diagnosis's
+own build, not the cached engine of `hil run`.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from hil.runs.target import BoardTarget
 from hil.transport.push import item, push, sha256_file
 from hil.transport.ssh import BoardConnection
 
-SUPPORTED = ("qcs8255", "tda4vm")
+SUPPORTED = ("qcs8255", "tda4vm", "orin")
 
 
 def check_supported(board: str, platform: str) -> None:
@@ -156,3 +163,61 @@ def tidl_layer_dump(
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(dest, filter="data")
     return dest, f"{conversion.command} && {shlex.join(trace[:3])} (debug_level 4)"
+
+
+def trt_layer_dump(
+    target: BoardTarget,
+    qdq: Path,
+    frames: list[Path],
+    dest: Path,
+    marks: Sequence[str],
+    shapes: Mapping[str, list[int]],
+) -> tuple[Path, str]:
+    """`frames`: one raw float32 file per frame (the model's one input); `marks`: the tensors to dump. Each
+    frame's tensors land in `dest/frame_<i>/<k>.raw`, k the tensor's index in `marks`."""
+    from hil.platforms.orin import PRECISION_FLAGS, TRTEXEC, shape_flags
+
+    check_supported(target.name, target.platform.key)
+    with BoardConnection(target.endpoint, tag="diagnose") as conn:
+        ctx = board_context(target, conn)
+        version = target.platform.converter_version(ctx.facts) or ""
+        major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
+        if major < 10:
+            raise ConfigError(
+                f"{target.name}: TensorRT {version or '(none found)'} has no debug tensors "
+                "(trtexec --markDebug / --saveDebugTensors came with TensorRT 10)",
+                hint="diagnose on a JetPack 6 board, or on the host alone",
+            )
+        rundir = ctx.path("diagnose", secrets.token_hex(4))
+        model_item = item(qdq, ctx.path("blobs"))
+        frame_items = [item(f, f"{rundir}/in") for f in frames]
+        push(conn, [model_item, *frame_items])
+        quoted = [f"'{m}'" for m in marks]
+        engine = f"{rundir}/traced.engine"
+        build = [f"--onnx={model_item.remote}", *PRECISION_FLAGS["int8"], *shape_flags(shapes)]
+        build += [f"--markDebug={','.join(quoted)}", f"--saveEngine={engine}", "--skipInference"]
+        (name,) = list(shapes) or ["input"]
+        lines = [f"{TRTEXEC} {shlex.join(build)} > {shlex.quote(rundir + '/build.log')} 2>&1"]
+        for i, frame in enumerate(frame_items):
+            out = f"{rundir}/out/frame_{i}"
+            save = ",".join(f"{q}:{out}/{k}.raw" for k, q in enumerate(quoted))
+            run = [f"--loadEngine={engine}", f"--loadInputs='{name}':{frame.remote}"]
+            run += [f"--saveDebugTensors={save}", "--iterations=1", "--warmUp=0", "--duration=0"]
+            lines.append(
+                f"mkdir -p {shlex.quote(out)} && {TRTEXEC} {shlex.join(run)} >> {rundir}/run.log 2>&1"
+            )
+        lines.append(f"tar -C {shlex.quote(rundir + '/out')} -cf {shlex.quote(rundir + '/out.tar')} .")
+        res = conn.run_script(" && ".join(lines), target.command_timeout_s)
+        if not res.ok:
+            logs = f"{rundir}/build.log {rundir}/run.log"
+            log = res.stderr + conn.run_script(f"grep -h -e ERROR -e FAILED {logs} | tail -5", 30).stdout
+            raise InfraError(
+                f"{target.name}: trtexec debug tensors failed ({res.exit_code}): {log.strip()[-600:]}"
+            )
+        data = conn.read(f"{rundir}/out.tar")
+        conn.run_script(f"rm -rf {shlex.quote(rundir)}", 60)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    shown = shlex.join(["trtexec", *build[:3], "--markDebug=<every layer output>", "--saveDebugTensors=..."])
+    return dest, shown

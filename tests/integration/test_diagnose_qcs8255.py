@@ -51,9 +51,9 @@ def test_board_option_dumps_every_layer_on_the_simulated_qcs8255(hil: Hil, tmp_p
     assert all(abs(board[n]["snr_db"] - host[n]["snr_db"]) < 6 for n in board if n.startswith("/features/"))
 
 
-def test_board_option_refuses_a_platform_without_a_dump_driver(hil: Hil, tmp_path: Path) -> None:
-    shown = hil("diagnose", str(FP32), "-f", "1", "--no-rank", "--board", "orin-sim-01")
-    assert shown.returncode == 2 and "qcs8255, tda4vm only so far" in shown.stderr
+def test_fix_refuses_a_board_without_a_mixed_precision_driver(hil: Hil, tmp_path: Path) -> None:
+    shown = hil("diagnose", str(FP32), "-f", "1", "--no-rank", "--board", "orin-sim-01", "--fix")
+    assert shown.returncode == 2 and "orin-sim-01 is a orin board" in shown.stderr
 
 
 def test_a_converter_that_breaks_one_layer_is_blamed_not_the_quantization(hil: Hil, tmp_path: Path) -> None:
