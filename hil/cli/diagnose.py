@@ -27,6 +27,8 @@ HELP = (
     "With --board NAME (a QCS8255 of the inventory, such as the simulated rack's qcs-sim-01) hil does "
     "that itself: converts the QDQ model with the board's SNPE tools, pushes the frames, runs "
     "`snpe-net-run --use_dsp --debug` and fetches every layer's output.\n\n"
+    "With --board NAME on an Orin (orin-sim-01, TensorRT 10): trtexec builds the QDQ model with every layer "
+    "output marked (--markDebug) and saves each frame's values (--saveDebugTensors).\n\n"
     "With --board NAME on a TDA4VM (tda-sim-01): TIDL compiles the FP32 model at 8 bit with its own "
     "calibration (the card's calibration_frames; --keep layers in its 16-bit names list), each frame runs "
     "with debug_level 4 and TIDL's float layer traces come back, mapped by the artifacts' layer_info.txt. "
