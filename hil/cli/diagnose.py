@@ -4,13 +4,15 @@ converter is to blame (docs/diagnose.md)."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from hil.cli.common import InventoryOption, JsonOption, out
+from hil.cli.common import DEFAULT_DB, DbOption, InventoryOption, JsonOption, out
 
 HELP = (
     "Find the layers where a quantized model departs from its FP32 reference, and who is to blame.\n\n"
@@ -49,7 +51,12 @@ HELP = (
 
 def diagnose(
     model: Annotated[
-        Path, typer.Argument(help="The FP32 ONNX model (its card gives the input preprocessing).")
+        Path,
+        typer.Argument(
+            help="The FP32 ONNX model (its card gives the input preprocessing), or a stored int8 result as "
+            "RUN#N (RUN a run id or `last`, N the # column of `hil show RUN`): its model, board and clip, "
+            "and the diagnosis is stored beside it (`hil show RUN --result N --log diagnose`)."
+        ),
     ],
     qdq: Annotated[
         Path | None, typer.Option("--qdq", help="Its host INT8 QDQ model; default M.int8.onnx beside it.")
@@ -104,7 +111,7 @@ def diagnose(
         ),
     ] = False,
     fix_layers: Annotated[int, typer.Option(min=1, help="--fix tries at most this many layers.")] = 6,
-    db: Annotated[Path, typer.Option(help="Store for the --fix runs.")] = Path("hil.sqlite"),
+    db: DbOption = DEFAULT_DB,
     json_out: JsonOption = False,
 ) -> None:
     from rich.text import Text
@@ -119,6 +126,12 @@ def diagnose(
 
     if only not in ("all", "jumps"):
         raise typer.BadParameter(f"{only!r} is not all or jumps", param_hint="--only")
+    stored = None
+    if not model.is_file() and re.fullmatch(r".+#\d+", str(model)):
+        stored = stored_result(str(model), db)
+        model, board = stored.model, board or stored.board
+        clips = clips or stored.clips
+        inventory = inventory or stored.inventory
     if not model.is_file():
         raise ArtifactError(f"model {model} does not exist")
     qdq = qdq or default_output(model, "int8")
@@ -172,6 +185,14 @@ def diagnose(
     result = diagnosis.to_dict()
     if fix and board is not None:
         result["fix"] = _fix(result, model, board, inventory, paths, fix_layers, db, json_out)
+    if stored is not None:
+        from hil.store import Store
+        from hil.store.rows import JobLog
+
+        result["stored"] = {"run": stored.run_id, "result": stored.number, "kind": "diagnose"}
+        with Store.open(db, create=False) as store:
+            command = f"hil diagnose {stored.run_id}#{stored.number} --board {board} --frames {frames}"
+            store.add_log(stored.result_id, JobLog(kind="diagnose", command=command, text=json.dumps(result)))
     text = json.dumps(result, indent=2)
     if save is not None:
         save.write_text(text + "\n")
@@ -190,6 +211,56 @@ def diagnose(
             out.print(
                 f"kept set written to {fixed['card']} (keep: {', '.join(fixed['chosen'])})", markup=False
             )
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    run_id: str
+    number: int
+    result_id: int
+    model: Path
+    board: str
+    clips: list[Path]
+    inventory: Path | None
+
+
+def stored_result(spec: str, db: Path) -> StoredResult:
+    """RUN#N: row N of `hil show RUN`, an int8 result, with the model and clip its run's plan names."""
+    from hil.errors import ConfigError
+    from hil.report.table import order_results
+    from hil.store import Store
+
+    run, _, number = spec.rpartition("#")
+    if not db.exists():
+        raise ConfigError(f"no results store at {db}", hint="pass --db")
+    with Store.open(db, create=False) as store:
+        rid = store.latest_run_id() if run == "last" else run
+        stored = dict(zip(store.result_ids(rid or ""), store.run_results(rid or ""), strict=True))
+        plan = store.plan_of(rid or "")
+    ids = {id(r): key for key, r in stored.items()}
+    numbered = order_results(list(stored.values()))
+    if not numbered or not 1 <= int(number) <= len(numbered):
+        raise ConfigError(f"run {run} in {db} has no result {number}", hint="hil show RUN lists them (#)")
+    row = numbered[int(number) - 1]
+    if row.precision != "int8":
+        raise ConfigError(f"result {spec} is {row.precision}: hil diagnose explains int8 results")
+    if plan is None or not plan.get("models"):
+        raise ConfigError(
+            f"run {rid} stored no plan naming its models", hint="diagnose the model by its path"
+        )
+    from hil.artifacts.card import load_card
+
+    def name_of(path: Path) -> str:
+        card = load_card(path) if path.is_file() else None
+        return card.name if card is not None else path.name.removesuffix(".onnx")
+
+    models = [Path(m) for m in plan["models"] if name_of(Path(m)) == row.model]
+    if not models:
+        raise ConfigError(f"run {rid}'s plan names no model {row.model} that exists here")
+    clip_name = row.clip.split("#")[0]
+    clips = [Path(c) for c in plan.get("clips") or [] if Path(c).stem == clip_name]
+    inventory = Path(plan["inventory"]) if plan.get("inventory") else None
+    return StoredResult(rid or "", int(number), ids[id(row)], models[0], row.board, clips, inventory)
 
 
 def fix_candidates(result: dict[str, Any]) -> list[str]:

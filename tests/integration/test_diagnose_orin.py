@@ -54,3 +54,24 @@ def test_every_layer_and_the_verdict_for_a_quantization_and_a_board_fault(hil: H
     assert verdict["source"] == "converter" and verdict["layer"].startswith("/features/features.3/"), verdict
     host = {e["name"]: e for e in result["host"]}
     assert host[verdict["layer"]]["snr_db"] > 25
+
+
+def test_a_stored_int8_result_is_diagnosed_by_its_id_and_the_diagnosis_is_stored_beside_it(
+    hil: Hil, tmp_path: Path
+) -> None:
+    inventory = str(write_sim_inventory(tmp_path / "rack.yaml", {"orin-diag": "orin"}).inventory)
+    db = str(tmp_path / "hil.sqlite")
+    clip = CLIPS / "cabin-01.mp4"
+    ran = hil("run", "-i", inventory, "--db", db, "--model", str(FACE), "--clip", str(clip), "--precision",
+              "int8", "--max-frames", "20", "--warmup", "2")  # fmt: skip
+    assert ran.returncode in (0, 1), ran.stderr  # the verdict does not matter here; the result is stored
+    shown = hil("diagnose", "last#1", "--db", db, "-f", "2", "--no-rank", "--json")
+    assert shown.returncode == 0, shown.stderr
+    result = json.loads(shown.stdout)
+    assert result["board_source"].startswith("orin-diag: trtexec")  # the result's own board, model and clip
+    assert result["model"] == str(FACE) and result["stored"]["result"] == 1
+    logs = hil("show", "last", "--db", db, "--result", "1", "--log", "diagnose")
+    assert logs.returncode == 0, logs.stderr
+    assert "hil diagnose " in logs.stdout and '"verdict"' in logs.stdout
+    refused = hil("diagnose", "last#7", "--db", db, "--no-rank")
+    assert refused.returncode == 2 and "has no result 7" in refused.stderr
