@@ -155,6 +155,9 @@ class ModelCardSpec(BaseModel):
     # Frames a converter that calibrates on the board draws from the run's clips (today TIDL 16-bit);
     # None: the platform's own default (12 on TIDL, as edgeai-benchmark's settings have).
     calibration_frames: int | None = Field(default=None, ge=1, le=10000)
+    # Layers (ONNX node or output tensor names, as `hil diagnose` prints them) an int8 run keeps at the
+    # higher precision with the converter's own mechanism (docs/diagnose.md); `hil diagnose --fix` writes it.
+    keep: list[str] | None = None
     # Episode rules for event-level scores; None: hil's DMS rules (eyes_closed >= 1 s is drowsiness,
     # looking_away >= 2 s distraction, phone >= 1 s phone_use) for the states among the classes.
     events: list[EventRuleSpec] | None = None

@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -187,7 +187,10 @@ def to_int8(
     method: str = "minmax",
     symmetric_activations: bool = True,
     reduce_range: bool = True,
+    keep: Sequence[str] = (),
 ) -> QuantizeResult:
+    """`keep`: nodes left in float (ONNX Runtime's `nodes_to_exclude`): the host's way of keeping layers at
+    the higher precision (docs/diagnose.md)."""
     proto = load_onnx(model)
     spec, card = input_spec(model, proto)
     if method not in METHODS:
@@ -199,6 +202,16 @@ def to_int8(
         prepared = Path(tmp) / "prepared.onnx"
         # Symbolic shape inference needs sympy and adds nothing for the static shapes hil feeds.
         quant_pre_process(str(model), str(prepared), skip_symbolic_shape=True)
+        prepared_proto = onnx.load(str(prepared))
+        names = {n.name for n in prepared_proto.graph.node}
+        unknown = [k for k in keep if k not in names]
+        if unknown:
+            raise ConfigError(
+                f"--keep names {unknown[0]!r}, which is no node of {model.name} (after ONNX Runtime's "
+                "pre-processing)",
+                hint=f"name nodes as `hil diagnose {model}` prints them",
+            )
+        excluded = [*(float_head(prepared_proto) if _regresses(card) else []), *keep]
         quantize_static(
             str(prepared),
             str(out),
@@ -210,10 +223,11 @@ def to_int8(
             weight_type=QuantType.QInt8,
             calibrate_method=METHODS[method],
             extra_options={"ActivationSymmetric": symmetric_activations, "WeightSymmetric": True},
-            nodes_to_exclude=float_head(onnx.load(str(prepared))) if _regresses(card) else None,
+            nodes_to_exclude=list(dict.fromkeys(excluded)) or None,
         )
     name = calibration.manifest.get("name", "calibration")
     head = ", output head float" if _regresses(card) else ""
+    head += f", kept float: {', '.join(keep)}" if keep else ""
     label = f"{name}@{calibration.digest} ({method}, {7 if reduce_range else 8}-bit weights{head})"
     return QuantizeResult("int8", out, _derived_card(model, out, card, "int8", label), out.stat().st_size)
 
@@ -225,6 +239,7 @@ def quantize(
     out: Path | None = None,
     method: str = "minmax",
     reduce_range: bool = True,
+    keep: Sequence[str] = (),
 ) -> QuantizeResult:
     if precision == "fp16":
         return to_fp16(model, out)
@@ -233,4 +248,4 @@ def quantize(
             "INT8 needs a calibration set",
             hint="make one with `hil calibrate --clips CLIPS --frames 300 --out DIR`; pass --calibration DIR",
         )
-    return to_int8(model, calibration, out, method, reduce_range=reduce_range)
+    return to_int8(model, calibration, out, method, reduce_range=reduce_range, keep=keep)

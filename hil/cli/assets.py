@@ -100,6 +100,14 @@ def quantize(
         list[Path] | None,
         typer.Option("--evaluate", "-e", help="Labelled clip (or folder) to score FP32 and each variant on."),
     ] = None,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            help="INT8: leave these nodes (LAYER[,LAYER], as `hil diagnose` names them) in float "
+            "(ONNX Runtime's nodes_to_exclude).",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Write FP16 and/or INT8 (QDQ) variants of an ONNX model with their cards; optionally score them."""
@@ -113,7 +121,8 @@ def quantize(
     variants: dict[str, Path] = {"fp32": model}
     for p, target in _outputs(model, precisions, out_path).items():
         with err.status(f"quantizing {model.name} to {p}"):
-            res = qz.quantize(model, p, cset, target, method, reduce_range)  # type: ignore[arg-type]
+            kept = [k.strip() for k in (keep or "").split(",") if k.strip()]
+            res = qz.quantize(model, p, cset, target, method, reduce_range, kept)  # type: ignore[arg-type]
         err.print(f"wrote {res.path} ({res.bytes} bytes)" + (f" and {res.card}" if res.card else ""))
         report["outputs"][p] = {"path": str(res.path), "card": str(res.card) if res.card else None,
                                 "bytes": res.bytes}  # fmt: skip

@@ -130,6 +130,15 @@ def run(
             "results of the same engine (its sha256).",
         ),
     ] = None,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            help="int8: keep these layers (LAYER[,LAYER], node names as `hil diagnose` prints them) at the "
+            "higher precision with the converter's own mechanism (TIDL: 16-bit names lists); beats the "
+            "card's `keep`.",
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     json: JsonOption = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (for CI servers).")] = None,
@@ -214,6 +223,7 @@ def run(
             "clips": [str(c.absolute()) for c in clip or []],
             "precision": precision, "input_shapes": list(input_shape or []),
             "engine": str(engine.absolute()) if engine else None,
+            "keep": [k.strip() for k in keep.split(",") if k.strip()] if keep is not None else None,
             "warmup": warmup, "max_frames": max_frames, "fps": fps,
             "deadline": deadline, "job_timeout": job_timeout, "retries": retries,
             "quarantine_after": quarantine_after,
@@ -300,7 +310,7 @@ def _prepare(plan: dict[str, Any], resumed: bool) -> _Prepared:
         suite = build_suite(
             models, clips, named if supplied is None else ["fp32"], warmup=plan["warmup"],
             max_frames=plan["max_frames"], fps=plan["fps"],
-            input_shapes=parse_input_shapes(plan.get("input_shapes") or []),
+            input_shapes=parse_input_shapes(plan.get("input_shapes") or []), keep=plan.get("keep"),
         )  # fmt: skip
         if supplied is not None:
             suite = supplied_suite(suite, supplied, wanted)

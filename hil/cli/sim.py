@@ -120,7 +120,7 @@ def fault(
         corrupt, unsupported_op
       tegrastats, qcs-meter, ina226, snpe-net-run, snpe-dlc-quantize,
         snpe-dlc-graph-prepare: hang, crash, disk_full, corrupt
-      snpe-dlc-quantize: bad_layer (one layer's weight encodings wrong)
+      snpe-dlc-quantize, trtexec: bad_layer (one layer's weight scale wrong)
       nvpmodel, snpe-diagview, tidl_run: hang, crash
       reboot: hang
 

@@ -21,7 +21,7 @@ from hil.artifacts.card import load_card
 from hil.artifacts.frames import preprocess
 from hil.artifacts.quantize import graph_input_spec
 from hil.diagnose import host
-from hil.diagnose.dumps import read_snpe_debug, tensor_shapes
+from hil.diagnose.dumps import read_snpe_debug, read_tidl_traces, read_trt_debug, tensor_shapes
 from hil.diagnose.metrics import (
     Contribution,
     LayerError,
@@ -134,7 +134,13 @@ def write_snpe_inputs(feeds: host.Feeds, folder: Path) -> Path:
 
 
 def diagnose(
-    model: Path, qdq: Path, feeds: host.Feeds, snpe_dump: Path | None = None, rank: bool = True
+    model: Path,
+    qdq: Path,
+    feeds: host.Feeds,
+    snpe_dump: Path | None = None,
+    rank: bool = True,
+    tidl_traces: Path | None = None,
+    trt_debug: tuple[Path, dict[str, str]] | None = None,
 ) -> Diagnosis:
     fp32 = onnx.load(str(model))
     seconds: dict[str, float] = {}
@@ -150,9 +156,45 @@ def diagnose(
         result.board = compare_layers(host.layers(fp32), reference, board)
         result.board_source = f"snpe-net-run --debug: {snpe_dump}"
         seconds["board_read"] = round(time.perf_counter() - t0, 3)
+    elif tidl_traces is not None:
+        t0 = time.perf_counter()
+        outputs = [o.name for o in fp32.graph.output]
+        board = read_tidl_traces(tidl_traces, tensor_shapes(fp32, feeds[0]), len(feeds), outputs)
+        result.board = compare_layers(host.layers(fp32), reference, board)
+        result.board_source = f"TIDL layer traces (debug_level 4): {tidl_traces}"
+        seconds["board_read"] = round(time.perf_counter() - t0, 3)
+    elif trt_debug is not None:
+        t0 = time.perf_counter()
+        folder, marks = trt_debug
+        board = read_trt_debug(folder, marks, tensor_shapes(fp32, feeds[0]), len(feeds))
+        result.board = compare_layers(host.layers(fp32), reference, board)
+        result.board_source = f"trtexec --saveDebugTensors: {folder}"
+        seconds["board_read"] = round(time.perf_counter() - t0, 3)
     if rank:
         t0 = time.perf_counter()
         full, ranking = host.rank_layers(model, qdq, feeds, host.run_outputs(model, feeds))
         result.output_error, result.ranking = float(f"{full:.6g}"), ranking
         seconds["rank"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def trt_marks(fp32: onnx.ModelProto, qdq: onnx.ModelProto) -> dict[str, str]:
+    """Tensors of the QDQ network to mark as TensorRT debug tensors -> the FP32 tensor each one is: every
+    FP32 layer output a QDQ node produces (a graph output ONNX Runtime's quantizer renamed to
+    `<name>_QuantizeLinear_Input` under that name)."""
+    produced = {o for n in qdq.graph.node if n.op_type not in host.SKIP_OPS for o in n.output}
+    inferred = onnx.shape_inference.infer_shapes(fp32)
+    floats = {
+        v.name
+        for v in [*inferred.graph.value_info, *inferred.graph.output]
+        if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    }
+    marks: dict[str, str] = {}
+    for layer in host.layers(fp32):
+        if layer.tensor not in floats:
+            continue  # shape arithmetic (int64): no activation to compare
+        for candidate in (layer.tensor, f"{layer.tensor}_QuantizeLinear_Input"):
+            if candidate in produced:
+                marks[candidate] = layer.tensor
+                break
+    return marks

@@ -2,11 +2,15 @@
 """Compile an ONNX model for TI's TIDL, the edgeai-tidl-tools way. Runs ON the board or TIDL tools host.
 
     python3 tidl_compile.py --model m.onnx --artifacts DIR --tensor-bits 16 --calibration-frames 12 \\
-        --calibration-iterations 5 [--calib-clip c.mp4 ...] [--input-json SPEC] [--prequantized]
+        --calibration-iterations 5 [--calib-clip c.mp4 ...] [--input-json SPEC] [--prequantized] \\
+        [--output-feature-16bit-names-list A,B] [--params-16bit-names-list C]
 
 What examples/osrt_python/ort/onnxrt_ep.py -c does: an ONNX Runtime session with TIDLCompilationProvider
 (options tidl_tools_path = $TIDL_TOOLS_PATH, artifacts_folder, tensor_bits, accuracy_level, debug_level,
-advanced_options:calibration_frames / calibration_iterations / prequantized_model), then exactly
+advanced_options:calibration_frames / calibration_iterations / prequantized_model, and TIDL's mixed
+precision lists advanced_options:output_feature_16bit_names_list / params_16bit_names_list when given,
+comma-separated layer names as in the original model: docs/tidl_fsg_quantization.md, "C.1 Manual Mixed
+Precision"), then exactly
 calibration_frames frames through it (TIDL calibrates and writes the artifacts on the last one), then what
 gen_param_yaml adds (param.yaml and a copy of the model), then the `Completed_Model` line. Calibration
 frames are decoded from the clips and preprocessed as the harness does; without clips, a synthetic sweep
@@ -124,6 +128,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--prequantized", action="store_true", help="a QDQ model: keep its scales")
     p.add_argument("--calib-clip", action="append", default=[], help="clip to draw calibration frames from")
     p.add_argument("--input-json", default="", help="input spec from the model card (JSON)")
+    p.add_argument("--output-feature-16bit-names-list", default="", help="layers kept 16 bit (A,B)")
+    p.add_argument("--params-16bit-names-list", default="", help="layers whose parameters are 16 bit")
     p.add_argument("--tidl-tools-path", default=os.environ.get("TIDL_TOOLS_PATH", ""))
     return p.parse_args(argv)
 
@@ -157,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         "advanced_options:calibration_iterations": args.calibration_iterations,
         "advanced_options:prequantized_model": int(args.prequantized),
     }
+    if args.output_feature_16bit_names_list:
+        options["advanced_options:output_feature_16bit_names_list"] = args.output_feature_16bit_names_list
+    if args.params_16bit_names_list:
+        options["advanced_options:params_16bit_names_list"] = args.params_16bit_names_list
     os.environ["TIDL_RT_PERFSTATS"] = "1"
     so = rt.SessionOptions()
     so.log_severity_level = 3

@@ -191,8 +191,14 @@ class Platform(ABC):
         input_spec: dict[str, Any] | None = None,
         input_shapes: Mapping[str, list[int]] | None = None,
         calibration_frames: int | None = None,
+        keep: Sequence[str] | None = None,
     ) -> Conversion:
         """Build the engine on the board; raise ConversionError with the tool's own error on failure.
+
+        `keep` (int8 only): the layers (output tensor names) kept at the higher precision with the
+        converter's own mixed-precision mechanism, `model` then being the FP32 model the converter
+        calibrates itself (docs/diagnose.md); a platform without one raises ConversionError. None: no
+        mixed precision (the ordinary int8 path); an empty list: the converter's own int8 calibration.
 
         `clips` (paths on the board), `input_spec` (the model card's input) and `calibration_frames` (the
         card's; None: the converter's default) are there for converters that calibrate on real frames; a

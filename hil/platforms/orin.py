@@ -114,7 +114,13 @@ class Orin(Platform):
         input_spec: dict[str, Any] | None = None,
         input_shapes: Mapping[str, list[int]] | None = None,
         calibration_frames: int | None = None,  # unused: INT8 comes as a QDQ model with its scales
+        keep: Sequence[str] | None = None,
     ) -> Conversion:
+        if keep is not None:
+            raise ConversionError(
+                f"{ctx.name}: layers kept at higher precision (--keep) are not supported on {self.key} "
+                "yet (only on tda4vm: TIDL's 16-bit names lists)"
+            )
         version = self.converter_version(ctx.facts)
         if version is None:
             raise InfraError(

@@ -8,6 +8,10 @@ TIDLCompilationProvider:
         --calibration-frames 12 --calibration-iterations 5 --debug-level 1 [--prequantized] \\
         [--calib-clip CLIP ...] [--input-json SPEC]
 
+With kept layers (`keep`, int8 only) TIDL calibrates the FP32 model itself at tensor_bits 8 with the kept
+layers in `advanced_options:output_feature_16bit_names_list` (TI documents mixed precision for its own
+calibration; a pre-quantized model bypasses it).
+
 hil precision int16 is "TIDL 16-bit" (tensor_bits 16, 16-bit fixed point calibrated on the frames), int8
 is "TIDL 8-bit" (tensor_bits 8 on the host-quantized QDQ model, whose scales TIDL keeps:
 advanced_options:prequantized_model). TIDL has no float mode, so fp32 is not offered. Replay is hil's
@@ -128,6 +132,7 @@ class Tda4vm(Platform):
         input_spec: dict[str, Any] | None = None,
         input_shapes: Mapping[str, list[int]] | None = None,  # unused: the host made the model static
         calibration_frames: int | None = None,
+        keep: Sequence[str] | None = None,
     ) -> Conversion:
         version = self.converter_version(ctx.facts)
         if version is None:
@@ -144,15 +149,22 @@ class Tda4vm(Platform):
         options = dict(OPTIONS)
         if calibration_frames is not None:  # the card's; part of the flags, so of the cache key too
             options["calibration_frames"] = calibration_frames
-        if precision == "int8":
+        if keep is not None and precision != "int8":
+            raise ConversionError(
+                f"{ctx.name}: --keep keeps layers of an int8 model at 16 bit, not {precision}"
+            )
+        prequantized = precision == "int8" and keep is None
+        if prequantized:
             # A QDQ model keeps its own scales: TI pairs prequantized_model 1 with accuracy_level 0 (no bias
             # calibration over the scales the model brings), as edgeai-benchmark's QDQ runtime options do.
             options["accuracy_level"] = 0
         flags = [
             f"--tensor-bits={TENSOR_BITS[precision]}",
             *(f"--{k.replace('_', '-')}={v}" for k, v in options.items()),
-            *(["--prequantized"] if precision == "int8" else []),
+            *(["--prequantized"] if prequantized else []),
         ]
+        if keep:  # TIDL's mixed precision: docs/tidl_fsg_quantization.md, "C.1 Manual Mixed Precision"
+            flags.append(f"--output-feature-16bit-names-list={','.join(keep)}")
         calib = [f"--calib-clip={c}" for c in clips]
         if input_spec is not None:
             calib.append(f"--input-json={json.dumps(input_spec, sort_keys=True)}")

@@ -14,6 +14,7 @@ import posixpath
 import shlex
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class BuildHost:
         input_spec: dict[str, Any] | None,
         input_shapes: dict[str, list[int]] | None = None,
         calibration_frames: int | None = None,
+        keep: Sequence[str] | None = None,
     ) -> tuple[Conversion, int]:
         """The engine built on the build host, now on the board; and the bytes shipped to the board."""
         with _lock(self.target.name):
@@ -82,6 +84,7 @@ class BuildHost:
                 input_spec=input_spec,
                 input_shapes=input_shapes,
                 calibration_frames=calibration_frames,
+                keep=keep,
             )
             with tempfile.TemporaryDirectory(prefix="hil-engine-") as tmp:
                 packed = Path(tmp) / f"{conversion.key}.tar"

@@ -235,6 +235,7 @@ class _BoardRun:
         onnx, sha = self.onnx_of(model, precision)
         shapes = model.shapes.dynamic_shapes()
         frames = model.card.calibration_frames if model.card is not None else None
+        keep = model.keep if precision == "int8" else None
         if self.builder is None:
             return self.target.platform.convert(
                 ctx,
@@ -245,9 +246,10 @@ class _BoardRun:
                 input_spec=spec,
                 input_shapes=shapes,
                 calibration_frames=frames,
+                keep=keep,
             )
         conversion, shipped = self.builder.convert(
-            ctx, onnx, sha, precision, [c.path for c in clips], spec, shapes, frames
+            ctx, onnx, sha, precision, [c.path for c in clips], spec, shapes, frames, keep
         )
         key = str(onnx)
         self.pushed_bytes[key] = self.pushed_bytes.get(key, 0) + shipped

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hil.artifacts.card import ModelCardSpec, check_card_against_graph, load_card
 from hil.artifacts.frames import count_frames
@@ -23,6 +23,9 @@ from hil.measure.truth import FrameTruth
 from hil.platforms.supplied import SuppliedEngine
 from hil.records import PRECISIONS, Precision
 from hil.transport.push import sha256_file
+
+if TYPE_CHECKING:
+    import onnx
 
 ONNX_MAGIC_HINT = "an ONNX model file (.onnx)"
 STATIC_DIR = Path(tempfile.gettempdir()) / "hil-static-models"  # static-shape copies for TIDL, by digest
@@ -42,6 +45,8 @@ class ModelUnderTest:
     # An engine built elsewhere (`hil run --engine`): pushed as it is instead of converting this model,
     # which stays the parity and accuracy reference.
     supplied: SuppliedEngine | None = None
+    # int8 layers kept at the higher precision (output tensor names); None: the ordinary int8 (QDQ) path
+    keep: tuple[str, ...] | None = None
 
     def input_spec(self) -> dict[str, Any] | None:
         """What the harness preprocesses to: the card's input with its fixed shape; without a card, the
@@ -121,7 +126,10 @@ def load_model(
     precisions: list[Precision],
     input_shapes: dict[str, list[int]] | None = None,
     static_dir: Path = STATIC_DIR,
+    keep: list[str] | None = None,
 ) -> tuple[ModelUnderTest, list[str]]:
+    """`keep`: int8 layers kept at the higher precision (beats the card's `keep`); the int8 variant is then
+    the FP32 model, which the converter calibrates itself with those layers kept."""
     if not path.is_file():
         raise ConfigError(f"model {path} does not exist", hint="pass an ONNX file with --model")
     if path.suffix != ".onnx":
@@ -140,8 +148,12 @@ def load_model(
     name = card.name if card else path.name.removesuffix(".onnx")
     variants: dict[str, Path] = {}
     skipped: list[str] = []
+    wanted_keep = keep if keep is not None else (card.keep if card is not None else None)
+    kept = None if wanted_keep is None else resolve_keep(path, graph, wanted_keep)
     for precision in precisions:
-        if precision == "int8":
+        if precision == "int8" and kept is not None:
+            variants["int8"] = path
+        elif precision == "int8":
             qdq = int8_sibling(path)
             if qdq.exists():
                 variants["int8"] = qdq
@@ -156,7 +168,23 @@ def load_model(
     if shapes.dynamic:
         static = {p: write_static(v, shapes.shapes, static_dir) for p, v in variants.items()}
     static_shas = {p: sha256_file(v) for p, v in static.items()}
-    return ModelUnderTest(name, path, card, variants, shas, shapes, static, static_shas), skipped
+    return ModelUnderTest(name, path, card, variants, shas, shapes, static, static_shas, kept), skipped
+
+
+def resolve_keep(path: Path, graph: onnx.ModelProto, names: list[str]) -> tuple[str, ...]:
+    """Each name (an ONNX node, or a tensor a node produces) as the output tensor that names the layer."""
+    outputs = {o for node in graph.graph.node for o in node.output}
+    by_node = {node.name: node.output[0] for node in graph.graph.node if node.name and node.output}
+    kept: list[str] = []
+    for name in names:
+        tensor = by_node.get(name, name if name in outputs else None)
+        if tensor is None:
+            raise ConfigError(
+                f"--keep names {name!r}, which is no node or layer output of {path.name}",
+                hint=f"name layers as `hil diagnose {path}` prints them",
+            )
+        kept.append(tensor)
+    return tuple(dict.fromkeys(kept))
 
 
 def load_clip(path: Path) -> Clip:
@@ -199,6 +227,7 @@ def build_suite(
     max_frames: int = 0,
     fps: float = 0.0,
     input_shapes: dict[str, list[int]] | None = None,
+    keep: list[str] | None = None,
 ) -> Suite:
     """`precisions` None: every precision each board offers; a list: the ones the user named."""
     check_options(warmup, max_frames, fps)
@@ -217,7 +246,7 @@ def build_suite(
     loaded: list[ModelUnderTest] = []
     skipped: list[str] = []
     for m in models:
-        model, notes = load_model(m, wanted, input_shapes)
+        model, notes = load_model(m, wanted, input_shapes, keep=keep)
         loaded.append(model)
         skipped.extend(notes)
     unknown = sorted(set(input_shapes or {}) - {n for m in loaded for n in m.shapes.shapes})

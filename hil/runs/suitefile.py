@@ -71,6 +71,8 @@ class SuiteSpec(_Strict):
     # The run's HTML report (`hil report html`), written after the run beside its JUnit; a relative path is
     # taken from the current directory, like --html and --junit (which win over it).
     html: str | None = None
+    # int8 layers kept at the higher precision in every model (beats the cards' `keep`; docs/diagnose.md)
+    keep: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class SuiteFile:
         s = self.spec
         suite = build_suite(
             self.models, self.clips, s.precisions,
-            warmup=s.replay.warmup, max_frames=s.replay.max_frames, fps=s.replay.fps,
+            warmup=s.replay.warmup, max_frames=s.replay.max_frames, fps=s.replay.fps, keep=s.keep,
         )  # fmt: skip
         if s.repetitions == 1:
             return suite

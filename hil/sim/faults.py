@@ -21,9 +21,9 @@ emulated tool calls `fault_for(<its name>)` before doing anything else and misbe
   really runs three times, so the measured latency rises the way a slower engine would make it; nothing
   is invented. Set with `hil sim fault BOARD runtime=slow`: how a regression verdict is made on purpose.
 
-- `bad_layer`: (snpe-dlc-quantize) the quantizer writes a DLC in which one layer's weight encodings are
-  wrong (hil.sim.converter_faults): the engine runs and is wrong from that layer on, while the host QDQ
-  model is fine, the case `hil diagnose` must blame on the board's converter.
+- `bad_layer`: (snpe-dlc-quantize, trtexec) the quantizer writes a DLC (trtexec builds an engine) in which
+  one layer's weight encodings are wrong (hil.sim.converter_faults): the engine runs and is wrong from that
+  layer on, while the host QDQ model is fine, the case `hil diagnose` must blame on the board's converter.
 
 `set_fault` / `clear_faults` edit the file of one board root (`hil sim fault` uses them); `set_fault` takes
 only a (tool, mode) pair that `HONOURED` lists, i.e. one some tool really acts out.
@@ -60,7 +60,7 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "runtime": ("wrong_outputs", "slow"),  # hil's harness on a simulated engine; snpe-net-run
     "sshd": ("down",),
     "thermal": ("hang", "crash", "throttle"),  # the hil.sim.sysfs sidecar
-    "trtexec": ("hang", "crash", "disk_full", "corrupt", "unsupported_op"),
+    "trtexec": ("hang", "crash", "disk_full", "corrupt", "unsupported_op", "bad_layer"),
     "tegrastats": ("hang", "crash", "disk_full", "corrupt"),
     "nvpmodel": ("hang", "crash"),
     "reboot": ("hang",),

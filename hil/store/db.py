@@ -177,6 +177,18 @@ class Store(StoreReader, RunLog):
                 [status, json.dumps(verdict, sort_keys=True), result_id],
             )
 
+    def add_log(self, result_id: int, log: JobLog) -> None:
+        """One more log beside a stored result (e.g. the `hil diagnose` of it, kind `diagnose`)."""
+        with self._lock, self._writing(f"could not add a {log.kind} log to result {result_id}"):
+            self.db.table("logs").insert(
+                {
+                    "result_id": result_id,
+                    "kind": log.kind,
+                    "command": log.command,
+                    "body": encode_text(log.text),
+                }
+            )
+
     def record_board(self, name: str, platform: str, facts: dict[str, str]) -> None:
         with self._lock, self._writing(f"could not record board {name}"), self.db.atomic():
             self._upsert_board(name, platform, facts)

@@ -51,9 +51,9 @@ def test_board_option_dumps_every_layer_on_the_simulated_qcs8255(hil: Hil, tmp_p
     assert all(abs(board[n]["snr_db"] - host[n]["snr_db"]) < 6 for n in board if n.startswith("/features/"))
 
 
-def test_board_option_refuses_a_platform_without_a_dump_driver(hil: Hil, tmp_path: Path) -> None:
-    shown = hil("diagnose", str(FP32), "-f", "1", "--no-rank", "--board", "orin-sim-01")
-    assert shown.returncode == 2 and "qcs8255 only so far" in shown.stderr
+def test_fix_refuses_a_board_without_a_mixed_precision_driver(hil: Hil, tmp_path: Path) -> None:
+    shown = hil("diagnose", str(FP32), "-f", "1", "--no-rank", "--board", "orin-sim-01", "--fix")
+    assert shown.returncode == 2 and "orin-sim-01 is a orin board" in shown.stderr
 
 
 def test_a_converter_that_breaks_one_layer_is_blamed_not_the_quantization(hil: Hil, tmp_path: Path) -> None:
@@ -69,3 +69,29 @@ def test_a_converter_that_breaks_one_layer_is_blamed_not_the_quantization(hil: H
     assert verdict["layer"].startswith("/features/features.3/"), verdict
     host = {e["name"]: e for e in result["host"]}
     assert host[verdict["layer"]]["snr_db"] > 25  # the host QDQ model is fine there
+
+
+def test_a_model_quantized_on_too_few_frames_is_blamed_on_quantization(hil: Hil, tmp_path: Path) -> None:
+    """The quantization fault: the host QDQ model calibrated on 2 frames loses, and the board follows it."""
+    import shutil
+
+    from hil.artifacts.calibration import expand_clips, sample_calibration
+    from hil.artifacts.quantize import to_int8
+
+    model = tmp_path / "dms-face.onnx"
+    shutil.copyfile(FP32, model)
+    shutil.copyfile(FP32.with_name("dms-face.card.yaml"), model.with_name("dms-face.card.yaml"))
+    to_int8(model, sample_calibration(expand_clips([CLIPS]), 2))  # dms-face.int8.onnx beside it
+    inv = rack(tmp_path)
+    shown = hil("diagnose", str(model), "-c", str(CLIPS), "-f", "2", "--no-rank", "--board", "qcs-diag",
+                "-i", inv, "--json")  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    result = json.loads(shown.stdout)
+    board = {e["name"]: e for e in result["board"] if e["snr_db"] is not None}
+    host = {e["name"]: e for e in result["host"]}
+    assert len(board) >= 40  # every layer the prepared DLC keeps
+    assert (
+        host["/Concat_5"]["snr_db"] < 10
+        and abs(board["/Concat_5"]["snr_db"] - host["/Concat_5"]["snr_db"]) < 3
+    )
+    assert result["verdict"]["source"] == "quantization", result["verdict"]

@@ -11,6 +11,13 @@ File names follow edgeai-tidl-tools; the contents are the emulation's own (TI's 
     subgraph_<k>_tidl_io_1.bin      JSON: the subgraph's inputs, outputs and power-of-2 activation scales
     tempDir/subgraph_<k>_tidl_io_.qunat_stats_config.txt   per activation: `tensor range scale` (the
                                     range its power-of-2 scale covers)
+    tempDir/subgraph_<k>_tidl_net.bin.layer_info.txt   one line per layer: `layerId dataId name`, the name
+                                    as in the original model. TI (docs/tidl_osr_debug.md): "the mapping of
+                                    DataId to the layerId ... inside the artifacts directory under tempDir
+                                    with file name ending with *.layer_info.txt ... The first column in this
+                                    file is the layerId and second is dataId and third is the name in
+                                    original model"; only that suffix is documented, the stem is the
+                                    emulation's. Ids start at 1 (TIDL's data layer, the input, is 0).
 
 The compile script (hil/harness/tidl_compile.py) adds what gen_param_yaml adds in TI's examples: the
 source model and param.yaml.
@@ -19,6 +26,7 @@ source model and param.yaml.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,3 +157,32 @@ def check_io(folder: Path, name: str) -> None:
         raise ArtifactsError(
             f"TIDL_RT_OVX: ERROR: Config file {path} ({size} bytes) is not a TIDL IO buffer descriptor"
         ) from None
+
+
+def layer_info_path(folder: Path, name: str) -> Path:
+    return folder / "tempDir" / f"{name}_tidl_net.bin.layer_info.txt"
+
+
+RENAMED_OUTPUT = "_QuantizeLinear_Input"  # ONNX Runtime's quantizer renames a graph output's producer so
+
+
+def original_name(layer: str) -> str:
+    """A layer of the quantized network by its name in the original model."""
+    return layer.removesuffix(RENAMED_OUTPUT)
+
+
+def write_layer_info(folder: Path, name: str, layers: Mapping[str, str]) -> None:
+    """`layers`: the subgraph's layer output names (hil.sim.layer_dump.LayerDump.layers), in order."""
+    lines = [f"{i} {i} {original_name(layer)}\n" for i, layer in enumerate(layers, start=1)]
+    layer_info_path(folder, name).write_text("".join(lines))
+
+
+def read_layer_info(folder: Path, name: str) -> list[tuple[int, str]]:
+    """(dataId, name) of every layer of a subgraph whose layerId is its dataId, as TI's trace inspector
+    (scripts/tidl_debug_scripts/layer_trace_inspector.py) reads the file."""
+    out = []
+    for line in layer_info_path(folder, name).read_text().splitlines():
+        parts = line.split(" ")
+        if len(parts) >= 3 and parts[0] == parts[1]:
+            out.append((int(parts[1]), parts[-1]))
+    return out

@@ -9,6 +9,16 @@ real tools do). A QDQ model (`advanced_options:prequantized_model`) keeps its ow
 Faults (sim-faults.json, key `tidl_compile`): `hang` at import, `crash` after the subgraph counts,
 `unsupported_op` denies every node (nothing is offloaded), `disk_full` fails writing the first network
 file, `corrupt` writes damaged IO descriptors and reports success.
+
+Mixed precision (TI's docs/tidl_fsg_quantization.md, "C.1 Manual Mixed Precision"): the compile options
+`advanced_options:output_feature_16bit_names_list` (layer outputs, and their parameters, in 16 bit) and
+`advanced_options:params_16bit_names_list` (parameters only), comma-separated names of layers as in the
+original model (an ONNX layer is named by its output tensor), are honoured by TIDL's own calibration: the
+named layers are quantized to int16 (quantize.quantize_subgraph). A pre-quantized model keeps the types its
+QDQ pairs give; the lists are then reported as unused (what TIDL itself does with them is not documented).
+
+Every TIDL subgraph's layers are listed in `tempDir/<subgraph>_tidl_net.bin.layer_info.txt` (artifacts.py),
+the map from a trace's dataId to the original model's name that TI's layer traces are read with.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import numpy as np
 import onnx
 
 from hil.sim import faults
+from hil.sim.layer_dump import LayerDump
 from hil.sim.tidl import TOOLS_VERSION, artifacts, log, partition
 from hil.sim.tidl.pipeline import Pipeline, Stage, make_session
 from hil.sim.tidl.quantize import is_prequantized, quantize_subgraph
@@ -90,6 +101,8 @@ class CompileSession:
         self.frames: list[dict[str, np.ndarray]] = []
         self.wanted = _int(self.options, "advanced_options:calibration_frames", 20)
         self.written = False
+        self.features16 = frozenset(_names(self.options, "advanced_options:output_feature_16bit_names_list"))
+        self.params16 = frozenset(_names(self.options, "advanced_options:params_16bit_names_list"))
 
     # -- the InferenceSession API ---------------------------------------------------------------------
 
@@ -129,6 +142,14 @@ class CompileSession:
         boundary = [self.pipeline.run_all(frame) for frame in self.frames]
         header = {"tidl_tools_version": TOOLS_VERSION, "tensor_bits": self.bits}
         log.emit(log.import_header())
+        named = self.features16 | self.params16
+        if named:
+            outputs = {o for n in self.model.graph.node for o in n.output}
+            unknown = sorted(named - outputs)
+            if unknown:
+                log.emit([f"WARNING: 16-bit names list: no layer named {', '.join(unknown)} in the model"])
+            if prequantized:
+                log.emit(["WARNING: 16-bit names lists unused: the pre-quantized model's QDQ types are kept"])
         for seg in (s for s in self.segments if s.tidl):
             feeds = [{n: tensors[n] for n in seg.inputs} for tensors in boundary]
             float_model = self.seg_models[seg.name]
@@ -136,7 +157,9 @@ class CompileSession:
             if prequantized:
                 quantized = float_model
             else:
-                quantized, scales = quantize_subgraph(float_model, feeds, self.bits)
+                quantized, scales = quantize_subgraph(
+                    float_model, feeds, self.bits, self.features16, self.params16
+                )
             data = quantized.SerializeToString()
             session = make_session(data)
             stats = artifacts.stats_path(folder, seg.name)
@@ -171,6 +194,7 @@ class CompileSession:
             raise OSError(28, "No space left on device", str(path))
         artifacts.write_net(folder, seg, header, data)
         artifacts.write_io(folder, seg, self.bits, scales)
+        artifacts.write_layer_info(folder, seg.name, LayerDump(data).layers)
         if self.fault == "corrupt":
             io = artifacts.io_path(folder, seg.name)
             io.write_bytes(bytes(b ^ 0x5A for b in io.read_bytes()))

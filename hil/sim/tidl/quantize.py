@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +69,19 @@ def activation_ranges(model_path: Path, feeds: list[Feed], workdir: Path) -> dic
 
 
 def quantize_subgraph(
-    model: onnx.ModelProto, feeds: list[Feed], bits: int
+    model: onnx.ModelProto,
+    feeds: list[Feed],
+    bits: int,
+    features16: frozenset[str] = frozenset(),
+    params16: frozenset[str] = frozenset(),
 ) -> tuple[onnx.ModelProto, dict[str, float]]:
-    """(QDQ model at `bits`, activation name -> power-of-2 scale used)."""
+    """(QDQ model at `bits`, activation name -> power-of-2 scale used).
+
+    Mixed precision (TIDL's `advanced_options:output_feature_16bit_names_list` / `params_16bit_names_list`,
+    names of layers as in the original model, i.e. their output tensors): a layer named in `features16` gets
+    its output activation and its parameters in 16 bit, one named in `params16` its parameters only; the
+    rest stays at `bits`. ONNX Runtime writes the 16-bit tensors as int16 Q/DQ pairs (and converts at the
+    boundaries), so the kept layers really are computed on a 16-bit grid."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
     if bits not in (8, 16):
@@ -85,10 +95,21 @@ def quantize_subgraph(
         previous = logging.root.manager.disable
         logging.disable(logging.WARNING)  # ONNX Runtime's pre-processing advice is not TIDL output
         try:
-            scales = {n: pow2_scale(r, bits) for n, r in activation_ranges(source, feeds, work).items()}
-            overrides: Mapping[str, Any] = {
+            ranges = activation_ranges(source, feeds, work)
+            scales = {n: pow2_scale(r, 16 if n in features16 else bits) for n, r in ranges.items()}
+            overrides: dict[str, Any] = {
                 n: [{"scale": np.array(s, dtype=np.float32), "zero_point": zero}] for n, s in scales.items()
             }
+            for name in features16 & set(scales):
+                overrides[name] = [
+                    {
+                        "quant_type": QuantType.QInt16,
+                        "scale": np.array(scales[name], dtype=np.float32),
+                        "zero_point": np.array(0, dtype=np.int16),
+                    }
+                ]
+            for name in weights_of(model, features16 | params16):
+                overrides[name] = [{"quant_type": QuantType.QInt16}]
             quantize_static(
                 source,
                 work / "quant.onnx",
@@ -106,6 +127,17 @@ def quantize_subgraph(
         finally:
             logging.disable(previous)
         return onnx.load(str(work / "quant.onnx")), scales
+
+
+def weights_of(model: onnx.ModelProto, layers: frozenset[str]) -> list[str]:
+    """The weight initializers (not biases: ONNX Runtime sizes a bias from its weight and input scales) of
+    the nodes whose first output is named in `layers`."""
+    initializers = {t.name for t in model.graph.initializer}
+    return [
+        node.input[1]
+        for node in model.graph.node
+        if node.output and node.output[0] in layers and len(node.input) > 1 and node.input[1] in initializers
+    ]
 
 
 def _opset(model: onnx.ModelProto) -> int:

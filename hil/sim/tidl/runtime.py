@@ -6,12 +6,23 @@ segments in order: TIDL subgraphs from their quantized networks (one thread, as 
 segments as float ONNX Runtime CPU sessions with the caller's session options. get_TI_benchmark_data()
 returns the measured timestamps of the last run (see pipeline.py).
 
+Layer traces (TI's docs/tidl_osr_debug.md, "Feature Map Comparison with Reference"): with the inference
+option `debug_level` 4 or more, every run writes each TIDL layer's output, dequantized to float32, as
+`/tmp/tidl_trace_<subgraph>_<dataId:04d>_<batch:05d>_<channels:05d>_<width:05d>x<height:05d>_float.bin`
+(TI: "tidl_traceAAAA_BBBBB_CCCCC_DDDDDxEEEEE.y ... AAAA is dataId, BBBBB is batch number, CCCCC is channel
+number, DDDDD is width and EEEEE is height"; TI's trace inspector globs
+`tidl_trace_subgraph_0_<dataId:04d>*_float.bin`). A tensor of fewer than 4 dimensions is named as if padded
+with leading ones. Each run overwrites the last one's traces, as on the board. The values are the layer
+outputs the runtime's own quantized network computes (hil.sim.layer_dump), after any re-quantization. The
+fixed-point `.y` traces (debug_level 3) are not written. On a simulated board, /tmp is $HIL_BOARD_ROOT/tmp.
+
 Faults (sim-faults.json, key `tidl_run`): `hang` in the first run, `crash` in the third run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +32,7 @@ import numpy as np
 import onnx
 
 from hil.sim import faults
+from hil.sim.layer_dump import LayerDump
 from hil.sim.tidl import TOOLS_VERSION, artifacts, log, partition
 from hil.sim.tidl.pipeline import Pipeline, Stage, make_session
 
@@ -64,12 +76,16 @@ class RuntimeSession:
                 f"(sha256 {meta.model_sha256[:12]}...): recompile it"
             )
         types = partition.value_types(model)
+        debug = str(options.get("debug_level", "0")).strip()
+        self.traces: list[tuple[partition.Segment, LayerDump, list[tuple[int, str]]]] = []
         stages = []
         for seg in meta.segments:
             if seg.tidl:
                 artifacts.check_io(folder, seg.name)
                 _header, net = artifacts.read_net(folder, seg.name, TOOLS_VERSION)
                 stages.append(Stage(seg, make_session(net)))
+                if debug.isdigit() and int(debug) >= 4:
+                    self.traces.append((seg, LayerDump(net), artifacts.read_layer_info(folder, seg.name)))
             else:
                 arm = partition.segment_model(model, seg, types).SerializeToString()
                 stages.append(Stage(seg, make_session(arm, sess_options)))
@@ -99,4 +115,28 @@ class RuntimeSession:
             faults.hang()
         if self.fault == "crash" and self.runs >= CRASH_AT_RUN:
             faults.crash()
-        return self.pipeline.run(feed, output_names)
+        if not self.traces:
+            return self.pipeline.run(feed, output_names)
+        tensors = self.pipeline.run_all(feed)
+        self._write_traces(tensors)
+        return [tensors[n] for n in (output_names or self.pipeline.outputs)]
+
+    def _write_traces(self, tensors: Mapping[str, np.ndarray]) -> None:
+        folder = Path(os.environ.get("HIL_BOARD_ROOT", "") + "/tmp")
+        folder.mkdir(parents=True, exist_ok=True)
+        for seg, dump, ids in self.traces:
+            values = {
+                artifacts.original_name(k): v
+                for k, v in dump.run({n: tensors[n] for n in seg.inputs}).items()
+            }
+            for data_id, name in ids:
+                value = values.get(name)
+                if value is None:
+                    continue
+                dims = [1] * (4 - value.ndim) + list(value.shape) if value.ndim <= 4 else list(value.shape)
+                batch, channels, height, width = dims[0], dims[1], dims[-2], dims[-1]
+                path = folder / (
+                    f"tidl_trace_{seg.name}_{data_id:04d}_{batch:05d}_{channels:05d}_"
+                    f"{width:05d}x{height:05d}_float.bin"
+                )
+                np.ascontiguousarray(value, dtype=np.float32).tofile(path)

@@ -9,6 +9,16 @@ with time.perf_counter: H2D = copying the input buffers, GPU Compute = session.r
 outputs, Latency = their sum, Enqueue Time = the whole host call (the CPU "device" is synchronous).
 Lines that would need a number no host can measure (GPU clocks, SMs, memory pools) are left out.
 The log layout is in hil.sim.tools.trtexec_log.
+
+Debug tensors (TensorRT 10.3's trtexec, samples/common/sampleOptions.cpp and sampleInference.cpp):
+`--markDebug=t1,t2` at build marks network tensors as debug tensors (kept in the engine);
+`--loadInputs=name:file,...` feeds raw input files instead of random values; `--saveDebugTensors=t1:file,...`
+writes each named debug tensor's raw bytes (here float32, the ONNX type) after every inference, as the
+sample's DebugTensorWriter does, so the file holds the last query's value. A tensor not marked at build is
+refused ("These tensors must be specified as debug tensors during build time"). A name may be wrapped in
+single quotes (names with ':'). The values are the network's own (hil.sim.layer_dump: after any
+re-quantization), computed with ONNX Runtime. The `bad_layer` fault (hil.sim.converter_faults) builds an
+engine with one layer's weight scale 3x too large.
 """
 
 from __future__ import annotations
@@ -158,6 +168,10 @@ def build(log: Log, opts: Options, fault: str | None) -> Network | None:
     # Overridden inputs are built at 1 for every dynamic dim, as TensorRT does: only that shape runs.
     fixed = {n: r.opt for n, r in ranges.items() if r.fixed} | {n: specs[n].shape for n in overridden}
     network = engine.convert(fix_static_inputs(model, fixed), precision, specs)
+    if fault == "bad_layer":
+        from hil.sim.converter_faults import break_one_layer
+
+        network, _broken = break_one_layer(network)
     network_bytes = network.SerializeToString()
     # Running the built network once is the emulated tactic timing, and gives the output shapes.
     session = engine.make_session(network_bytes)
@@ -174,6 +188,8 @@ def build(log: Log, opts: Options, fault: str | None) -> Network | None:
     header["profile"] = {n: [spec.shape] * 3 for n, spec in specs.items()} | {
         n: [r.min, r.opt, r.max] for n, r in ranges.items()
     }
+    if opts.get("--markDebug"):
+        header["debug_tensors"] = [n.strip("'\"") for n in _split(opts.get("--markDebug"))]
     data = engine.engine_bytes(network_bytes, header)
     log.i(f"Created engine with size: {g(len(data) / 2**20)} MiB")
     if opts.get("--saveEngine") and not _save(log, Path(opts.get("--saveEngine")), data, fault):
@@ -338,7 +354,25 @@ def run_inference(log: Log, opts: Options, header: dict[str, Any], network_bytes
     for name, spec in specs.items():
         check_in_profile(name, spec.shape, header.get("profile", {}).get(name))
     host_inputs = engine.random_feed(specs, np.random.default_rng(1))
+    loaded = _pairs(opts.get("--loadInputs")) if opts.get("--loadInputs") else {}
+    for name, path in loaded.items():
+        if name not in specs:
+            raise ValueError(f'Cannot find input tensor with name "{name}" in the engine bindings!')
+        data = np.fromfile(path, dtype=specs[name].dtype)
+        if data.size != int(np.prod(specs[name].shape)):
+            raise ValueError(f"Dimensions mismatch: {path} holds {data.size} values for input {name}")
+        host_inputs[name] = data.reshape(specs[name].shape)
+    debug = _pairs(opts.get("--saveDebugTensors")) if opts.get("--saveDebugTensors") else {}
+    unmarked = [n for n in debug if n not in header.get("debug_tensors", [])]
+    if unmarked:
+        raise ValueError(
+            f"--saveDebugTensors: {unmarked[0]} is not a debug tensor: these tensors must be specified as "
+            "debug tensors during build time (--markDebug)"
+        )
     for name, spec in specs.items():
+        if name in loaded:
+            log.i(f"Using values loaded from {loaded[name]} for input {name}")
+            continue
         log.i(f"Using random values for input {name}")
         log.i(f"Input binding for {name} with dimensions {'x'.join(map(str, spec.shape))} is created.")
     for out, array in zip(session.get_outputs(), session.run(None, host_inputs), strict=True):
@@ -373,6 +407,42 @@ def run_inference(log: Log, opts: Options, header: dict[str, Any], network_bytes
     report(log, timed, walltime, int(opts.number("--avgRuns", 10)))
     if opts.get("--exportTimes"):
         export_times(Path(opts.get("--exportTimes")), timed)
+    if debug:
+        from hil.sim.layer_dump import LayerDump
+
+        values = LayerDump(network_bytes).run(host_inputs)
+        for name, path in debug.items():
+            if name not in values:
+                raise ValueError(f"debug tensor {name} is not a layer output of the network")
+            log.i(f"Writing to file {path} for debug tensor {name}")
+            np.ascontiguousarray(values[name], dtype=np.float32).tofile(path)
+
+
+def _split(spec: str) -> list[str]:
+    """Comma-separated items; a comma inside single quotes belongs to the name."""
+    items, current, quoted = [], "", False
+    for ch in spec:
+        if ch == "'":
+            quoted = not quoted
+        if ch == "," and not quoted:
+            items.append(current)
+            current = ""
+        else:
+            current += ch
+    return [i for i in [*items, current] if i]
+
+
+def _pairs(spec: str) -> dict[str, str]:
+    """`name:file` items (trtexec's Ival ::= name":"file); a quoted name may hold ':'."""
+    out = {}
+    for item in _split(spec):
+        if item.startswith("'"):
+            name, _, rest = item[1:].partition("'")
+            out[name] = rest.removeprefix(":")
+        else:
+            name, _, path = item.rpartition(":")
+            out[name] = path
+    return out
 
 
 def _np_dtype(ort_type: str) -> np.dtype[Any]:

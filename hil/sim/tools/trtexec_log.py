@@ -43,6 +43,7 @@ VALUED = {
     "--onnx", "--saveEngine", "--loadEngine", "--iterations", "--duration", "--warmUp", "--avgRuns",
     "--shapes", "--minShapes", "--optShapes", "--maxShapes", "--memPoolSize", "--useDLACore",
     "--timingCacheFile", "--exportTimes", "--builderOptimizationLevel",
+    "--markDebug", "--loadInputs", "--saveDebugTensors",
 }  # fmt: skip
 PERCENTILES = (90, 95, 99)
 ON = {True: "Enabled", False: "Disabled"}
