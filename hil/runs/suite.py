@@ -168,7 +168,7 @@ def load_model(
     if shapes.dynamic:
         static = {p: write_static(v, shapes.shapes, static_dir) for p, v in variants.items()}
     static_shas = {p: sha256_file(v) for p, v in static.items()}
-    return ModelUnderTest(name, path, card, variants, shas, shapes, static, static_shas, kept), skipped
+    return ModelUnderTest(name, path, card, variants, shas, shapes, static, static_shas, keep=kept), skipped
 
 
 def resolve_keep(path: Path, graph: onnx.ModelProto, names: list[str]) -> tuple[str, ...]:
