@@ -195,6 +195,7 @@ def run(quick: bool = False, vehicles: int | None = None) -> Result:
     from tests.integration.fleet.conftest import write_inventory
 
     sizes = [vehicles] if vehicles else ([4] if quick else [12, 48])
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="hil-bench-deploy-") as tmp_name:
         b = Bench(Path(tmp_name))
         rack = write_inventory(b.tmp / "rack.yaml", "rack", {"orin-rig": "orin", "qcs-rig": "qcs8255"})
@@ -251,6 +252,9 @@ def run(quick: bool = False, vehicles: int | None = None) -> Result:
             f"gates: with wrong outputs on the Orin canary ({gate['canary']}) the rollout ended "
             f"{gate['status']} (exit {gate['exit']}), vehicles {gate['states']}; canary: "
             f"{gate['canary_reason'][:90]}",
+            f"machine load (1-minute average, `uptime`) {load_before:.1f} at the start and "
+            f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} CPUs: other work on the machine "
+            "slows hil and the anchor alike, but not by the same factor",
             *(["quick mode: 4 vehicles (the full run deploys to 12 and to 48)"] if quick else []),
         ],
         "details": {"runs": runs},
