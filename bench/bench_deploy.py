@@ -138,11 +138,14 @@ def _size(b: Bench, count: int, rack: Path, model: Path, clip: Path, db: str, ga
     from hil.fleet.timings import breakdown
     from tests.integration.fleet.conftest import write_inventory
 
-    vehicles = {f"veh-{i:02d}": ("orin" if i % 2 else "qcs8255") for i in range(1, count + 1)}
+    # names of their own per fleet size: a simulated vehicle keeps its host key by name, not by port
+    vehicles = {f"veh{count}-{i:02d}": ("orin" if i % 2 else "qcs8255") for i in range(1, count + 1)}
     fleet = write_inventory(b.tmp / f"fleet-{count}.yaml", "fleet", vehicles)
     b.hil("sim", "up", "-i", str(fleet))
     out: dict[str, Any] = {"vehicles": count}
     try:
+        # every size's deployment fetches its engines from the rack: none kept from an earlier size
+        shutil.rmtree(b.tmp / ".hil" / "artifacts", ignore_errors=True)
         start = time.perf_counter()
         payload = json.loads(b.hil(*_deploy_args(b, model, fleet, rack, clip, db)).stdout)
         out["hil_s"] = time.perf_counter() - start
