@@ -254,7 +254,7 @@ def run(quick: bool = False, vehicles: int | None = None) -> Result:
             *(_stage_note(r["vehicles"], r["hil_s"], r["stages"]) for r in runs),
             f"gates: with wrong outputs on the Orin canary ({gate['canary']}) the rollout ended "
             f"{gate['status']} (exit {gate['exit']}), vehicles {gate['states']}; canary: "
-            f"{gate['canary_reason'][:90]}",
+            f"{gate['canary_reason'].split(':', 1)[0]}",
             f"machine load (1-minute average, `uptime`) {load_before:.1f} at the start and "
             f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} CPUs: other work on the machine "
             "slows hil and the anchor alike, but not by the same factor",
