@@ -8,8 +8,11 @@ power mode, which is a setting rather than a toolchain).
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import shlex
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,8 @@ from hil.store.schema import now
 from hil.transport.push import item, push, sha256_file
 from hil.transport.ssh import BoardConnection
 
+Key = tuple[str, tuple[tuple[str, str], ...]]  # (platform, toolchain)
+_STARTING = threading.Lock()
 SETTINGS_KEYS = ("power_mode", "cpu_max_mhz", "gpu_max_mhz")  # how a board is set, not its toolchain
 
 
@@ -74,6 +79,7 @@ def acquire(
         ).append(row)
     engines: dict[tuple[str, tuple[tuple[str, str], ...]], EngineArtifact] = {}
     problems: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+    by_rig: dict[str, list[tuple[Key, list[dict[str, Any]]]]] = {}
     for gkey, rows in groups.items():
         platform, toolchain = gkey[0], dict(gkey[1])
         found = store.find(model.sha256, model.precision, platform, toolchain)
@@ -84,13 +90,23 @@ def acquire(
         if not rows_on_rack:
             problems[gkey] = "the boards of its HIL evidence are not in the rack inventory"
             continue
-        try:
-            engines[gkey] = _from_rig(
-                rows_on_rack, model, toolchain, rack_inv, rack, known_hosts, clip, store, key
-            )
-        except HilError as exc:
-            problems[gkey] = exc.message
-    return Acquired(engines, problems)
+        by_rig.setdefault(rows_on_rack[0]["board"], []).append((gkey, rows_on_rack))
+
+    def fetch(work: list[tuple[Key, list[dict[str, Any]]]]) -> None:
+        for gkey, rows in work:  # one rig's engines one after the other; different rigs at once
+            try:
+                engines[gkey] = _from_rig(
+                    rows, model, dict(gkey[1]), rack_inv, rack, known_hosts, clip, store, key
+                )
+            except HilError as exc:
+                problems[gkey] = exc.message
+
+    with ThreadPoolExecutor(max_workers=max(1, len(by_rig))) as pool:
+        for done in [pool.submit(fetch, work) for work in by_rig.values()]:
+            done.result()
+    return Acquired(  # in the evidence's order, whichever rig answered first
+        {k: engines[k] for k in groups if k in engines}, {k: problems[k] for k in groups if k in problems}
+    )
 
 
 def _from_rig(
@@ -107,7 +123,10 @@ def _from_rig(
     row = rows[0]
     board = rack_inv.boards[row["board"]]
     target = target_for(board, known_hosts, rack.client_key)
-    with simulated_boards(rack, [board]), BoardConnection(target.endpoint) as conn:
+    with contextlib.ExitStack() as stack:
+        with _STARTING:  # one simulated rig starts at a time: a first start writes the shared known_hosts
+            stack.enter_context(simulated_boards(rack, [board]))
+        conn = stack.enter_context(BoardConnection(target.endpoint))
         ctx = board_context(target, conn)
         engines_dir = ctx.path("engines")
         listing = conn.run_script(

@@ -13,7 +13,10 @@ from typing import Any
 
 from hil.fleet.ansible import TaskEvent, recorded_events
 
-CALL_FILE = "hil-call.json"  # beside each ansible-runner call's private data dir: {"playbook", "wave"}
+# beside each ansible-runner call's private data dir: {"playbook", "wave", "hosts", "started", "ended"}
+CALL_FILE = "hil-call.json"
+# in a deployment's folder: controller-side stages, {"stage", "started", "ended"}
+STAGES_FILE = "stages.jsonl"
 
 
 def wait_for_orphans(folder: Path, timeout_s: float) -> None:

@@ -15,6 +15,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,9 @@ from hil.errors import ConfigError
 from hil.fleet.acquire import Acquired, ModelFiles, acquire, key_of, toolchain_of
 from hil.fleet.ansible import Connection, HostOutcome, TaskEvent, host_vars, run_playbook
 from hil.fleet.artifacts import ArtifactStore, EngineArtifact
-from hil.fleet.keys import load_key
+from hil.fleet.keys import SigningKey, load_key
 from hil.fleet.plan import assign_waves, parse_waves
-from hil.fleet.recovery import CALL_FILE, unaudited_events, wait_for_orphans
+from hil.fleet.recovery import CALL_FILE, STAGES_FILE, unaudited_events, wait_for_orphans
 from hil.fleet.vehicle import (
     STEPS,
     Gates,
@@ -112,11 +113,6 @@ class Rollout:
             )
         key = load_key(self.home)
         rack_inv = load_inventory(req.rack_inventory, names())
-        acquired = acquire(
-            evidence, req.model, rack_inv, self.rack, self.conn.known_hosts, req.clip, self.artifacts, key
-        )
-        for art in acquired.engines.values():
-            self.artifacts.check(art, key.public_pem())
         deployment_id = time.strftime("d%Y%m%d-%H%M%S-") + secrets.token_hex(2)
         self.deps.create(
             {
@@ -138,7 +134,17 @@ class Rollout:
                 },
             }
         )
-        facts = self._facts(deployment_id, vehicles, "planning")
+        # The engines come from the rack while the vehicles' facts come from the fleet: two sets of machines,
+        # so the two run at once (the facts call is an ansible-playbook process; acquisition waits on rigs).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            acquiring = pool.submit(self._acquire, req, evidence, rack_inv, key)
+            facts = self._facts(deployment_id, vehicles, "planning")
+            try:
+                acquired, acquire_start, acquire_end = acquiring.result()
+            except BaseException:
+                self.deps.set_status(deployment_id, "halted", finished=True)
+                raise
+        self._stage(deployment_id, "acquire", acquire_start, acquire_end)
         eligible: dict[str, list[str]] = {}
         for board in vehicles:
             row = self._classify(board, facts[board.name], acquired)
@@ -155,6 +161,19 @@ class Rollout:
         if req.dry_run:
             return self.result(deployment_id)
         return self._execute(deployment_id)
+
+    def _acquire(
+        self, req: DeployRequest, evidence: list[dict[str, Any]], rack_inv: Inventory, key: SigningKey
+    ) -> tuple[Acquired, float, float]:
+        """The engines with their reference outputs (hil.fleet.acquire), checked against the key; with the
+        start and end of the work (epoch seconds)."""
+        start = time.time()
+        acquired = acquire(
+            evidence, req.model, rack_inv, self.rack, self.conn.known_hosts, req.clip, self.artifacts, key
+        )
+        for art in acquired.engines.values():
+            self.artifacts.check(art, key.public_pem())
+        return acquired, start, time.time()
 
     def _facts(self, deployment_id: str, boards: list[BoardSpec], wave: str) -> dict[str, HostOutcome]:
         hosts = {b.name: {**host_vars(b, self.conn), **facts_vars(b)} for b in boards}
@@ -302,8 +321,19 @@ class Rollout:
             self.home / "deployments" / deployment_id / f"{time.time_ns()}-{playbook.removesuffix('.yml')}"
         )
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / CALL_FILE).write_text(json.dumps({"playbook": playbook, "wave": wave}))
-        return run_playbook(folder, playbook, hosts, list(hosts), self.conn, on_event)
+        call = {"playbook": playbook, "wave": wave, "hosts": len(hosts), "started": time.time()}
+        (folder / CALL_FILE).write_text(json.dumps(call))
+        outcomes = run_playbook(folder, playbook, hosts, list(hosts), self.conn, on_event)
+        (folder / CALL_FILE).write_text(json.dumps({**call, "ended": time.time()}))
+        return outcomes
+
+    def _stage(self, deployment_id: str, stage: str, start: float, end: float) -> None:
+        """A controller-side stage's wall time (epoch seconds) in the deployment's folder, beside the
+        ansible-runner calls (their own timings: hil-call.json and the runner's job_events)."""
+        folder = self.home / "deployments" / deployment_id
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / STAGES_FILE).open("a") as fh:
+            fh.write(json.dumps({"stage": stage, "started": start, "ended": end}) + "\n")
 
     def _record(self, deployment_id: str, event: TaskEvent, rows: dict[str, Any], wave: Any) -> None:
         if event.outcome == "skipped" or event.task not in STEPS:

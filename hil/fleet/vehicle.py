@@ -14,8 +14,10 @@ from typing import Any
 
 from hil.fleet.ansible import HostOutcome
 from hil.fleet.artifacts import EngineArtifact
+from hil.fleet.bundle import delivery_bundle
 from hil.fleet.selftest import selftest_script
-from hil.harness import HARNESS_DIR, bundle_sha256
+from hil.harness import bundle as harness_bundle
+from hil.harness import bundle_sha256
 from hil.inventory.spec import BoardSpec
 from hil.platforms import get
 from hil.platforms.base import COMMON_FACTS, facts_script, parse_facts
@@ -142,22 +144,26 @@ def deploy_vars(
             gate += ["--old", r[3]]
         more = rounds(gates.rounds + 1, gates.remeasure_rounds)
         gate += ["--more", json.dumps([list(r) for r in more])]
+    harness_rel = posixpath.relpath(harness_dir, hil_dir)
+    small = {
+        f"engines/{art.sha256}/manifest.json": art.manifest_path,
+        f"engines/{art.sha256}/manifest.sig": art.signature_path,
+        "manifest_ed25519.pub.pem": Path(public_key),
+        f"bin/{GATE_SCRIPT}": _gate_source(),
+        "bin/hil_measure.zip": measure_zip,
+        clip_dst: Path(clip),
+        **{posixpath.join(harness_rel, rel): local for local, rel in harness_bundle()},
+    }
+    bundle = delivery_bundle(measure_zip.parent.parent / "bundles", small)
     return {
         "hil_dir": hil_dir,
         "hil_sha": art.sha256,
         "hil_engine_name": art.manifest.engine_file,
         "hil_engine_src": str(art.engine),
-        "hil_manifest_src": str(art.manifest_path),
-        "hil_signature_src": str(art.signature_path),
-        "hil_pubkey_src": public_key,
-        "hil_gate_src": str(_gate_source()),
-        "hil_harness_src": str(HARNESS_DIR),
-        "hil_harness_dir": harness_dir,
-        "hil_clip_src": clip,
-        "hil_clip_dst": clip_dst,
+        "hil_bundle_src": str(bundle),
+        "hil_bundle_name": bundle.name,
         "hil_selftest_new": new_cmd,
         "hil_selftest_old": old_cmd,
-        "hil_measure_src": str(measure_zip),
         "hil_gate_cmd": shlex.join(gate),
     }
 

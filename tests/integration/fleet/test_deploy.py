@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from hil.fleet.timings import breakdown
+from hil.harness import bundle, bundle_sha256
 from tests.conftest import free_endpoint, needs_sshd
 from tests.integration.fleet.conftest import Fleet, World, current_engine, sha256
 
@@ -33,6 +35,18 @@ def test_deploy_switches_every_vehicle_and_a_second_run_changes_nothing(world: W
         assert sha256(engine) == sha  # the bytes on the vehicle are the ones the rack tested
         assert not any((world.fleet_dir(name) / "incoming").iterdir())  # no temporary file left behind
     assert vehicles[fleet.orin[0]]["engine_sha256"] != vehicles[fleet.qcs[0]]["engine_sha256"]
+    # the harness arrived as `hil run` pushes it (the shared decoders too), in the folder named by its hash
+    harness = world.fleet_dir(fleet.orin[0]) / "harness" / bundle_sha256()[:16]
+    assert {rel for _, rel in bundle()} <= {str(p.relative_to(harness)) for p in harness.rglob("*.py")}
+    # where the time went, from the deployment's own records: every stage of every vehicle, each call
+    took = breakdown(Path(world.env["HIL_HOME"]) / "deployments" / payload["deployment_id"])
+    assert took["controller"]["acquire"] > 0
+    assert [(c["playbook"], c["wave"]) for c in took["calls"]] == [
+        ("facts.yml", "planning"), ("deploy.yml", 1), ("deploy.yml", 2)
+    ]  # fmt: skip
+    assert all(c["wall_s"] > c["startup_s"] > 0 for c in took["calls"])
+    for name in fleet.names:
+        assert set(took["vehicles"][name]) == {"facts", "transfer", "verify", "self-test", "gate", "switch"}
 
     code2, again = world.deploy(fleet.inventory)
     assert code2 == 0 and again["status"] == "unchanged"  # nothing delivered, the fleet already had it
