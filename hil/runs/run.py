@@ -267,6 +267,10 @@ class Run:
                 break  # give up on wedged workers; their jobs are skipped below
         for t in active:  # jobs a wedged worker never reported
             left = [j for j in jobs[t.name] if job_key(t.name, j) not in self._done]
+            wedged = [th for th in threads if th.name == f"board-{t.name}" and th.is_alive()]
+            if wedged and left:  # said in the run's events: what on this board did not stop when asked
+                detail = f"{len(left)} job(s) still running {STOP_GRACE_S:g} s after the stop; skipped"
+                self.store.record_event(self.run_id, "stop_grace_expired", detail, board=t.name)
             self._skip(t, left, "stopped", self.control.reason or "interrupted")
 
     def _watch(self, active: list[BoardTarget]) -> None:
