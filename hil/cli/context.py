@@ -59,18 +59,20 @@ def targets_only(inv: Inventory, boards: list[BoardSpec]) -> list[BoardSpec]:
 
 
 def require_build_hosts(inv: Inventory, boards: list[BoardSpec]) -> None:
-    """A real board whose vendor converts on an x86_64 host only (SNPE, TIDL: hil/sim/conformance) must name
-    a build_host: a ConfigError naming every such board, before any board is touched."""
+    """A board whose vendor converts on an x86_64 host only (SNPE, TIDL: hil/sim/conformance) must name a
+    build_host: a ConfigError naming every such board, before any board is touched. Simulated boards too:
+    like the real ones, they have none of those tools."""
     missing = []
     for b in boards:
         tools = conformance.host_only(b.platform)
-        if not b.sim and tools and build_host_of(inv, b) is None:
+        if tools and build_host_of(inv, b) is None:
             missing.append(f"{b.name} ({b.platform}: {', '.join(sorted(tools))})")
     if missing:
         raise ConfigError(
             f"{inv.path}: no build_host for {'; '.join(missing)} - these run on an x86_64 host only",
             hint="add `build_host: NAME` to each board, NAME an x86_64 machine of the inventory with the "
-            "vendor SDK (docs/real-boards.md); `hil boards check` shows it per board",
+            "vendor SDK (docs/real-boards.md; on the simulated rack a `sim: true` machine of the same "
+            "platform, as inventory/sim.yaml has); `hil boards check` shows it per board",
         )
 
 

@@ -122,7 +122,8 @@ def _describe(error: ErrorDetails, known_platforms: Collection[str]) -> tuple[st
 def _link_build_hosts(
     doc: Document, boards: dict[str, BoardSpec], resolved: dict[str, Resolved], problems: list[Problem]
 ) -> dict[str, BoardSpec]:
-    """Check each build_host names a board; a board named as its own build host converts on itself."""
+    """Check each build_host names a board (a board named as its own build host converts on itself), and
+    tell each build host which boards it converts for."""
     linked: dict[str, BoardSpec] = {}
     for name, board in boards.items():
         if board.build_host == name:
@@ -133,4 +134,8 @@ def _link_build_hosts(
             suggestion = did_you_mean(board.build_host, boards)
             problems.append(doc.problem(where, message + suggestion, f"boards: {', '.join(boards)}"))
         linked[name] = board
-    return linked
+    served: dict[str, list[str]] = {}
+    for name, board in linked.items():
+        if board.build_host is not None and board.build_host in linked:
+            served.setdefault(board.build_host, []).append(name)
+    return {name: b.model_copy(update={"build_host_for": served.get(name, [])}) for name, b in linked.items()}

@@ -192,6 +192,8 @@ class BoardSpec(BaseModel):
     connect_timeout_s: float = Field(10.0, gt=0)
     command_timeout_s: float = Field(600.0, gt=0)
     build_host: str | None = None  # another board of the inventory that converts for this one
+    # The boards that name this one as their build_host (set by the loader, never read from YAML).
+    build_host_for: list[str] = Field(default_factory=list)
     # Recovery ladder (docs/nightly.md): a reboot over SSH, then a power cycle run on the controller.
     reboot_command: str | None = None  # run on the board, e.g. "sudo reboot"
     power_cycle: str | None = None  # run on the controller, e.g. a PDU's CLI: "pdu-ctl cycle 7"

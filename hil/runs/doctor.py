@@ -73,7 +73,7 @@ def _build_host(target: BoardTarget) -> list[Finding]:
         return []
     if target.build_host is not None:
         return [Finding("build host", "ok", f"converts on {target.build_host.name}")]
-    return [Finding("build host", "note", f"runs on this board today: {host_only}",
+    return [Finding("build host", "problem", f"no build_host: {host_only} (hil run refuses this board)",
                     "name an x86_64 build_host with the SDK for this board in the inventory")]  # fmt: skip
 
 

@@ -25,8 +25,10 @@ STARTED_BY_RUN = "started-by-run"  # marker: a run started this board, so the la
 
 
 def sim_board(board: BoardSpec) -> SimBoard:
-    """A board that names a build host is a target: it lacks the tools its vendor ships for a host only."""
-    role = conformance.BOARD if board.build_host is not None else conformance.HOST
+    """A simulated machine carries the tools its vendor ships for an x86_64 host only (SNPE's converters,
+    TIDL's compiler) when it is some board's build host; every other one is a board and lacks them, as
+    the real board does (hil/sim/conformance), whether or not it names a build host."""
+    role = conformance.HOST if board.build_host_for else conformance.BOARD
     return SimBoard(
         board.name, board.platform, board.ansible_host, board.ansible_port, dict(board.sim_toolchain), role
     )

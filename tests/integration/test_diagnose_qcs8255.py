@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import REPO, Hil, free_endpoint, needs_sshd
+from tests.conftest import REPO, Hil, needs_sshd, write_sim_inventory
 
 pytestmark = [needs_sshd]
 
@@ -16,15 +16,8 @@ CLIPS = REPO / "artifacts/clips"
 
 
 def rack(tmp_path: Path) -> str:
-    """One simulated QCS8255 on a free loopback endpoint (the default rack's ports may be in use)."""
-    host, port = free_endpoint()
-    path = tmp_path / "rack.yaml"
-    path.write_text(
-        "all:\n  children:\n    rack:\n      vars:\n        sim: true\n      hosts:\n"
-        f"        qcs-diag:\n          platform: qcs8255\n          ansible_host: {host}\n"
-        f"          ansible_port: {port}\n"
-    )
-    return str(path)
+    """One simulated QCS8255 on a free loopback endpoint, converting on its simulated build host."""
+    return str(write_sim_inventory(tmp_path / "rack.yaml", {"qcs-diag": "qcs8255"}).inventory)
 
 
 def diagnose_on_board(hil: Hil, inv: str) -> subprocess.CompletedProcess[str]:

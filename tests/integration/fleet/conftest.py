@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_endpoint
+from tests.conftest import NEEDS_BUILD_HOST, free_endpoint
 from tests.fixtures.tiny import make_clip, make_model
 
 
@@ -68,10 +68,16 @@ def write_inventory(path: Path, group: str, boards: dict[str, str]) -> Path:
         f"    {group}:",
     ]
     lines += ["      vars:", "        sim: true", "      hosts:"]
-    for name, platform in boards.items():
+    # A rack's QCS8255 / TDA4VM converts on a simulated x86_64 build host, as a real one must (vehicles
+    # never convert: they get engines).
+    builders = sorted({p for p in boards.values() if p in NEEDS_BUILD_HOST}) if group == "rack" else []
+    machines = {**boards, **{f"{p}-build": p for p in builders}}
+    for name, platform in machines.items():
         host, port = free_endpoint()
         lines += [f"        {name}:", f"          platform: {platform}", f"          ansible_host: {host}"]
         lines += [f"          ansible_port: {port}"]
+        if platform in builders and name in boards:
+            lines += [f"          build_host: {platform}-build"]
     path.write_text("\n".join(lines) + "\n")
     return path
 
