@@ -13,6 +13,7 @@ from hil.cli.common import InventoryOption, JsonOption, WhereOption, err, out, p
 from hil.errors import ConfigError
 from hil.inventory.spec import BoardSpec
 from hil.runs.simulated import keep_running, sim_board
+from hil.sim import conformance
 from hil.sim.toolchains import parse_toolchains, python_notes
 
 sim_app = typer.Typer(
@@ -126,6 +127,8 @@ def fault(
 
     All ten modes: hang, crash, disk_full, corrupt, unsupported_op, throttle,
     down, wrong_outputs, slow, bad_layer (see hil/sim/faults.py). Faults stay until cleared.
+    A QCS8255's converters and a TDA4VM's TIDL compiler run on its build host, never on the
+    board: set their faults on the build host.
 
     Examples:
       hil sim fault orin-sim-01 runtime=slow     # inference runs 3x: a real latency regression
@@ -151,6 +154,7 @@ def fault(
                 tool, sep, mode = item.partition("=")
                 if not sep or not tool or not mode:
                     raise typer.BadParameter(f"{item!r} is not TOOL=MODE (e.g. runtime=slow)")
+                _require_tool_on(spec, tool.strip(), mode.strip())
                 sim_faults.set_fault(root, tool.strip(), mode.strip())
             table = sim_faults.read_faults(root)
     except sim_faults.FaultFileError as exc:
@@ -162,3 +166,21 @@ def fault(
     elif not clear:
         shown = ", ".join(f"{k}={v}" for k, v in sorted(table.items())) or "none"
         out.print(f"{board}: faults {shown}", markup=False, highlight=False)
+
+
+# A fault key that is not a command's name -> what the simulated machine needs to act it out.
+FAULT_NEEDS = {"tidl_compile": "TIDLCompilationProvider"}
+
+
+def _require_tool_on(spec: BoardSpec, tool: str, mode: str) -> None:
+    """A fault for a tool the board does not have (its vendor ships it for an x86_64 host only) would never
+    be acted out: refused, pointing at the build host that runs the tool."""
+    missing = conformance.absent(spec.platform, sim_board(spec).role)
+    if FAULT_NEEDS.get(tool, tool) not in missing:
+        return
+    where = f"hil sim fault {spec.build_host} {tool}={mode}" if spec.build_host else "its build host"
+    raise ConfigError(
+        f"{spec.name} has no {tool}: its vendor ships it for an x86_64 host only, so nothing on {spec.name} "
+        "would act this fault out",
+        hint=f"set it where the tool runs: {where}",
+    )

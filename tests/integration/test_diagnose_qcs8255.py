@@ -51,7 +51,10 @@ def test_fix_refuses_a_board_without_a_mixed_precision_driver(hil: Hil, tmp_path
 
 def test_a_converter_that_breaks_one_layer_is_blamed_not_the_quantization(hil: Hil, tmp_path: Path) -> None:
     inv = rack(tmp_path)
-    set_fault = hil("sim", "fault", "qcs-diag", "-i", inv, "snpe-dlc-quantize=bad_layer")
+    # The quantizer runs on the build host (Qualcomm ships it for x86_64 hosts only): the board has none.
+    on_board = hil("sim", "fault", "qcs-diag", "-i", inv, "snpe-dlc-quantize=bad_layer")
+    assert on_board.returncode == 2 and "hil sim fault qcs8255-build" in on_board.stderr, on_board.stderr
+    set_fault = hil("sim", "fault", "qcs8255-build", "-i", inv, "snpe-dlc-quantize=bad_layer")
     assert set_fault.returncode == 0, set_fault.stderr
     shown = diagnose_on_board(hil, inv)
     assert shown.returncode == 0, shown.stderr
