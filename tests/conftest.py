@@ -91,7 +91,8 @@ def write_sim_inventory(
 
     Each QCS8255 / TDA4VM board names a simulated build host of its platform (`<platform>-build`, one per
     platform, in a `build_hosts` group; `sim_toolchain` lines of `extra` apply to it too), unless
-    `build_hosts=False`: then they have no build host, and `hil run` refuses them as it refuses real ones.
+    `build_hosts=False`: then they name none (and carry the host tools), and `hil run` refuses them as it
+    refuses real ones.
     Tests check behaviour, not speed (that is bench/'s job): latency and power budgets are generous so a busy
     CI machine cannot fail a run that behaves correctly.
     """

@@ -20,9 +20,10 @@ from typing import Any
 from hil.errors import ArtifactError, HilError
 from hil.fleet.artifacts import ArtifactStore, EngineArtifact, Manifest, Reference, sha256_bytes
 from hil.fleet.keys import SigningKey
-from hil.fleet.selftest import p99, read_frames, selftest_script
+from hil.fleet.selftest import p99, read_frames, selftest_request, selftest_script
 from hil.inventory import Inventory
 from hil.platforms import get
+from hil.runs.build import BuildHost
 from hil.runs.context import board_context, harness_items
 from hil.runs.simulated import simulated_boards
 from hil.runs.target import target_for
@@ -122,10 +123,13 @@ def _from_rig(
 ) -> EngineArtifact:
     row = rows[0]
     board = rack_inv.boards[row["board"]]
-    target = target_for(board, known_hosts, rack.client_key)
+    # A rig whose vendor tools for reading the replay run on an x86_64 host only (SNPE's snpe-diagview)
+    # finishes its reference replay on its build host, as `hil run` does.
+    builder = rack_inv.boards.get(board.build_host) if board.build_host else None
+    target = target_for(board, known_hosts, rack.client_key, builder)
     with contextlib.ExitStack() as stack:
         with _STARTING:  # one simulated rig starts at a time: a first start writes the shared known_hosts
-            stack.enter_context(simulated_boards(rack, [board]))
+            stack.enter_context(simulated_boards(rack, [board, *([builder] if builder is not None else [])]))
         conn = stack.enter_context(BoardConnection(target.endpoint))
         ctx = board_context(target, conn)
         engines_dir = ctx.path("engines")
@@ -154,20 +158,28 @@ def _from_rig(
         # The reference outputs: the same engine over the reference clip, on the board that passed HIL.
         items = [item(clip, ctx.path("blobs")), *harness_items(ctx)]
         push(conn, items)
+        platform = get(board.platform)
+        rundir = ctx.path("fleet-reference", sha[:16])
+        host_steps = target.build_host is not None
         script, out = selftest_script(
-            get(board.platform),
-            ctx.workdir,
-            ctx.harness_dir,
-            remote_engine,
-            items[0].remote,
-            ctx.path("fleet-reference", sha[:16]),
-            model.input_spec,
-            ctx.sim,
-        )
+            platform, ctx.workdir, ctx.harness_dir, remote_engine, items[0].remote, rundir,
+            model.input_spec, ctx.sim, host_steps,
+        )  # fmt: skip
         res = conn.run_script(script, ctx.timeout_s)
         if not res.ok:
             said = (res.stderr.strip().splitlines() or [f"exit code {res.exit_code}"])[-1]
             raise ArtifactError(f"the reference replay failed on {board.name}: {said}")
+        if target.build_host is not None:
+            request = selftest_request(
+                remote_engine, items[0].remote, rundir, ctx.harness_dir, model.input_spec, host_steps
+            )
+            host = BuildHost(target.build_host)
+            try:
+                platform.finish_replay(ctx, request, host.context())
+            except HilError as exc:
+                raise ArtifactError(f"the reference replay failed on {board.name}: {exc.message}") from exc
+            finally:
+                host.close()
         outputs, predicted, latency = read_frames(conn.read(out).decode())
     manifest = Manifest(
         engine_sha256=sha,

@@ -27,10 +27,30 @@ def selftest_script(
     rundir: str,
     input_spec: dict[str, Any] | None,
     sim: bool,
+    host_steps: bool = False,
 ) -> tuple[str, str]:
-    """(shell line, frames file): replay `engine` over `clip`, writing harness JSON lines."""
+    """(shell line, frames file): replay `engine` over `clip`, writing harness JSON lines. With
+    `host_steps`, the steps that need a host-only vendor tool are left out: run `selftest_request`'s
+    request through the platform's finish_replay on the build host after the line."""
+    request = selftest_request(engine, clip, rundir, harness_dir, input_spec, host_steps)
+    # replay_argv only reads paths from the context; no connection is used to build a command line.
+    ctx = BoardContext(name="selftest", conn=cast(BoardConnection, None), workdir=workdir, sim=sim)
+    ctx.harness_dir = harness_dir
+    argv = platform.replay_argv(ctx, request)
+    fresh = f"rm -rf {shlex.quote(rundir)} && mkdir -p {shlex.quote(rundir)}"
+    return f"{fresh} && {shlex.join(argv)}", request.out
+
+
+def selftest_request(
+    engine: str,
+    clip: str,
+    rundir: str,
+    harness_dir: str,
+    input_spec: dict[str, Any] | None,
+    host_steps: bool = False,
+) -> ReplayRequest:
     out = posixpath.join(rundir, "frames.jsonl")
-    request = ReplayRequest(
+    return ReplayRequest(
         harness_dir=harness_dir,
         engine=engine,
         clip=clip,
@@ -40,12 +60,8 @@ def selftest_script(
         max_frames=REFERENCE_FRAMES,
         fps=0.0,
         input_spec=input_spec,
+        host_steps=host_steps,
     )
-    # replay_argv only reads paths from the context; no connection is used to build a command line.
-    ctx = BoardContext(name="selftest", conn=cast(BoardConnection, None), workdir=workdir, sim=sim)
-    ctx.harness_dir = harness_dir
-    argv = platform.replay_argv(ctx, request)
-    return f"rm -rf {shlex.quote(rundir)} && mkdir -p {shlex.quote(rundir)} && {shlex.join(argv)}", out
 
 
 def read_frames(text: str) -> tuple[list[list[float]], list[int | None], list[float]]:

@@ -25,10 +25,13 @@ STARTED_BY_RUN = "started-by-run"  # marker: a run started this board, so the la
 
 
 def sim_board(board: BoardSpec) -> SimBoard:
-    """A simulated machine carries the tools its vendor ships for an x86_64 host only (SNPE's converters,
-    TIDL's compiler) when it is some board's build host; every other one is a board and lacks them, as
-    the real board does (hil/sim/conformance), whether or not it names a build host."""
-    role = conformance.HOST if board.build_host_for else conformance.BOARD
+    """A board that names a build host lacks the tools its vendor ships for an x86_64 host only (SNPE's
+    converters, TIDL's compiler: hil/sim/conformance), as the real board does; so does every machine that
+    is some board's build host have them. A simulated QCS8255 / TDA4VM that names none still carries them
+    (`hil run` refuses it, as it refuses a real one; the fleet's vehicles self-test with snpe-diagview on
+    board: docs/real-boards.md, known gaps)."""
+    converts = bool(board.build_host_for) or board.build_host is None
+    role = conformance.HOST if converts else conformance.BOARD
     return SimBoard(
         board.name, board.platform, board.ansible_host, board.ansible_port, dict(board.sim_toolchain), role
     )
