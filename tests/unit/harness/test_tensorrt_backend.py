@@ -17,13 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 STANDIN = ROOT / "tests" / "fixtures" / "trt_standin"
 
-SCRIPT = """
-import sys, numpy as np, onnx, onnxruntime as ort
-from onnx import TensorProto, helper
-from hil.harness.runtimes import TensorRTBackend
-from hil.sim.engine import engine_bytes, make_header, sha256_hex
-import cudart_impl
-cudart_impl.ALLOC_LIMIT = int(sys.argv[1])
+# A dynamic-batch model with two outputs, the same in both scripts (`data`: its ONNX bytes).
+MODEL = """
 rng = np.random.default_rng(3)
 w = rng.normal(0, 0.3, (4, 3, 3, 3)).astype(np.float32)
 nodes = [helper.make_node("Conv", ["x", "W"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
@@ -35,6 +30,16 @@ graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", Tensor
     initializer=[helper.make_tensor("W", TensorProto.FLOAT, [4, 3, 3, 3], w.flatten().tolist())])
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]); model.ir_version = 8
 data = model.SerializeToString()
+"""
+
+SCRIPT = """
+import sys, numpy as np, onnx, onnxruntime as ort
+from onnx import TensorProto, helper
+from hil.harness.runtimes import TensorRTBackend
+from hil.sim.engine import engine_bytes, make_header, sha256_hex
+import cudart_impl
+cudart_impl.ALLOC_LIMIT = int(sys.argv[1])
+{model}
 outputs = {"scores": [1, 4], "heat": [1, 4, 8, 8]}
 header = make_header("fp32", sha256_hex(data), [], {"x": [1, 3, 8, 8]}, outputs)
 backend = TensorRTBackend(engine_bytes(data, header))
@@ -46,7 +51,7 @@ assert backend.output_names == ["scores", "heat"], backend.output_names
 assert [g.shape for g in got] == [(1, 4), (1, 4, 8, 8)]
 assert all(np.allclose(g, w_, atol=1e-5) for g, w_ in zip(got, want))
 print("OK", type(backend.cudart).__name__, backend.cudart.__name__)
-"""
+""".replace("{model}", MODEL)
 
 
 def run(layout: str, alloc_limit: int = 1 << 30) -> subprocess.CompletedProcess[str]:
@@ -73,17 +78,7 @@ REAL_SCRIPT = """
 import numpy as np, onnx, onnxruntime as ort, tensorrt as trt
 from onnx import TensorProto, helper
 from hil.harness.runtimes import TensorRTBackend
-rng = np.random.default_rng(3)
-w = rng.normal(0, 0.3, (4, 3, 3, 3)).astype(np.float32)
-nodes = [helper.make_node("Conv", ["x", "W"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
-         helper.make_node("GlobalAveragePool", ["c"], ["g"]), helper.make_node("Flatten", ["g"], ["scores"]),
-         helper.make_node("Relu", ["c"], ["heat"])]
-graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
-    [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N", 4]),
-     helper.make_tensor_value_info("heat", TensorProto.FLOAT, ["N", 4, 8, 8])],
-    initializer=[helper.make_tensor("W", TensorProto.FLOAT, [4, 3, 3, 3], w.flatten().tolist())])
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]); model.ir_version = 8
-data = model.SerializeToString()
+{model}
 # A real plan with a dynamic batch (min = opt = max = 1, as hil builds), by TensorRT's own builder.
 logger = trt.Logger(trt.Logger.WARNING)
 builder = trt.Builder(logger)
@@ -107,7 +102,7 @@ assert sorted(backend.output_names) == ["heat", "scores"], backend.output_names
 by_name = dict(zip(backend.output_names, got))
 assert np.allclose(by_name["scores"], want[0], atol=1e-3) and np.allclose(by_name["heat"], want[1], atol=1e-3)
 print("OK", trt.__version__)
-"""
+""".replace("{model}", MODEL)
 
 
 def _real_tensorrt_missing() -> str | None:
