@@ -53,6 +53,20 @@ def check_supported(board: str, platform: str) -> None:
         )
 
 
+def _pack(rundir: str) -> str:
+    """The shell step that packs the dump folder (`rundir/out`) into one archive, read back in one go."""
+    return f"tar -C {shlex.quote(rundir + '/out')} -cf {shlex.quote(rundir + '/out.tar')} ."
+
+
+def _fetch(conn: BoardConnection, rundir: str, dest: Path) -> None:
+    """The packed dump unpacked into `dest` on the host; the board's run folder removed."""
+    data = conn.read(f"{rundir}/out.tar")
+    conn.run_script(f"rm -rf {shlex.quote(rundir)}", 60)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+
+
 def snpe_layer_dump(
     target: BoardTarget,
     qdq: Path,
@@ -89,7 +103,7 @@ def snpe_layer_dump(
         script = (
             f"{SNPE_ENV}; printf %s {shlex.quote(listing)} > {shlex.quote(rundir + '/input_list.txt')} && "
             f"{shlex.join(net_run)} > {shlex.quote(rundir + '/net-run.log')} 2>&1 && "
-            f"tar -C {shlex.quote(rundir + '/out')} -cf {shlex.quote(rundir + '/out.tar')} ."
+            f"{_pack(rundir)}"
         )
         res = conn.run_script(script, target.command_timeout_s)
         if not res.ok:
@@ -97,11 +111,7 @@ def snpe_layer_dump(
             raise InfraError(
                 f"{target.name}: snpe-net-run --debug failed ({res.exit_code}): {log.strip()[-600:]}"
             )
-        data = conn.read(f"{rundir}/out.tar")
-        conn.run_script(f"rm -rf {shlex.quote(rundir)}", 60)
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+        _fetch(conn, rundir, dest)
     return dest, f"{conversion.command} && {shlex.join(net_run)}"
 
 
@@ -147,21 +157,14 @@ def tidl_layer_dump(
                 builder.close()
         trace = ["python3", f"{ctx.harness_dir}/tidl_trace.py", f"--artifacts={conversion.engine}"]
         trace += [f"--out={rundir}/out", *(i.remote for i in frame_items)]
-        script = (
-            f"{shlex.join(trace)} > {shlex.quote(rundir + '/trace.log')} 2>&1 && "
-            f"tar -C {shlex.quote(rundir + '/out')} -cf {shlex.quote(rundir + '/out.tar')} ."
-        )
+        script = f"{shlex.join(trace)} > {shlex.quote(rundir + '/trace.log')} 2>&1 && {_pack(rundir)}"
         res = conn.run_script(script, target.command_timeout_s)
         if not res.ok:
             log = conn.run_script(f"tail -20 {shlex.quote(rundir + '/trace.log')}", 30).stdout
             raise InfraError(
                 f"{target.name}: TIDL layer traces failed ({res.exit_code}): {log.strip()[-600:]}"
             )
-        data = conn.read(f"{rundir}/out.tar")
-        conn.run_script(f"rm -rf {shlex.quote(rundir)}", 60)
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+        _fetch(conn, rundir, dest)
     return dest, f"{conversion.command} && {shlex.join(trace[:3])} (debug_level 4)"
 
 
@@ -206,7 +209,7 @@ def trt_layer_dump(
             lines.append(
                 f"mkdir -p {shlex.quote(out)} && {TRTEXEC} {shlex.join(run)} >> {rundir}/run.log 2>&1"
             )
-        lines.append(f"tar -C {shlex.quote(rundir + '/out')} -cf {shlex.quote(rundir + '/out.tar')} .")
+        lines.append(_pack(rundir))
         res = conn.run_script(" && ".join(lines), target.command_timeout_s)
         if not res.ok:
             logs = f"{rundir}/build.log {rundir}/run.log"
@@ -214,10 +217,6 @@ def trt_layer_dump(
             raise InfraError(
                 f"{target.name}: trtexec debug tensors failed ({res.exit_code}): {log.strip()[-600:]}"
             )
-        data = conn.read(f"{rundir}/out.tar")
-        conn.run_script(f"rm -rf {shlex.quote(rundir)}", 60)
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+        _fetch(conn, rundir, dest)
     shown = shlex.join(["trtexec", *build[:3], "--markDebug=<every layer output>", "--saveDebugTensors=..."])
     return dest, shown
