@@ -149,26 +149,21 @@ def diagnose(
     host_errors = host.host_qdq_errors(model, qdq, feeds, reference)
     seconds["host"] = round(time.perf_counter() - t0, 3)
     result = Diagnosis(str(model), str(qdq), len(feeds), host_errors, seconds=seconds)
-    if snpe_dump is not None:
+    if snpe_dump is not None or tidl_traces is not None or trt_debug is not None:
         t0 = time.perf_counter()
-        outputs = [o.name for o in fp32.graph.output]
-        board = read_snpe_debug(snpe_dump, tensor_shapes(fp32, feeds[0]), len(feeds), outputs)
+        shapes, outputs = tensor_shapes(fp32, feeds[0]), [o.name for o in fp32.graph.output]
+        if snpe_dump is not None:
+            board = read_snpe_debug(snpe_dump, shapes, len(feeds), outputs)
+            result.board_source = f"snpe-net-run --debug: {snpe_dump}"
+        elif tidl_traces is not None:
+            board = read_tidl_traces(tidl_traces, shapes, len(feeds), outputs)
+            result.board_source = f"TIDL layer traces (debug_level 4): {tidl_traces}"
+        else:
+            assert trt_debug is not None
+            folder, marks = trt_debug
+            board = read_trt_debug(folder, marks, shapes, len(feeds))
+            result.board_source = f"trtexec --saveDebugTensors: {folder}"
         result.board = compare_layers(host.layers(fp32), reference, board)
-        result.board_source = f"snpe-net-run --debug: {snpe_dump}"
-        seconds["board_read"] = round(time.perf_counter() - t0, 3)
-    elif tidl_traces is not None:
-        t0 = time.perf_counter()
-        outputs = [o.name for o in fp32.graph.output]
-        board = read_tidl_traces(tidl_traces, tensor_shapes(fp32, feeds[0]), len(feeds), outputs)
-        result.board = compare_layers(host.layers(fp32), reference, board)
-        result.board_source = f"TIDL layer traces (debug_level 4): {tidl_traces}"
-        seconds["board_read"] = round(time.perf_counter() - t0, 3)
-    elif trt_debug is not None:
-        t0 = time.perf_counter()
-        folder, marks = trt_debug
-        board = read_trt_debug(folder, marks, tensor_shapes(fp32, feeds[0]), len(feeds))
-        result.board = compare_layers(host.layers(fp32), reference, board)
-        result.board_source = f"trtexec --saveDebugTensors: {folder}"
         seconds["board_read"] = round(time.perf_counter() - t0, 3)
     if rank:
         t0 = time.perf_counter()
