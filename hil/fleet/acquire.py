@@ -160,19 +160,15 @@ def _from_rig(
         push(conn, items)
         platform = get(board.platform)
         rundir = ctx.path("fleet-reference", sha[:16])
-        host_steps = target.build_host is not None
-        script, out = selftest_script(
-            platform, ctx.workdir, ctx.harness_dir, remote_engine, items[0].remote, rundir,
-            model.input_spec, ctx.sim, host_steps,
+        request = selftest_request(
+            remote_engine, items[0].remote, rundir, ctx.harness_dir, model.input_spec,
+            host_steps=target.build_host is not None,
         )  # fmt: skip
-        res = conn.run_script(script, ctx.timeout_s)
+        res = conn.run_script(selftest_script(platform, ctx.workdir, request, ctx.sim), ctx.timeout_s)
         if not res.ok:
             said = (res.stderr.strip().splitlines() or [f"exit code {res.exit_code}"])[-1]
             raise ArtifactError(f"the reference replay failed on {board.name}: {said}")
         if target.build_host is not None:
-            request = selftest_request(
-                remote_engine, items[0].remote, rundir, ctx.harness_dir, model.input_spec, host_steps
-            )
             host = BuildHost(target.build_host)
             try:
                 platform.finish_replay(ctx, request, host.context())
@@ -180,7 +176,7 @@ def _from_rig(
                 raise ArtifactError(f"the reference replay failed on {board.name}: {exc.message}") from exc
             finally:
                 host.close()
-        outputs, predicted, latency = read_frames(conn.read(out).decode())
+        outputs, predicted, latency = read_frames(conn.read(request.out).decode())
     manifest = Manifest(
         engine_sha256=sha,
         engine_file="engine" + suffix,

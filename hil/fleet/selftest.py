@@ -18,27 +18,16 @@ REFERENCE_FRAMES = 24  # frames of the reference clip replayed by every self-tes
 WARMUP_FRAMES = 4  # of which the first few are left out of latency figures
 
 
-def selftest_script(
-    platform: Platform,
-    workdir: str,
-    harness_dir: str,
-    engine: str,
-    clip: str,
-    rundir: str,
-    input_spec: dict[str, Any] | None,
-    sim: bool,
-    host_steps: bool = False,
-) -> tuple[str, str]:
-    """(shell line, frames file): replay `engine` over `clip`, writing harness JSON lines. With
-    `host_steps`, the steps that need a host-only vendor tool are left out: run `selftest_request`'s
-    request through the platform's finish_replay on the build host after the line."""
-    request = selftest_request(engine, clip, rundir, harness_dir, input_spec, host_steps)
+def selftest_script(platform: Platform, workdir: str, request: ReplayRequest, sim: bool) -> str:
+    """The shell line that replays `request` (selftest_request) on the board, writing harness JSON lines to
+    `request.out`. With `request.host_steps`, the steps that need a host-only vendor tool are left out: the
+    platform's finish_replay runs them on the build host after the line."""
     # replay_argv only reads paths from the context; no connection is used to build a command line.
     ctx = BoardContext(name="selftest", conn=cast(BoardConnection, None), workdir=workdir, sim=sim)
-    ctx.harness_dir = harness_dir
+    ctx.harness_dir = request.harness_dir
     argv = platform.replay_argv(ctx, request)
-    fresh = f"rm -rf {shlex.quote(rundir)} && mkdir -p {shlex.quote(rundir)}"
-    return f"{fresh} && {shlex.join(argv)}", request.out
+    fresh = f"rm -rf {shlex.quote(request.rundir)} && mkdir -p {shlex.quote(request.rundir)}"
+    return f"{fresh} && {shlex.join(argv)}"
 
 
 def selftest_request(
@@ -49,6 +38,7 @@ def selftest_request(
     input_spec: dict[str, Any] | None,
     host_steps: bool = False,
 ) -> ReplayRequest:
+    """`engine` over `clip`, self-test frames, into `rundir/frames.jsonl`."""
     out = posixpath.join(rundir, "frames.jsonl")
     return ReplayRequest(
         harness_dir=harness_dir,

@@ -15,7 +15,7 @@ from typing import Any
 from hil.fleet.ansible import HostOutcome
 from hil.fleet.artifacts import EngineArtifact
 from hil.fleet.bundle import delivery_bundle
-from hil.fleet.selftest import selftest_script
+from hil.fleet.selftest import selftest_request, selftest_script
 from hil.harness import bundle as harness_bundle
 from hil.harness import bundle_sha256
 from hil.inventory.spec import BoardSpec
@@ -97,16 +97,9 @@ def deploy_vars(
 
     def test(engine_path: str, tag: str) -> tuple[str, str]:
         rundir = posixpath.join(hil_dir, "selftest", tag)
-        return selftest_script(
-            platform,
-            hil_dir,
-            harness_dir,
-            engine_path,
-            posixpath.join(hil_dir, clip_dst),
-            rundir,
-            input_spec,
-            sim,
-        )
+        clip_path = posixpath.join(hil_dir, clip_dst)
+        request = selftest_request(engine_path, clip_path, rundir, harness_dir, input_spec)
+        return selftest_script(platform, hil_dir, request, sim), request.out
 
     def rounds(first: int, count: int) -> list[tuple[str, str, str, str]]:
         """(new cmd, new frames, incumbent cmd, incumbent frames) of self-test rounds first.. first+count-1:
