@@ -118,6 +118,8 @@ class BoardConnection:
                     hint=f"check the board, then record its key with: hil boards trust {name}",
                 ) from exc
             raise InfraError(f"{name}: SSH to {where} failed: {exc}") from exc
+        except EOFError as exc:  # the server went away mid-handshake (a board powering off, an sshd stopping)
+            raise InfraError(f"{name}: {where} closed the connection during the SSH handshake") from exc
         except TimeoutError as exc:
             raise InfraError(
                 f"{name}: no answer from {where} within {self.endpoint.connect_timeout_s:.0f} s",
